@@ -1,0 +1,195 @@
+package io.opnp.data;
+
+import static org.apache.spark.sql.functions.coalesce;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.concat;
+import static org.apache.spark.sql.functions.input_file_name;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.monotonically_increasing_id;
+
+import io.opnp.BadInputException;
+import java.io.IOException;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.api.java.function.MapFunction;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.types.BinaryType;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.IntegerType;
+import org.apache.spark.sql.types.LongType;
+import org.apache.spark.sql.types.ShortType;
+import org.apache.spark.sql.types.ByteType;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+
+/** Reads a {@link DatasetSpec} into {@link ImageSchema#SCHEMA}. */
+public final class DatasetReader {
+  /** File names the folder reader takes as images (case-insensitive); other files are ignored. */
+  public static final String IMAGE_GLOB = "*.{png,PNG,jpg,JPG,jpeg,JPEG,bmp,BMP,gif,GIF}";
+
+  private DatasetReader() {}
+
+  /**
+   * @param limit at most this many images (Integer.MAX_VALUE for all)
+   * @param partitions number of partitions for sources read on the driver (IDX), 0 for Spark's default
+   */
+  public static Dataset<Row> read(SparkSession spark, DatasetSpec spec, int limit, int partitions) {
+    Dataset<Row> ds = switch (spec.format()) {
+      case IDX -> readIdx(spark, spec, limit, partitions);
+      case PARQUET -> readParquet(spark, spec);
+      case FOLDER -> readFolder(spark, spec);
+    };
+    return limit < Integer.MAX_VALUE && spec.format() != DatasetSpec.Format.IDX ? ds.limit(limit) : ds;
+  }
+
+  private static Dataset<Row> readIdx(SparkSession spark, DatasetSpec spec, int limit, int partitions) {
+    IdxFiles.Images images = IdxFiles.readImages(Paths.get(spec.path()), limit);
+    int[] labels = null;
+    if (spec.labelsPath() != null) {
+      labels = IdxFiles.readLabels(Paths.get(spec.labelsPath()), limit);
+      if (labels.length != images.count()) {
+        throw new BadInputException(String.format("dataset %s: %s holds %d images but %s holds %d labels; "
+            + "pass matching files as idx:images,labels", spec.name(), spec.path(), images.count(),
+            spec.labelsPath(), labels.length));
+      }
+    }
+    List<Row> rows = new ArrayList<>(images.count());
+    for (int i = 0; i < images.count(); i++) {
+      byte[] png = Png.encodeGrey(images.pixels()[i], images.rows(), images.cols());
+      rows.add(RowFactory.create(spec.name() + "/" + i, png, labels == null ? null : labels[i], spec.name()));
+    }
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    int slices = partitions > 0 ? partitions : jsc.defaultParallelism();
+    return spark.createDataFrame(jsc.parallelize(rows, Math.max(1, Math.min(slices, rows.size()))), ImageSchema.SCHEMA);
+  }
+
+  private static Dataset<Row> readParquet(SparkSession spark, DatasetSpec spec) {
+    requireExists(spark, spec);
+    Dataset<Row> raw;
+    try {
+      raw = spark.read().parquet(spec.path());
+    } catch (Exception e) {
+      throw new BadInputException("dataset " + spec.name() + ": cannot read Parquet at " + spec.path() + " ("
+          + e.getMessage() + "); check that it holds Parquet files", e);
+    }
+    StructType schema = raw.schema();
+    List<String> names = Arrays.asList(schema.fieldNames());
+    if (!names.contains(ImageSchema.IMAGE)) {
+      throw new BadInputException("dataset " + spec.name() + ": Parquet at " + spec.path() + " has no column '"
+          + ImageSchema.IMAGE + "' (columns: " + names + "); it needs the encoded image as binary or as "
+          + "struct<bytes, path> (Hugging Face layout)");
+    }
+    DataType imageType = schema.apply(ImageSchema.IMAGE).dataType();
+    Column bytes;
+    Column id;
+    Column fallbackId = concat(input_file_name(), lit("#"), monotonically_increasing_id().cast("string"));
+    if (imageType instanceof BinaryType) {
+      bytes = col(ImageSchema.IMAGE);
+      id = names.contains(ImageSchema.ID) ? col(ImageSchema.ID).cast("string") : fallbackId;
+    } else if (imageType instanceof StructType st && Arrays.asList(st.fieldNames()).contains("bytes")
+        && st.apply("bytes").dataType() instanceof BinaryType) {
+      bytes = col(ImageSchema.IMAGE + ".bytes");
+      id = Arrays.asList(st.fieldNames()).contains("path")
+          ? coalesce(col(ImageSchema.IMAGE + ".path"), fallbackId) : fallbackId;
+    } else {
+      throw new BadInputException("dataset " + spec.name() + ": column 'image' in " + spec.path() + " has type "
+          + imageType.simpleString() + "; it must be binary or struct<bytes: binary, path: string>");
+    }
+    Column label;
+    if (names.contains(ImageSchema.LABEL)) {
+      DataType lt = schema.apply(ImageSchema.LABEL).dataType();
+      if (!(lt instanceof IntegerType || lt instanceof LongType || lt instanceof ShortType || lt instanceof ByteType)) {
+        throw new BadInputException("dataset " + spec.name() + ": column 'label' in " + spec.path() + " has type "
+            + lt.simpleString() + "; it must be an integer class index");
+      }
+      label = col(ImageSchema.LABEL).cast("int");
+    } else {
+      label = lit(null).cast("int");
+    }
+    return raw.select(id.as(ImageSchema.ID), bytes.as(ImageSchema.IMAGE), label.as(ImageSchema.LABEL),
+        lit(spec.name()).as(ImageSchema.DATASET));
+  }
+
+  private static Dataset<Row> readFolder(SparkSession spark, DatasetSpec spec) {
+    requireExists(spark, spec);
+    Map<String, Integer> classes = new HashMap<>();
+    String qualifiedRoot;
+    try {
+      org.apache.hadoop.fs.Path root = new org.apache.hadoop.fs.Path(spec.path());
+      FileSystem fs = root.getFileSystem(spark.sparkContext().hadoopConfiguration());
+      qualifiedRoot = fs.makeQualified(root).toString();
+      FileStatus[] children = fs.listStatus(root);
+      List<String> names = new ArrayList<>();
+      for (FileStatus s : children) {
+        if (s.isDirectory() && !s.getPath().getName().startsWith(".") && !s.getPath().getName().startsWith("_")) {
+          names.add(s.getPath().getName());
+        }
+      }
+      names.sort(null);
+      for (int i = 0; i < names.size(); i++) {
+        classes.put(names.get(i), i);
+      }
+      if (names.isEmpty()) {
+        throw new BadInputException("dataset " + spec.name() + ": folder " + spec.path() + " has no class "
+            + "sub-folders; put the images in one sub-folder per class (e.g. " + spec.path() + "/0/a.png)");
+      }
+    } catch (IOException e) {
+      throw new BadInputException("dataset " + spec.name() + ": cannot list " + spec.path() + ": " + e.getMessage(), e);
+    }
+    Dataset<Row> files = spark.read().format("binaryFile")
+        .option("pathGlobFilter", IMAGE_GLOB)
+        .option("recursiveFileLookup", "true")
+        .load(spec.path());
+    return files.select("path", "content")
+        .map(new FolderRow(spec.name(), qualifiedRoot, classes), Encoders.row(ImageSchema.SCHEMA));
+  }
+
+  private static void requireExists(SparkSession spark, DatasetSpec spec) {
+    try {
+      org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(spec.path());
+      if (!p.getFileSystem(spark.sparkContext().hadoopConfiguration()).exists(p)) {
+        throw new BadInputException("dataset " + spec.name() + ": " + spec.path() + " does not exist; fix the path");
+      }
+    } catch (IOException e) {
+      throw new BadInputException("dataset " + spec.name() + ": cannot access " + spec.path() + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Labels a file by its class folder, the first path segment below the dataset root. */
+  static final class FolderRow implements MapFunction<Row, Row> {
+    private static final long serialVersionUID = 1L;
+    private final String dataset;
+    private final String root;
+    private final Map<String, Integer> classes;
+
+    FolderRow(String dataset, String root, Map<String, Integer> classes) {
+      this.dataset = dataset;
+      this.root = root.endsWith("/") ? root : root + "/";
+      this.classes = new HashMap<>(classes);
+    }
+
+    @Override
+    public Row call(Row r) {
+      String path = r.getString(0);
+      Integer label = null;
+      if (path.startsWith(root)) {
+        String rel = path.substring(root.length());
+        int slash = rel.indexOf('/');
+        label = slash > 0 ? classes.get(rel.substring(0, slash)) : null;
+      }
+      return RowFactory.create(path, r.get(1), label, dataset);
+    }
+  }
+}

@@ -1,0 +1,62 @@
+package io.opnp.data;
+
+import io.opnp.BadInputException;
+import java.io.Serializable;
+import java.util.Locale;
+import java.util.regex.Pattern;
+
+/**
+ * A named image dataset on the command line: {@code name=format:path}, where format is
+ * {@code idx} (images file, labels file found beside it or given as {@code idx:images,labels}),
+ * {@code parquet} (shards with an encoded {@code image} column, binary or Hugging Face's
+ * struct&lt;bytes, path&gt;, and an integer {@code label}) or {@code folder} (one sub-folder per class).
+ */
+public record DatasetSpec(String name, Format format, String path, String labelsPath) implements Serializable {
+  private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.-]+");
+
+  public enum Format { IDX, PARQUET, FOLDER }
+
+  public DatasetSpec {
+    if (name == null || !NAME.matcher(name).matches()) {
+      throw new BadInputException("dataset name '" + name + "' must be letters, digits, '_', '.' or '-'");
+    }
+  }
+
+  public static DatasetSpec parse(String text) {
+    String usage = "; write it as name=format:path with format idx, parquet or folder, "
+        + "e.g. fashion-mnist=idx:/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz";
+    int eq = text.indexOf('=');
+    int colon = text.indexOf(':', eq + 1);
+    if (eq <= 0 || colon < 0) {
+      throw new BadInputException("cannot parse dataset '" + text + "'" + usage);
+    }
+    String name = text.substring(0, eq);
+    String fmt = text.substring(eq + 1, colon).toUpperCase(Locale.ROOT);
+    String rest = text.substring(colon + 1);
+    Format format;
+    try {
+      format = Format.valueOf(fmt);
+    } catch (IllegalArgumentException e) {
+      throw new BadInputException("dataset '" + text + "' has unknown format '" + fmt.toLowerCase(Locale.ROOT) + "'" + usage);
+    }
+    if (rest.isEmpty()) {
+      throw new BadInputException("dataset '" + text + "' has no path" + usage);
+    }
+    String labels = null;
+    if (format == Format.IDX) {
+      int comma = rest.indexOf(',');
+      if (comma >= 0) {
+        labels = rest.substring(comma + 1);
+        rest = rest.substring(0, comma);
+      } else if (rest.contains("images-idx3")) {
+        labels = rest.replace("images-idx3", "labels-idx1");
+      }
+    }
+    return new DatasetSpec(name, format, rest, labels);
+  }
+
+  @Override
+  public String toString() {
+    return name + "=" + format.name().toLowerCase(Locale.ROOT) + ":" + path + (labelsPath == null ? "" : "," + labelsPath);
+  }
+}

@@ -1,0 +1,109 @@
+package io.opnp.data;
+
+import java.awt.image.BufferedImage;
+import java.awt.image.Raster;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import javax.imageio.ImageIO;
+
+/**
+ * Decodes PNG/JPEG/BMP/GIF bytes (Java ImageIO) into float CHW pixels in [0,1] per
+ * {@link Preprocess}. Greyscale images are read from their raster: {@code getRGB} would apply a
+ * gamma conversion to linear-grey images and change their values.
+ */
+public final class ImageDecoder {
+  private final Preprocess pre;
+
+  public ImageDecoder(Preprocess pre) {
+    this.pre = pre;
+  }
+
+  /** Thrown for bytes that are no readable image; the caller adds which record it was. */
+  public static final class UnreadableImageException extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    UnreadableImageException(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+
+  /** Decodes {@code bytes} into {@code out[offset .. offset + pre.pixels())}. */
+  public void decode(byte[] bytes, float[] out, int offset) throws UnreadableImageException {
+    if (bytes == null || bytes.length == 0) {
+      throw new UnreadableImageException("the image is empty (no bytes)", null);
+    }
+    BufferedImage img;
+    try {
+      img = ImageIO.read(new ByteArrayInputStream(bytes));
+    } catch (IOException | RuntimeException e) {
+      throw new UnreadableImageException("the bytes are a corrupt or truncated image (" + e.getMessage() + ")", e);
+    }
+    if (img == null) {
+      throw new UnreadableImageException("the bytes are not in an image format Java can read (PNG, JPEG, BMP, GIF); "
+          + "first bytes: " + hex(bytes), null);
+    }
+    int w = img.getWidth();
+    int h = img.getHeight();
+    float[][] planes = toPlanes(img, pre.channels());
+    for (int c = 0; c < pre.channels(); c++) {
+      int base = offset + c * pre.height() * pre.width();
+      if (w == pre.width() && h == pre.height()) {
+        System.arraycopy(planes[c], 0, out, base, w * h);
+      } else {
+        Resize.bilinear(planes[c], h, w, out, base, pre.height(), pre.width());
+      }
+      if (pre.mean() != null) {
+        float m = pre.mean()[c];
+        float s = pre.std()[c];
+        for (int i = base, end = base + pre.height() * pre.width(); i < end; i++) {
+          out[i] = (out[i] - m) / s;
+        }
+      }
+    }
+  }
+
+  private static float[][] toPlanes(BufferedImage img, int channels) {
+    int w = img.getWidth();
+    int h = img.getHeight();
+    Raster raster = img.getRaster();
+    int bands = raster.getNumBands();
+    float[][] planes = new float[channels][w * h];
+    boolean grey = bands <= 2 && img.getColorModel().getColorSpace().getNumComponents() == 1;
+    if (grey) {
+      float max = (float) ((1 << img.getColorModel().getComponentSize(0)) - 1);
+      int[] row = new int[w];
+      for (int y = 0; y < h; y++) {
+        raster.getSamples(0, y, w, 1, 0, row);
+        for (int x = 0; x < w; x++) {
+          float v = row[x] / max;
+          for (int c = 0; c < channels; c++) {
+            planes[c][y * w + x] = v;
+          }
+        }
+      }
+      return planes;
+    }
+    int[] rgb = img.getRGB(0, 0, w, h, null, 0, w);
+    for (int i = 0; i < rgb.length; i++) {
+      float r = ((rgb[i] >> 16) & 0xff) / 255f;
+      float g = ((rgb[i] >> 8) & 0xff) / 255f;
+      float b = (rgb[i] & 0xff) / 255f;
+      if (channels == 1) {
+        planes[0][i] = 0.299f * r + 0.587f * g + 0.114f * b;  // ITU-R BT.601 luma, as PIL's convert("L")
+      } else {
+        planes[0][i] = r;
+        planes[1][i] = g;
+        planes[2][i] = b;
+      }
+    }
+    return planes;
+  }
+
+  private static String hex(byte[] bytes) {
+    StringBuilder sb = new StringBuilder();
+    for (int i = 0; i < Math.min(8, bytes.length); i++) {
+      sb.append(String.format("%02x", bytes[i] & 0xff));
+    }
+    return sb.toString();
+  }
+}

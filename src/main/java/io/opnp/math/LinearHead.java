@@ -1,0 +1,97 @@
+package io.opnp.math;
+
+import dev.ludovic.netlib.blas.BLAS;
+import java.io.Serializable;
+
+/**
+ * The classifier's last layer {@code f = W h + b} in float64, and the energy score it gives.
+ * Immutable; {@link #pruned} returns a new head.
+ */
+public final class LinearHead implements Serializable {
+  private static final long serialVersionUID = 1L;
+
+  private final int classes;
+  private final int dim;
+  private final double[] weight;  // C×D row-major
+  private final double[] bias;    // C
+
+  public LinearHead(int classes, int dim, double[] weight, double[] bias) {
+    this.classes = Check.positive(classes, "classes");
+    this.dim = Check.positive(dim, "dim");
+    Check.length(weight, (long) classes * dim, "weight");
+    Check.length(bias, classes, "bias");
+    for (int i = 0; i < weight.length; i++) {
+      Check.argument(Double.isFinite(weight[i]), "weight value %s at flat index %s is not finite", weight[i], i);
+    }
+    this.weight = weight.clone();
+    this.bias = bias.clone();
+  }
+
+  public int classes() {
+    return classes;
+  }
+
+  public int dim() {
+    return dim;
+  }
+
+  /** W as a copy, C×D row-major. */
+  public double[] weight() {
+    return weight.clone();
+  }
+
+  public double[] bias() {
+    return bias.clone();
+  }
+
+  /**
+   * The OPNP head: {@code (W ⊙ mask_w)(h ⊙ mask_o) + b}. Zeroing neuron j equals zeroing column j
+   * of W, so the pruned head is again a plain linear layer. The bias is kept.
+   */
+  public LinearHead pruned(PruningPlan plan) {
+    Check.argument(plan.classes() == classes && plan.dim() == dim,
+        "plan shape %sx%s does not match head shape %sx%s", plan.classes(), plan.dim(), classes, dim);
+    double[] w = weight.clone();
+    for (int i = 0; i < classes; i++) {
+      for (int j = 0; j < dim; j++) {
+        if (!plan.keepsWeight(i, j) || !plan.keepsNeuron(j)) {
+          w[i * dim + j] = 0;
+        }
+      }
+    }
+    return new LinearHead(classes, dim, w, bias);
+  }
+
+  /**
+   * Logits of a batch, {@code out (n×C) = H (n×D) · Wᵀ + b}, as one BLAS product.
+   *
+   * @param features n×D row-major features, already in float64
+   */
+  public void logits(double[] features, int n, double[] out) {
+    Check.capacity(features, (long) n * dim, "features");
+    Check.capacity(out, (long) n * classes, "logits output");
+    if (n == 0) {
+      return;
+    }
+    // Column-major: outᵀ (C×n) = W (C×D) · Hᵀ (D×n); row-major W is column-major Wᵀ, hence "T".
+    BLAS.getInstance().dgemm("T", "N", classes, n, dim, 1.0, weight, dim, features, dim, 0.0, out, classes);
+    for (int k = 0; k < n; k++) {
+      for (int i = 0; i < classes; i++) {
+        out[k * classes + i] += bias[i];
+      }
+    }
+  }
+
+  /** Logits of sample k of a row-major n×D feature batch, into {@code out} (length C). */
+  public void logits(float[] features, int k, double[] out) {
+    int row = k * dim;
+    for (int i = 0; i < classes; i++) {
+      double s = bias[i];
+      int w = i * dim;
+      for (int j = 0; j < dim; j++) {
+        s += weight[w + j] * features[row + j];
+      }
+      out[i] = s;
+    }
+  }
+}

@@ -1,0 +1,77 @@
+package io.opnp.model;
+
+import ai.djl.Device;
+import ai.djl.repository.zoo.Criteria;
+import ai.djl.repository.zoo.ZooModel;
+import io.opnp.BadInputException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One loaded TorchScript model per JVM, file and device (DESIGN §4): executors load the model on
+ * their first task and reuse it; each task opens its own {@link ai.djl.inference.Predictor}.
+ */
+public final class TorchModels {
+  private static final Logger LOG = LoggerFactory.getLogger(TorchModels.class);
+  private static final ConcurrentHashMap<String, ZooModel<ImageBatch, ModelOutput>> CACHE = new ConcurrentHashMap<>();
+
+  private TorchModels() {}
+
+  /**
+   * Sets libtorch's thread counts before the engine starts (later calls have no effect). With
+   * several Spark tasks per executor, one intra-op thread per task avoids oversubscribing cores.
+   */
+  public static void configureThreads(int intraOpThreads) {
+    System.setProperty("ai.djl.offline", System.getProperty("ai.djl.offline", "true"));
+    if (System.getProperty("ai.djl.pytorch.num_threads") == null && intraOpThreads > 0) {
+      System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(intraOpThreads));
+    }
+    if (System.getProperty("ai.djl.pytorch.num_interop_threads") == null) {
+      System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
+    }
+  }
+
+  public static ZooModel<ImageBatch, ModelOutput> get(Path path, Device device) {
+    String key = path.toAbsolutePath().normalize() + "@" + device;
+    return CACHE.computeIfAbsent(key, k -> load(path, device));
+  }
+
+  private static ZooModel<ImageBatch, ModelOutput> load(Path path, Device device) {
+    if (!Files.isRegularFile(path)) {
+      throw new BadInputException("model file " + path + " does not exist or is not a file; "
+          + "pass the path of a TorchScript .pt file with --model");
+    }
+    String name = path.getFileName().toString();
+    long start = System.nanoTime();
+    Criteria<ImageBatch, ModelOutput> criteria = Criteria.builder()
+        .setTypes(ImageBatch.class, ModelOutput.class)
+        .optModelPath(path)
+        .optEngine("PyTorch")
+        .optDevice(device)
+        .optOption("mapLocation", "true")
+        .optTranslator(new BatchTranslator(name))
+        .build();
+    try {
+      ZooModel<ImageBatch, ModelOutput> model = criteria.loadModel();
+      LOG.info("loaded model {} on {} in {} ms", path, device, (System.nanoTime() - start) / 1_000_000);
+      return model;
+    } catch (Exception e) {
+      throw new BadInputException("could not load " + path + " as a TorchScript model (" + rootMessage(e)
+          + "); export it with torch.jit.trace or torch.jit.script and save it with .save(path) "
+          + "(see README, 'Model contract')", e);
+    }
+  }
+
+  private static String rootMessage(Throwable e) {
+    Throwable c = e;
+    while (c.getCause() != null && c.getCause() != c) {
+      c = c.getCause();
+    }
+    String m = c.getMessage() == null ? c.getClass().getSimpleName() : c.getMessage();
+    int nl = m.indexOf('\n');
+    return nl > 0 ? m.substring(0, nl) : m;
+  }
+}

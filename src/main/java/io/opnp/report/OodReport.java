@@ -1,0 +1,90 @@
+package io.opnp.report;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.opnp.math.PruningPercentages;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/** The metrics of a scoring run, as {@code metrics.json} and a Markdown table. Immutable. */
+public record OodReport(String idDataset, int idCount, double idAccuracy, double idAccuracyOpnp,
+                        PruningPercentages plan, int prunedWeights, int totalWeights, int prunedNeurons,
+                        int totalNeurons, List<MethodResult> results) {
+
+  public OodReport {
+    results = List.copyOf(results);
+  }
+
+  public String json() {
+    ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    ObjectNode root = mapper.createObjectNode();
+    root.put("id_dataset", idDataset);
+    root.put("id_count", idCount);
+    root.put("id_accuracy", idAccuracy);
+    root.put("id_accuracy_opnp", idAccuracyOpnp);
+    ObjectNode p = root.putObject("plan");
+    p.put("rho_w_max", plan.rhoWMax());
+    p.put("rho_w_min", plan.rhoWMin());
+    p.put("rho_o_max", plan.rhoOMax());
+    p.put("rho_o_min", plan.rhoOMin());
+    p.put("pruned_weights", prunedWeights);
+    p.put("total_weights", totalWeights);
+    p.put("pruned_neurons", prunedNeurons);
+    p.put("total_neurons", totalNeurons);
+    ArrayNode rs = root.putArray("results");
+    for (MethodResult r : results) {
+      ObjectNode o = rs.addObject();
+      o.put("method", r.method());
+      o.put("ood_dataset", r.oodDataset());
+      o.put("ood_count", r.oodCount());
+      o.put("fpr95", r.metrics().fpr95());
+      o.put("auroc", r.metrics().auroc());
+      o.put("aupr_in", r.metrics().auprIn());
+      o.put("aupr_out", r.metrics().auprOut());
+    }
+    try {
+      return mapper.writeValueAsString(root) + "\n";
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Per (method, OOD set) rows and a per-method average, in percent as papers print them. */
+  public String markdown() {
+    StringBuilder sb = new StringBuilder();
+    sb.append(String.format(Locale.ROOT, "ID: %s (%d images), accuracy %.2f %% (OPNP-pruned head: %.2f %%)%n",
+        idDataset, idCount, 100 * idAccuracy, 100 * idAccuracyOpnp));
+    sb.append(String.format(Locale.ROOT, "Plan: %s; removed %d/%d weights, %d/%d neurons%n%n", plan,
+        prunedWeights, totalWeights, prunedNeurons, totalNeurons));
+    sb.append("| method | OOD set | FPR95 ↓ | AUROC ↑ | AUPR-In ↑ | AUPR-Out ↑ |\n");
+    sb.append("|---|---|---:|---:|---:|---:|\n");
+    Set<String> methods = new LinkedHashSet<>();
+    results.forEach(r -> methods.add(r.method()));
+    for (String m : methods) {
+      double[] sum = new double[4];
+      int n = 0;
+      for (MethodResult r : results) {
+        if (r.method().equals(m)) {
+          row(sb, m, r.oodDataset(), r.metrics().fpr95(), r.metrics().auroc(), r.metrics().auprIn(), r.metrics().auprOut());
+          sum[0] += r.metrics().fpr95();
+          sum[1] += r.metrics().auroc();
+          sum[2] += r.metrics().auprIn();
+          sum[3] += r.metrics().auprOut();
+          n++;
+        }
+      }
+      row(sb, m, "**average**", sum[0] / n, sum[1] / n, sum[2] / n, sum[3] / n);
+    }
+    return sb.toString();
+  }
+
+  private static void row(StringBuilder sb, String method, String ood, double fpr, double auroc, double in, double out) {
+    sb.append(String.format(Locale.ROOT, "| %s | %s | %.2f | %.2f | %.2f | %.2f |%n", method, ood,
+        100 * fpr, 100 * auroc, 100 * in, 100 * out));
+  }
+}

@@ -1,0 +1,242 @@
+package io.opnp.spark;
+
+import io.opnp.BadInputException;
+import io.opnp.io.Outputs;
+import io.opnp.math.Energy;
+import io.opnp.math.LinearHead;
+import io.opnp.math.OodMetrics;
+import io.opnp.math.PruningPercentages;
+import io.opnp.math.PruningPlan;
+import io.opnp.math.Sensitivity;
+import io.opnp.report.MethodResult;
+import io.opnp.report.OodReport;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import org.apache.spark.TaskContext;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.api.java.function.FlatMapFunction;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The prune + score job: a pruning plan from the sensitivities, then per-sample Energy and OPNP
+ * scores for the ID test set and every OOD set in one Spark job (their partitions run side by
+ * side, not one dataset after another), written as Parquet, then the metrics.
+ */
+public final class ScoreJob {
+  private static final Logger LOG = LoggerFactory.getLogger(ScoreJob.class);
+
+  public static final StructType SCORES = new StructType()
+      .add("id", DataTypes.StringType, false)
+      .add("dataset", DataTypes.StringType, false)
+      .add("label", DataTypes.IntegerType, true)
+      .add("pred", DataTypes.IntegerType, false)
+      .add("energy", DataTypes.DoubleType, false)
+      .add("opnp_pred", DataTypes.IntegerType, false)
+      .add("opnp", DataTypes.DoubleType, false);
+
+  private ScoreJob() {}
+
+  /**
+   * @param output directory for {@code scores/} (Parquet, partitioned by dataset), {@code metrics.json}
+   *     and {@code metrics.md}
+   */
+  public static OodReport run(SparkSession spark, InferenceConfig cfg, Sensitivity sensitivity,
+                              PruningPercentages percentages, Dataset<Row> idTest, String idName,
+                              List<Dataset<Row>> oodSets, List<String> oodNames, String output, boolean overwrite) {
+    if (oodSets.isEmpty()) {
+      throw new BadInputException("no OOD dataset given; pass at least one --ood name=format:path");
+    }
+    if (sensitivity.modelSha256() != null && cfg.modelSha256() != null
+        && !sensitivity.modelSha256().equals(cfg.modelSha256())) {
+      throw new BadInputException("the sensitivities were computed for model " + sensitivity.modelName() + " (sha256 "
+          + sensitivity.modelSha256() + "), not for " + cfg.modelName() + " (sha256 " + cfg.modelSha256()
+          + "); rerun the sensitivity job with this model");
+    }
+    if (sensitivity.temperature() != cfg.temperature()) {
+      throw new BadInputException("the sensitivities were computed at temperature " + sensitivity.temperature()
+          + " but scoring asks for " + cfg.temperature() + "; use the same --temperature for both jobs");
+    }
+    var conf = spark.sparkContext().hadoopConfiguration();
+    String scoresPath = output + "/scores";
+    Outputs.checkWritable(conf, scoresPath, overwrite);
+    Outputs.checkWritable(conf, output + "/metrics.json", overwrite);
+
+    LinearHead head = ModelHeads.checkedHead(spark, cfg, idTest);
+    if (head.classes() != sensitivity.classes() || head.dim() != sensitivity.dim()) {
+      throw new BadInputException(String.format("the sensitivities are %dx%d but the model's head is %dx%d; "
+          + "rerun the sensitivity job with this model", sensitivity.classes(), sensitivity.dim(),
+          head.classes(), head.dim()));
+    }
+    PruningPlan plan = PruningPlan.of(sensitivity, percentages);
+    LOG.info("{}", plan);
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    Broadcast<ScoringHeads> heads = jsc.broadcast(new ScoringHeads(head, head.pruned(plan), cfg.temperature()));
+
+    Dataset<Row> all = idTest;
+    for (Dataset<Row> d : oodSets) {
+      all = all.unionByName(d);
+    }
+    String staging = Outputs.staging(scoresPath);
+    long start = System.nanoTime();
+    try {
+      jsc.setJobDescription("opnp score: energy and OPNP scores for " + idName + " and " + String.join(", ", oodNames));
+      JavaRDD<Row> scores = all.javaRDD().mapPartitions(new ScorePartition(cfg, heads, idName));
+      spark.createDataFrame(scores, SCORES).write().partitionBy("dataset").parquet(staging);
+      Outputs.commit(conf, staging, scoresPath, overwrite);
+    } catch (RuntimeException e) {
+      Outputs.abort(conf, staging);
+      throw e;
+    } finally {
+      jsc.setJobDescription(null);
+      heads.destroy();
+    }
+    LOG.info("scored all datasets in {} s", String.format("%.1f", (System.nanoTime() - start) / 1e9));
+
+    jsc.setJobDescription("opnp metrics: collect scores");
+    OodReport report = metrics(spark.read().parquet(scoresPath), idName, oodNames, percentages, plan);
+    jsc.setJobDescription(null);
+    Outputs.writeText(conf, output + "/metrics.md", report.markdown(), true);
+    Outputs.writeText(conf, output + "/metrics.json", report.json(), overwrite);
+    return report;
+  }
+
+  /** Collects only the score columns (a few numbers per sample) to the driver and computes the metrics. */
+  static OodReport metrics(Dataset<Row> scores, String idName, List<String> oodNames,
+                           PruningPercentages percentages, PruningPlan plan) {
+    Map<String, List<Row>> byDataset = new LinkedHashMap<>();
+    for (Row r : scores.select("dataset", "label", "pred", "opnp_pred", "energy", "opnp").collectAsList()) {
+      byDataset.computeIfAbsent(r.getString(0), k -> new ArrayList<>()).add(r);
+    }
+    List<Row> id = byDataset.getOrDefault(idName, List.of());
+    if (id.isEmpty()) {
+      throw new BadInputException("the ID test set " + idName + " has no images; check its path");
+    }
+    long correct = 0;
+    long correctOpnp = 0;
+    double[] idEnergy = new double[id.size()];
+    double[] idOpnp = new double[id.size()];
+    for (int k = 0; k < id.size(); k++) {
+      Row r = id.get(k);
+      int label = r.getInt(1);
+      correct += r.getInt(2) == label ? 1 : 0;
+      correctOpnp += r.getInt(3) == label ? 1 : 0;
+      idEnergy[k] = r.getDouble(4);
+      idOpnp[k] = r.getDouble(5);
+    }
+    List<MethodResult> results = new ArrayList<>();
+    for (String method : List.of("energy", "opnp")) {
+      for (String ood : oodNames) {
+        List<Row> rows = byDataset.getOrDefault(ood, List.of());
+        if (rows.isEmpty()) {
+          throw new BadInputException("OOD dataset " + ood + " has no images; check its path");
+        }
+        double[] s = new double[rows.size()];
+        for (int k = 0; k < s.length; k++) {
+          s[k] = rows.get(k).getDouble(method.equals("energy") ? 4 : 5);
+        }
+        results.add(new MethodResult(method, ood, s.length,
+            OodMetrics.of(method.equals("energy") ? idEnergy : idOpnp, s)));
+      }
+    }
+    return new OodReport(idName, id.size(), (double) correct / id.size(), (double) correctOpnp / id.size(),
+        percentages, plan.prunedWeights(), plan.classes() * plan.dim(), plan.prunedNeurons(), plan.dim(), results);
+  }
+
+  /** Scores one partition lazily, batch by batch; the predictor closes when the task ends. */
+  static final class ScorePartition implements FlatMapFunction<Iterator<Row>, Row> {
+    private static final long serialVersionUID = 1L;
+    private final InferenceConfig cfg;
+    private final Broadcast<ScoringHeads> heads;
+    private final String idName;
+
+    ScorePartition(InferenceConfig cfg, Broadcast<ScoringHeads> heads, String idName) {
+      this.cfg = cfg;
+      this.heads = heads;
+      this.idName = idName;
+    }
+
+    @Override
+    public Iterator<Row> call(Iterator<Row> rows) {
+      ScoringHeads h = heads.value();
+      BatchRunner runner = new BatchRunner(cfg);
+      TaskContext tc = TaskContext.get();
+      if (tc != null) {
+        tc.addTaskCompletionListener((org.apache.spark.util.TaskCompletionListener) ctx -> runner.close());
+      }
+      return new Iterator<>() {
+        private final List<Row> ready = new ArrayList<>();
+        private int next;
+        private boolean done;
+        private double[] feats = new double[0];
+        private double[] logits = new double[0];
+        private double[] pruned = new double[0];
+
+        @Override
+        public boolean hasNext() {
+          while (next >= ready.size() && !done) {
+            fill();
+          }
+          return next < ready.size();
+        }
+
+        @Override
+        public Row next() {
+          if (!hasNext()) {
+            throw new NoSuchElementException();
+          }
+          return ready.get(next++);
+        }
+
+        private void fill() {
+          ready.clear();
+          next = 0;
+          BatchRunner.Batch b = runner.next(rows);
+          if (b == null) {
+            done = true;
+            if (tc == null) {
+              runner.close();
+            }
+            return;
+          }
+          LinearHead full = h.original();
+          ModelHeads.checkShape(cfg, full, b);
+          int n = b.output().n();
+          int c = full.classes();
+          int d = full.dim();
+          if (feats.length < n * d) {
+            feats = new double[n * d];
+            logits = new double[n * c];
+            pruned = new double[n * c];
+          }
+          float[] f = b.output().features();
+          for (int i = 0; i < n * d; i++) {
+            feats[i] = f[i];
+          }
+          full.logits(feats, n, logits);
+          h.pruned().logits(feats, n, pruned);
+          for (int k = 0; k < n; k++) {
+            if (idName.equals(b.datasets()[k])) {
+              Labels.check(b.datasets()[k], b.ids()[k], b.labels()[k], c);
+            }
+            ready.add(RowFactory.create(b.ids()[k], b.datasets()[k], b.labels()[k],
+                Energy.argmax(logits, k * c, c), Energy.score(logits, k * c, c, h.temperature()),
+                Energy.argmax(pruned, k * c, c), Energy.score(pruned, k * c, c, h.temperature())));
+          }
+        }
+      };
+    }
+  }
+}

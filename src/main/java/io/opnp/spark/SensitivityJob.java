@@ -1,0 +1,73 @@
+package io.opnp.spark;
+
+import io.opnp.math.LinearHead;
+import io.opnp.math.Sensitivity;
+import io.opnp.math.SensitivityAccumulator;
+import java.util.Collections;
+import java.util.Iterator;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.api.java.function.FlatMapFunction;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The sensitivity pass: per partition, float64 sums of |∂E/∂W| and |∂E/∂h| over batches of the
+ * training set; a {@code treeAggregate} adds them; dividing by m gives {@link Sensitivity}.
+ */
+public final class SensitivityJob {
+  private static final Logger LOG = LoggerFactory.getLogger(SensitivityJob.class);
+
+  private SensitivityJob() {}
+
+  public static Sensitivity run(SparkSession spark, InferenceConfig cfg, Dataset<Row> train) {
+    LinearHead head = ModelHeads.checkedHead(spark, cfg, train);
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    Broadcast<LinearHead> headB = jsc.broadcast(head);
+    long start = System.nanoTime();
+    jsc.setJobDescription("opnp sensitivity: sum |dE/dW|, |dE/dh| over the training set");
+    try {
+      SensitivityAccumulator sums = train.javaRDD()
+          .mapPartitions(new SensitivityPartition(cfg, headB))
+          .treeAggregate(new SensitivityAccumulator(head.classes(), head.dim(), cfg.temperature()),
+              SensitivityAccumulator::merge, SensitivityAccumulator::merge, 2);
+      double secs = (System.nanoTime() - start) / 1e9;
+      LOG.info("sensitivity: {} training images in {} s ({} img/s)", sums.count(), String.format("%.1f", secs),
+          String.format("%.1f", sums.count() / secs));
+      return sums.result(cfg.modelName(), cfg.modelSha256());
+    } finally {
+      jsc.setJobDescription(null);
+      headB.destroy();
+    }
+  }
+
+  /** One partition's sums. Static with final fields: nothing else is captured in the closure. */
+  static final class SensitivityPartition implements FlatMapFunction<Iterator<Row>, SensitivityAccumulator> {
+    private static final long serialVersionUID = 1L;
+    private final InferenceConfig cfg;
+    private final Broadcast<LinearHead> head;
+
+    SensitivityPartition(InferenceConfig cfg, Broadcast<LinearHead> head) {
+      this.cfg = cfg;
+      this.head = head;
+    }
+
+    @Override
+    public Iterator<SensitivityAccumulator> call(Iterator<Row> rows) {
+      LinearHead h = head.value();
+      double[] w = h.weight();
+      SensitivityAccumulator acc = new SensitivityAccumulator(h.classes(), h.dim(), cfg.temperature());
+      try (BatchRunner runner = new BatchRunner(cfg)) {
+        for (BatchRunner.Batch b = runner.next(rows); b != null; b = runner.next(rows)) {
+          ModelHeads.checkShape(cfg, h, b);
+          Labels.check(b, h.classes());
+          acc.add(b.output().features(), b.output().logits(), b.output().n(), w);
+        }
+      }
+      return Collections.singletonList(acc).iterator();
+    }
+  }
+}
