@@ -1,0 +1,97 @@
+package io.opnp.cli;
+
+import io.opnp.BadInputException;
+import io.opnp.data.Preprocess;
+import io.opnp.spark.InferenceConfig;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import picocli.CommandLine.Option;
+
+/** Options shared by the jobs that run the model. */
+final class JobOptions {
+  @Option(names = "--master", description = "Spark master URL; default: spark-submit's, else local[*]")
+  String master;
+
+  @Option(names = "--model", required = true, description = "TorchScript file whose forward returns (features [N,D], logits [N,C])")
+  Path model;
+
+  @Option(names = "--weight-param", defaultValue = "fc.weight", description = "name of the last linear layer's weight (default: ${DEFAULT-VALUE})")
+  String weightParam;
+
+  @Option(names = "--bias-param", defaultValue = "fc.bias", description = "name of the last linear layer's bias (default: ${DEFAULT-VALUE})")
+  String biasParam;
+
+  @Option(names = "--input-shape", defaultValue = "1,28,28", split = ",", description = "model input channels,height,width (default: ${DEFAULT-VALUE})")
+  int[] inputShape;
+
+  @Option(names = "--mean", split = ",", description = "per-channel mean subtracted after scaling pixels to [0,1] (default: none)")
+  float[] mean;
+
+  @Option(names = "--std", split = ",", description = "per-channel std divided by after --mean (default: none)")
+  float[] std;
+
+  @Option(names = "--batch-size", defaultValue = "256", description = "images per model call (default: ${DEFAULT-VALUE})")
+  int batchSize;
+
+  @Option(names = "--temperature", defaultValue = "1.0", description = "energy temperature T (default: ${DEFAULT-VALUE})")
+  double temperature;
+
+  @Option(names = "--torch-threads", defaultValue = "1", description = "libtorch intra-op threads per executor JVM; Spark runs one task per core (default: ${DEFAULT-VALUE})")
+  int torchThreads;
+
+  @Option(names = "--limit", description = "use at most this many images of each dataset (default: all)")
+  Integer limit;
+
+  @Option(names = "--partitions", defaultValue = "0", description = "partitions for datasets read on the driver (IDX); 0 = Spark's default parallelism")
+  int partitions;
+
+  @Option(names = "--overwrite", description = "replace existing outputs (default: refuse)")
+  boolean overwrite;
+
+  int limitOrAll() {
+    if (limit != null && limit <= 0) {
+      throw new BadInputException("--limit must be positive, got " + limit);
+    }
+    return limit == null ? Integer.MAX_VALUE : limit;
+  }
+
+  InferenceConfig inference() {
+    if (inputShape.length != 3) {
+      throw new BadInputException("--input-shape needs channels,height,width, got " + inputShape.length + " value(s)");
+    }
+    if (!Files.isRegularFile(model)) {
+      throw new BadInputException("model file " + model + " does not exist; pass a TorchScript .pt file with --model");
+    }
+    if (batchSize <= 0) {
+      throw new BadInputException("--batch-size must be positive, got " + batchSize);
+    }
+    Preprocess pre;
+    try {
+      pre = new Preprocess(inputShape[0], inputShape[1], inputShape[2], mean, std);
+    } catch (IllegalArgumentException e) {
+      throw new BadInputException("bad preprocessing options: " + e.getMessage(), e);
+    }
+    return new InferenceConfig(model.toAbsolutePath().toString(), sha256(model), weightParam, biasParam, pre,
+        batchSize, torchThreads, temperature);
+  }
+
+  static String sha256(Path file) {
+    try (InputStream in = Files.newInputStream(file)) {
+      MessageDigest md = MessageDigest.getInstance("SHA-256");
+      byte[] buf = new byte[1 << 16];
+      for (int r = in.read(buf); r > 0; r = in.read(buf)) {
+        md.update(buf, 0, r);
+      }
+      return HexFormat.of().formatHex(md.digest());
+    } catch (IOException e) {
+      throw new BadInputException("cannot read model file " + file + ": " + e.getMessage(), e);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

@@ -1,0 +1,41 @@
+package io.opnp.cli;
+
+import io.opnp.BadInputException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * {@code opnp}: the command line. Exit codes: 0 success, 2 bad input (the message says what to
+ * fix), 1 internal failure. Each command prints one summary line at the end.
+ */
+@Command(name = "opnp", mixinStandardHelpOptions = true, version = "opnp-spark 0.1.0",
+    description = "Out-of-distribution detection by Optimal Parameter and Neuron Pruning (OPNP) on Apache Spark.",
+    subcommands = {SensitivityCommand.class, ScoreCommand.class, PrepareDemoDataCommand.class})
+public final class OpnpCli {
+  public static final int EXIT_BAD_INPUT = 2;
+  public static final int EXIT_INTERNAL = 1;
+
+  public static void main(String[] args) {
+    System.exit(run(args));
+  }
+
+  public static int run(String... args) {
+    CommandLine cli = new CommandLine(new OpnpCli());
+    cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
+      BadInputException bad = BadInputException.find(e);
+      if (bad != null) {
+        cmd.getErr().println("opnp " + cmd.getCommandName() + ": bad input: " + bad.getMessage());
+        return EXIT_BAD_INPUT;
+      }
+      cmd.getErr().println("opnp " + cmd.getCommandName() + ": internal failure: " + e);
+      e.printStackTrace(cmd.getErr());
+      return EXIT_INTERNAL;
+    });
+    cli.setParameterExceptionHandler((e, a) -> {
+      e.getCommandLine().getErr().println("opnp: " + e.getMessage());
+      e.getCommandLine().usage(e.getCommandLine().getErr());
+      return EXIT_BAD_INPUT;
+    });
+    return cli.execute(args);
+  }
+}

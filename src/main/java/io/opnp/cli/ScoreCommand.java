@@ -1,0 +1,97 @@
+package io.opnp.cli;
+
+import io.opnp.BadInputException;
+import io.opnp.data.DatasetReader;
+import io.opnp.data.DatasetSpec;
+import io.opnp.io.SensitivityStore;
+import io.opnp.math.PruningPercentages;
+import io.opnp.math.Sensitivity;
+import io.opnp.report.OodReport;
+import io.opnp.spark.InferenceConfig;
+import io.opnp.spark.ProgressReporter;
+import io.opnp.spark.ScoreJob;
+import io.opnp.spark.Sessions;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "score", mixinStandardHelpOptions = true,
+    description = "Prune the head by the sensitivities, score the ID test set and every OOD set, write scores and metrics.")
+final class ScoreCommand implements Callable<Integer> {
+  @Mixin
+  JobOptions job;
+
+  @Option(names = "--sensitivity", required = true, description = "output directory of the sensitivity job")
+  String sensitivity;
+
+  @Option(names = "--id-test", required = true, description = "in-distribution test set as name=format:path")
+  String idTest;
+
+  @Option(names = "--ood", required = true, description = "an OOD set as name=format:path; repeat for several")
+  List<String> ood;
+
+  @Option(names = "--output", required = true, description = "directory for scores/ (Parquet), metrics.json and metrics.md")
+  String output;
+
+  @Option(names = "--rho-w-max", defaultValue = "0.5", description = "percent of weights with the largest sensitivity to remove (default: ${DEFAULT-VALUE})")
+  double rhoWMax;
+
+  @Option(names = "--rho-w-min", defaultValue = "0", description = "percent of weights with the smallest sensitivity to remove (default: ${DEFAULT-VALUE})")
+  double rhoWMin;
+
+  @Option(names = "--rho-o-max", defaultValue = "30", description = "percent of neurons with the largest sensitivity to remove (default: ${DEFAULT-VALUE})")
+  double rhoOMax;
+
+  @Option(names = "--rho-o-min", defaultValue = "0", description = "percent of neurons with the smallest sensitivity to remove (default: ${DEFAULT-VALUE})")
+  double rhoOMin;
+
+  @Override
+  public Integer call() {
+    long start = System.nanoTime();
+    PruningPercentages pct;
+    try {
+      pct = new PruningPercentages(rhoWMax, rhoWMin, rhoOMax, rhoOMin);
+    } catch (IllegalArgumentException e) {
+      throw new BadInputException(e.getMessage() + "; fix the --rho-* options", e);
+    }
+    DatasetSpec idSpec = DatasetSpec.parse(idTest);
+    List<DatasetSpec> oodSpecs = new ArrayList<>();
+    Set<String> names = new HashSet<>(List.of(idSpec.name()));
+    for (String o : ood) {
+      DatasetSpec s = DatasetSpec.parse(o);
+      if (!names.add(s.name())) {
+        throw new BadInputException("dataset name '" + s.name() + "' is used twice; give every --id-test and --ood a distinct name");
+      }
+      oodSpecs.add(s);
+    }
+    InferenceConfig cfg = job.inference();
+    SparkSession spark = Sessions.getOrCreate(job.master, "opnp-score");
+    OodReport report;
+    try (ProgressReporter progress = new ProgressReporter(spark, 10)) {
+      Sensitivity sens = SensitivityStore.load(spark, sensitivity);
+      Dataset<Row> id = DatasetReader.read(spark, idSpec, job.limitOrAll(), job.partitions);
+      List<Dataset<Row>> oods = new ArrayList<>();
+      List<String> oodNames = new ArrayList<>();
+      for (DatasetSpec s : oodSpecs) {
+        oods.add(DatasetReader.read(spark, s, job.limitOrAll(), job.partitions));
+        oodNames.add(s.name());
+      }
+      report = ScoreJob.run(spark, cfg, sens, pct, id, idSpec.name(), oods, oodNames, output, job.overwrite);
+    }
+    System.out.println();
+    System.out.print(report.markdown());
+    System.out.println();
+    System.out.printf("opnp score: ok; id %s (%d images), %d OOD set(s), %d result rows; output %s; wall %.1f s%n",
+        idSpec.name(), report.idCount(), oodSpecs.size(), report.results().size(), output,
+        (System.nanoTime() - start) / 1e9);
+    return 0;
+  }
+}
