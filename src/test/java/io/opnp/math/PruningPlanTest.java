@@ -1,0 +1,117 @@
+package io.opnp.math;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class PruningPlanTest {
+
+  @ParameterizedTest(name = "{1} % of {0} values selects {2}")
+  @CsvSource({
+      "10, 0, 0", "10, 4.9, 0", "10, 5, 1", "10, 14.9, 1", "10, 15, 2", "10, 25, 3", "10, 24.9, 2",
+      "2560, 0.5, 13", "256, 30, 77", "256, 10, 26", "1, 49, 0", "1, 50, 1", "7, 100, 7"})
+  void countRoundsHalfUp(int n, double percent, int expected) {
+    assertEquals(expected, PruningPercentages.count(n, percent));
+  }
+
+  @Test
+  void removesTheTopAndBottomByValue() {
+    double[] v = {5, 1, 9, 3, 7, 2, 8, 6, 4, 0};
+    // bottom 20 % = 2 smallest (indices 9, 1); top 30 % = 3 largest (indices 2, 6, 4)
+    boolean[] keep = PruningPlan.keepMask(v, 30, 20);
+    assertArrayEquals(new boolean[] {true, false, false, true, false, true, false, true, true, false}, keep);
+  }
+
+  @Test
+  void tiesAreBrokenByFlatIndex() {
+    double[] v = new double[10];  // all equal: ascending order is the index order
+    boolean[] keep = PruningPlan.keepMask(v, 20, 30);
+    // bottom 3 = indices 0,1,2; top 2 = indices 8,9
+    assertArrayEquals(new boolean[] {false, false, false, true, true, true, true, true, false, false}, keep);
+    double[] w = {1, 2, 2, 2, 3};  // the top 2 of the tie at 2 is index 3 (later index ranks higher)
+    assertArrayEquals(new boolean[] {true, true, true, false, false}, PruningPlan.keepMask(w, 40, 0));
+    assertArrayEquals(new boolean[] {false, false, true, true, true}, PruningPlan.keepMask(w, 0, 40));
+  }
+
+  @Test
+  void zeroPercentagesKeepEverything() {
+    Sensitivity s = sensitivity(3, 4);
+    PruningPlan plan = PruningPlan.of(s, new PruningPercentages(0, 0, 0, 0));
+    assertEquals(0, plan.prunedWeights());
+    assertEquals(0, plan.prunedNeurons());
+  }
+
+  @Test
+  void planCountsFollowThePercentages() {
+    Sensitivity s = sensitivity(10, 256);
+    PruningPlan plan = PruningPlan.of(s, PruningPercentages.PAPER_RESNET50);
+    assertEquals(13, plan.prunedWeights());
+    assertEquals(77, plan.prunedNeurons());
+    PruningPlan both = PruningPlan.of(s, new PruningPercentages(10, 20, 5, 15));
+    assertEquals(256 + 512, both.prunedWeights());
+    assertEquals(13 + 38, both.prunedNeurons());
+  }
+
+  @Test
+  void percentagesJustBelowOneHundredInTotalAreAccepted() {
+    Sensitivity s = sensitivity(2, 5);
+    PruningPlan plan = PruningPlan.of(s, new PruningPercentages(49.99, 49.99, 99.9, 0));
+    assertEquals(10, plan.prunedWeights());  // 5 + 5 of 10: rounding may take every value
+    assertEquals(5, plan.prunedNeurons());
+    PruningPlan hundred = PruningPlan.of(s, new PruningPercentages(0, 0, 0, 99.99));
+    assertEquals(5, hundred.prunedNeurons());
+  }
+
+  @Test
+  void rejectsPercentagesOutsideZeroToHundred() {
+    assertEquals("rho-w-max is a percentage and must be in [0, 100], got -0.1",
+        assertThrows(IllegalArgumentException.class, () -> new PruningPercentages(-0.1, 0, 0, 0)).getMessage());
+    assertEquals("rho-o-min is a percentage and must be in [0, 100], got 100.5",
+        assertThrows(IllegalArgumentException.class, () -> new PruningPercentages(0, 0, 0, 100.5)).getMessage());
+    assertEquals("rho-w-min is a percentage and must be in [0, 100], got NaN",
+        assertThrows(IllegalArgumentException.class, () -> new PruningPercentages(0, Double.NaN, 0, 0)).getMessage());
+  }
+
+  @Test
+  void rejectsPairsThatRemoveEverything() {
+    assertEquals("rho-w-max + rho-w-min must be below 100 (it would remove every weight), got 60.0 + 40.0",
+        assertThrows(IllegalArgumentException.class, () -> new PruningPercentages(60, 40, 0, 0)).getMessage());
+    assertEquals("rho-o-max + rho-o-min must be below 100 (it would remove every neuron), got 100.0 + 0.0",
+        assertThrows(IllegalArgumentException.class, () -> new PruningPercentages(0, 0, 100, 0)).getMessage());
+  }
+
+  @Test
+  void prunedHeadZeroesRemovedWeightsAndNeuronColumnsAndKeepsTheBias() {
+    int c = 2;
+    int d = 3;
+    // Mw ranks weight (1,2) highest; Mo ranks neuron 0 highest.
+    double[] mw = {0.1, 0.2, 0.3, 0.4, 0.5, 0.9};
+    double[] mo = {0.9, 0.5, 0.1};
+    Sensitivity s = new Sensitivity(c, d, 10, 1, mw, mo, "m", null);
+    PruningPlan plan = PruningPlan.of(s, new PruningPercentages(16.7, 0, 33.4, 0));  // 1 weight, 1 neuron
+    LinearHead head = new LinearHead(c, d, new double[] {1, 2, 3, 4, 5, 6}, new double[] {7, 8});
+    LinearHead pruned = head.pruned(plan);
+    assertArrayEquals(new double[] {0, 2, 3, 0, 5, 0}, pruned.weight());
+    assertArrayEquals(new double[] {7, 8}, pruned.bias());
+    double[] out = new double[2];
+    pruned.logits(new double[] {1, 1, 1}, 1, out);
+    assertArrayEquals(new double[] {12, 13}, out);
+  }
+
+  private static Sensitivity sensitivity(int c, int d) {
+    java.util.Random r = new java.util.Random(1);
+    double[] w = new double[c * d];
+    double[] o = new double[d];
+    for (int i = 0; i < w.length; i++) {
+      w[i] = r.nextDouble();
+    }
+    for (int j = 0; j < d; j++) {
+      o[j] = r.nextDouble();
+    }
+    return new Sensitivity(c, d, 100, 1, w, o, "m", null);
+  }
+}
