@@ -69,9 +69,12 @@ public final class BatchRunner implements AutoCloseable {
       return null;
     }
     long t1 = System.nanoTime();
-    ModelOutput out;
+    // Always a full batch (zero padding): a sample's outputs then never depend on how many images
+    // share its batch, so results do not change with the number of partitions.
+    java.util.Arrays.fill(buffer, n * pixels, cap * pixels, 0f);
+    ModelOutput full;
     try {
-      out = predictor.predict(new ImageBatch(buffer, n, cfg.preprocess().channels(), cfg.preprocess().height(),
+      full = predictor.predict(new ImageBatch(buffer, cap, cfg.preprocess().channels(), cfg.preprocess().height(),
           cfg.preprocess().width()));
     } catch (TranslateException e) {
       BadInputException bad = BadInputException.find(e);
@@ -81,6 +84,7 @@ public final class BatchRunner implements AutoCloseable {
       throw new IllegalStateException("model " + cfg.modelName() + " failed on a batch of " + n + " images of "
           + "dataset " + datasets[0] + " starting at " + ids[0] + ": " + e.getMessage(), e);
     }
+    ModelOutput out = new ModelOutput(full.features(), full.logits(), n, full.dim(), full.classes());
     long t2 = System.nanoTime();
     decodeNanos += t1 - t0;
     modelNanos += t2 - t1;

@@ -1,0 +1,107 @@
+package io.opnp.data;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.util.Arrays;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+
+class ImageDecoderTest {
+  private final ImageDecoder grey28 = new ImageDecoder(Preprocess.grey(28, 28));
+
+  @Test
+  void greyPngRoundTripsExactly() throws Exception {
+    byte[] pixels = new byte[784];
+    for (int i = 0; i < pixels.length; i++) {
+      pixels[i] = (byte) (i * 7);
+    }
+    float[] out = new float[784];
+    grey28.decode(Png.encodeGrey(pixels, 28, 28), out, 0);
+    for (int i = 0; i < 784; i++) {
+      assertEquals((pixels[i] & 0xff) / 255f, out[i], 0f, "pixel " + i);
+    }
+  }
+
+  @Test
+  void sixteenBitGreyUsesItsFullRange() throws Exception {
+    BufferedImage img = new BufferedImage(28, 28, BufferedImage.TYPE_USHORT_GRAY);
+    img.getRaster().setSample(3, 2, 0, 65535);
+    img.getRaster().setSample(4, 2, 0, 32768);
+    float[] out = new float[784];
+    grey28.decode(encode(img, "png"), out, 0);
+    assertEquals(1f, out[2 * 28 + 3], 0f);
+    assertEquals(32768f / 65535f, out[2 * 28 + 4], 1e-7f);
+    assertEquals(0f, out[0], 0f);
+  }
+
+  @Test
+  void colourImagesBecomeLumaForAGreyModelAndPlanesForRgb() throws Exception {
+    BufferedImage img = new BufferedImage(28, 28, BufferedImage.TYPE_INT_RGB);
+    img.setRGB(0, 0, 0xff0000);
+    float[] grey = new float[784];
+    grey28.decode(encode(img, "png"), grey, 0);
+    assertEquals(0.299f, grey[0], 1e-6f);
+    float[] rgb = new float[3 * 784];
+    new ImageDecoder(new Preprocess(3, 28, 28, null, null)).decode(encode(img, "png"), rgb, 0);
+    assertEquals(1f, rgb[0], 0f);
+    assertEquals(0f, rgb[784], 0f);
+    assertEquals(0f, rgb[2 * 784], 0f);
+  }
+
+  @Test
+  void otherSizesAreResizedAndNormalized() throws Exception {
+    BufferedImage img = new BufferedImage(56, 40, BufferedImage.TYPE_BYTE_GRAY);
+    for (int y = 0; y < 40; y++) {
+      for (int x = 0; x < 56; x++) {
+        img.getRaster().setSample(x, y, 0, 51);  // 0.2 everywhere
+      }
+    }
+    float[] out = new float[784];
+    new ImageDecoder(new Preprocess(1, 28, 28, new float[] {0.1f}, new float[] {0.5f})).decode(encode(img, "png"), out, 0);
+    for (float v : out) {
+      assertEquals((0.2f - 0.1f) / 0.5f, v, 1e-6f);
+    }
+  }
+
+  @Test
+  void jpegDecodes() throws Exception {
+    BufferedImage img = new BufferedImage(28, 28, BufferedImage.TYPE_BYTE_GRAY);
+    float[] out = new float[784];
+    grey28.decode(encode(img, "jpg"), out, 0);
+    assertTrue(Arrays.stream(box(out)).allMatch(v -> v < 0.02f));
+  }
+
+  @Test
+  void corruptAndTruncatedBytesAreReportedNotSilentlyZeroed() throws Exception {
+    float[] out = new float[784];
+    ImageDecoder.UnreadableImageException notImage = assertThrows(ImageDecoder.UnreadableImageException.class,
+        () -> grey28.decode("hello, world".getBytes(), out, 0));
+    assertEquals("the bytes are not in an image format Java can read (PNG, JPEG, BMP, GIF); first bytes: 68656c6c6f2c2077",
+        notImage.getMessage());
+    byte[] png = Png.encodeGrey(new byte[784], 28, 28);
+    byte[] truncated = Arrays.copyOf(png, png.length / 2);
+    ImageDecoder.UnreadableImageException cut = assertThrows(ImageDecoder.UnreadableImageException.class,
+        () -> grey28.decode(truncated, out, 0));
+    assertTrue(cut.getMessage().startsWith("the bytes are a corrupt or truncated image"), cut.getMessage());
+    assertEquals("the image is empty (no bytes)",
+        assertThrows(ImageDecoder.UnreadableImageException.class, () -> grey28.decode(new byte[0], out, 0)).getMessage());
+  }
+
+  private static Float[] box(float[] a) {
+    Float[] b = new Float[a.length];
+    for (int i = 0; i < a.length; i++) {
+      b[i] = a[i];
+    }
+    return b;
+  }
+
+  static byte[] encode(BufferedImage img, String format) throws Exception {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    assertTrue(ImageIO.write(img, format, out));
+    return out.toByteArray();
+  }
+}
