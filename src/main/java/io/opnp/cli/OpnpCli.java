@@ -20,7 +20,13 @@ public final class OpnpCli {
   }
 
   public static int run(String... args) {
+    return run(new java.io.PrintWriter(System.err, true), args);
+  }
+
+  /** Runs a command, writing errors to {@code err}; returns the exit code instead of exiting. */
+  public static int run(java.io.PrintWriter err, String... args) {
     CommandLine cli = new CommandLine(new OpnpCli());
+    cli.setErr(err);
     cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
       BadInputException bad = BadInputException.find(e);
       if (bad != null) {

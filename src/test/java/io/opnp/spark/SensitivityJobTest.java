@@ -1,0 +1,68 @@
+package io.opnp.spark;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.opnp.cli.JobOptionsAccess;
+import io.opnp.data.DatasetReader;
+import io.opnp.data.DatasetSpec;
+import io.opnp.data.Preprocess;
+import io.opnp.io.SensitivityStore;
+import io.opnp.math.Sensitivity;
+import io.opnp.testing.SparkTestSession;
+import io.opnp.testing.TestData;
+import java.nio.file.Path;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The sensitivity job on real Fashion-MNIST images and the committed model, in a real local[2] session. */
+class SensitivityJobTest {
+  private static final int IMAGES = 1200;
+  private static SparkSession spark;
+  private static InferenceConfig cfg;
+  private static Dataset<Row> train;
+
+  @TempDir
+  Path tmp;
+
+  @BeforeAll
+  static void setUp() {
+    spark = SparkTestSession.get();
+    Path model = TestData.demoModel();
+    cfg = new InferenceConfig(model.toString(), JobOptionsAccess.sha256(model), "fc.weight", "fc.bias",
+        Preprocess.grey(28, 28), 128, 1, 1.0);
+    DatasetSpec spec = DatasetSpec.parse("fm-train=idx:" + TestData.fashionTrainImages());
+    train = DatasetReader.read(spark, spec, IMAGES, 2).cache();
+  }
+
+  @Test
+  void resultDoesNotDependOnTheNumberOfPartitions() {
+    Sensitivity one = SensitivityJob.run(spark, cfg, train.repartition(1));
+    Sensitivity three = SensitivityJob.run(spark, cfg, train.repartition(3));
+    Sensitivity seven = SensitivityJob.run(spark, cfg, train.repartition(7));
+    assertEquals(IMAGES, one.count());
+    assertEquals(IMAGES, seven.count());
+    assertTrue(one.maxRelativeDifference(three) <= 1e-12, "1 vs 3: " + one.maxRelativeDifference(three));
+    assertTrue(one.maxRelativeDifference(seven) <= 1e-12, "1 vs 7: " + one.maxRelativeDifference(seven));
+    // Not trivially equal: the sensitivities vary across weights and neurons.
+    double[] mo = one.neuron();
+    assertTrue(java.util.Arrays.stream(mo).max().getAsDouble() > 2 * java.util.Arrays.stream(mo).min().getAsDouble());
+  }
+
+  @Test
+  void savedSensitivityLoadsBackExactlyWithItsModelIdentity() {
+    Sensitivity s = SensitivityJob.run(spark, cfg, train);
+    String out = tmp.resolve("sens").toString();
+    SensitivityStore.save(spark, s, out, false);
+    Sensitivity back = SensitivityStore.load(spark, out);
+    assertEquals(0.0, s.maxRelativeDifference(back));
+    assertEquals(IMAGES, back.count());
+    assertEquals("fmnist-resnet.pt", back.modelName());
+    assertEquals(cfg.modelSha256(), back.modelSha256());
+    assertEquals(1.0, back.temperature());
+  }
+}
