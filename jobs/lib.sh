@@ -58,8 +58,8 @@ setup() {
 
 # Builds the classes and writes the runtime classpath (Spark included: local mode needs it).
 build() {
-  log "building (mvn package -DskipTests)"
-  (cd "$PROJECT_DIR" && mvn -B -q package -DskipTests \
+  log "building (mvn compile)"
+  (cd "$PROJECT_DIR" && mvn -B -q compile \
     && mvn -B -q dependency:build-classpath -Dmdep.outputFile=target/classpath.txt -Dmdep.includeScope=test >/dev/null)
 }
 
