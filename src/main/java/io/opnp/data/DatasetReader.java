@@ -39,6 +39,8 @@ public final class DatasetReader {
   /** File names the folder reader takes as images (case-insensitive); other files are ignored. */
   public static final String IMAGE_GLOB = "*.{png,PNG,jpg,JPG,jpeg,JPEG,bmp,BMP,gif,GIF}";
 
+  private static final long IDX_TASK_BYTES = 768 * 1024;
+
   private DatasetReader() {}
 
   /**
@@ -51,13 +53,18 @@ public final class DatasetReader {
       case PARQUET -> readParquet(spark, spec);
       case FOLDER -> readFolder(spark, spec);
     };
-    return limit < Integer.MAX_VALUE && spec.format() != DatasetSpec.Format.IDX ? ds.limit(limit) : ds;
+    if (limit == Integer.MAX_VALUE || spec.format() == DatasetSpec.Format.IDX) {
+      return ds;  // IDX applies the limit while reading, in file order
+    }
+    // The first images by id, the same ones on every run, spread again over the partitions.
+    int parts = partitions > 0 ? partitions : spark.sparkContext().defaultParallelism();
+    return ds.orderBy(ImageSchema.ID).limit(limit).repartition(parts);
   }
 
   private static Dataset<Row> readIdx(SparkSession spark, DatasetSpec spec, int limit, int partitions) {
     IdxFiles.Images images = IdxFiles.readImages(Paths.get(spec.path()), limit);
     int[] labels = null;
-    if (spec.labelsPath() != null) {
+    if (spec.labelsPath() != null && (spec.labelsExplicit() || java.nio.file.Files.exists(Paths.get(spec.labelsPath())))) {
       labels = IdxFiles.readLabels(Paths.get(spec.labelsPath()), limit);
       if (labels.length != images.count()) {
         throw new BadInputException(String.format("dataset %s: %s holds %d images but %s holds %d labels; "
@@ -66,12 +73,16 @@ public final class DatasetReader {
       }
     }
     List<Row> rows = new ArrayList<>(images.count());
+    long bytes = 0;
     for (int i = 0; i < images.count(); i++) {
       byte[] png = Png.encodeGrey(images.pixels()[i], images.rows(), images.cols());
-      rows.add(RowFactory.create(spec.name() + "/" + i, png, labels == null ? null : labels[i], spec.name()));
+      bytes += png.length;
+      rows.add(RowFactory.create(spec.name() + "/" + i, png, labels == null ? null : (long) labels[i], spec.name()));
     }
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-    int slices = partitions > 0 ? partitions : jsc.defaultParallelism();
+    // The rows travel inside the tasks: keep each task near Spark's recommended size (< 1 MiB).
+    int slices = partitions > 0 ? partitions
+        : (int) Math.max(jsc.defaultParallelism(), Math.min(10_000, (bytes + IDX_TASK_BYTES - 1) / IDX_TASK_BYTES));
     return spark.createDataFrame(jsc.parallelize(rows, Math.max(1, Math.min(slices, rows.size()))), ImageSchema.SCHEMA);
   }
 
@@ -114,9 +125,9 @@ public final class DatasetReader {
         throw new BadInputException("dataset " + spec.name() + ": column 'label' in " + spec.path() + " has type "
             + lt.simpleString() + "; it must be an integer class index");
       }
-      label = col(ImageSchema.LABEL).cast("int");
+      label = col(ImageSchema.LABEL).cast("long");
     } else {
-      label = lit(null).cast("int");
+      label = lit(null).cast("long");
     }
     return raw.select(id.as(ImageSchema.ID), bytes.as(ImageSchema.IMAGE), label.as(ImageSchema.LABEL),
         lit(spec.name()).as(ImageSchema.DATASET));
@@ -183,11 +194,12 @@ public final class DatasetReader {
     @Override
     public Row call(Row r) {
       String path = r.getString(0);
-      Integer label = null;
+      Long label = null;
       if (path.startsWith(root)) {
         String rel = path.substring(root.length());
         int slash = rel.indexOf('/');
-        label = slash > 0 ? classes.get(rel.substring(0, slash)) : null;
+        Integer index = slash > 0 ? classes.get(rel.substring(0, slash)) : null;
+        label = index == null ? null : index.longValue();
       }
       return RowFactory.create(path, r.get(1), label, dataset);
     }

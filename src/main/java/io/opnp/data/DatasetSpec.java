@@ -7,11 +7,12 @@ import java.util.regex.Pattern;
 
 /**
  * A named image dataset on the command line: {@code name=format:path}, where format is
- * {@code idx} (images file, labels file found beside it or given as {@code idx:images,labels}),
+ * {@code idx} (images file; labels file found beside it when it exists, or given as {@code idx:images,labels}),
  * {@code parquet} (shards with an encoded {@code image} column, binary or Hugging Face's
  * struct&lt;bytes, path&gt;, and an integer {@code label}) or {@code folder} (one sub-folder per class).
  */
-public record DatasetSpec(String name, Format format, String path, String labelsPath) implements Serializable {
+public record DatasetSpec(String name, Format format, String path, String labelsPath, boolean labelsExplicit)
+    implements Serializable {
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.-]+");
 
   public enum Format { IDX, PARQUET, FOLDER }
@@ -43,16 +44,18 @@ public record DatasetSpec(String name, Format format, String path, String labels
       throw new BadInputException("dataset '" + text + "' has no path" + usage);
     }
     String labels = null;
+    boolean explicit = false;
     if (format == Format.IDX) {
       int comma = rest.indexOf(',');
       if (comma >= 0) {
         labels = rest.substring(comma + 1);
         rest = rest.substring(0, comma);
+        explicit = true;
       } else if (rest.contains("images-idx3")) {
-        labels = rest.replace("images-idx3", "labels-idx1");
+        labels = rest.replace("images-idx3", "labels-idx1");  // used when it exists; unlabelled otherwise
       }
     }
-    return new DatasetSpec(name, format, rest, labels);
+    return new DatasetSpec(name, format, rest, labels, explicit);
   }
 
   @Override

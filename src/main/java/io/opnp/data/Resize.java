@@ -1,6 +1,9 @@
 package io.opnp.data;
 
-/** Bilinear resampling of one float plane with half-pixel centres (as PIL and OpenCV). */
+/**
+ * Bilinear resampling of one float plane with half-pixel centres (as OpenCV's INTER_LINEAR; no
+ * antialiasing filter when shrinking, unlike PIL).
+ */
 final class Resize {
   private Resize() {}
 

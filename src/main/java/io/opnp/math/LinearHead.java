@@ -82,16 +82,4 @@ public final class LinearHead implements Serializable {
     }
   }
 
-  /** Logits of sample k of a row-major n×D feature batch, into {@code out} (length C). */
-  public void logits(float[] features, int k, double[] out) {
-    int row = k * dim;
-    for (int i = 0; i < classes; i++) {
-      double s = bias[i];
-      int w = i * dim;
-      for (int j = 0; j < dim; j++) {
-        s += weight[w + j] * features[row + j];
-      }
-      out[i] = s;
-    }
-  }
 }

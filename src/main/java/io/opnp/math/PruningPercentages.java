@@ -1,6 +1,8 @@
 package io.opnp.math;
 
 import java.io.Serializable;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
 
 /**
  * The four OPNP percentages: weights whose sensitivity is in the top {@code rhoWMax} % or bottom
@@ -34,9 +36,15 @@ public final class PruningPercentages implements Serializable {
     return value;
   }
 
-  /** {@code k = floor(n·ρ/100 + 0.5)}: how many of n values a percentage ρ selects (DESIGN §1). */
+  /**
+   * {@code k = floor(n·ρ/100 + 0.5)}: how many of n values a percentage ρ selects (DESIGN §1),
+   * computed in decimal so that a half is a half: ρ = 16.15 of n = 1000 gives 162, where binary
+   * floating point would give 161.
+   */
   public static int count(int n, double percent) {
-    return (int) Math.floor(n * percent / 100.0 + 0.5);
+    return BigDecimal.valueOf(n).multiply(BigDecimal.valueOf(percent))
+        .divide(BigDecimal.valueOf(100)).add(new BigDecimal("0.5"))
+        .setScale(0, RoundingMode.FLOOR).intValueExact();
   }
 
   public double rhoWMax() {

@@ -33,9 +33,20 @@ public final class PruningPlan implements Serializable {
   }
 
   public static PruningPlan of(Sensitivity sensitivity, PruningPercentages percentages) {
+    requireSomethingKept(sensitivity.classes() * sensitivity.dim(), percentages.rhoWMax(), percentages.rhoWMin(), "weights",
+        "rho-w-max", "rho-w-min");
+    requireSomethingKept(sensitivity.dim(), percentages.rhoOMax(), percentages.rhoOMin(), "neurons", "rho-o-max", "rho-o-min");
     boolean[] keepWeight = keepMask(sensitivity.weight(), percentages.rhoWMax(), percentages.rhoWMin());
     boolean[] keepNeuron = keepMask(sensitivity.neuron(), percentages.rhoOMax(), percentages.rhoOMin());
     return new PruningPlan(percentages, sensitivity.classes(), sensitivity.dim(), keepWeight, keepNeuron);
+  }
+
+  /** Rounding can select every value even when the percentages sum below 100; that is an error too. */
+  private static void requireSomethingKept(int n, double top, double bottom, String what, String topName,
+                                           String bottomName) {
+    int k = PruningPercentages.count(n, top) + PruningPercentages.count(n, bottom);
+    Check.argument(k < n, "%s %s and %s %s select %d + %d of the %d %s, leaving none; lower them",
+        topName, top, bottomName, bottom, PruningPercentages.count(n, top), PruningPercentages.count(n, bottom), n, what);
   }
 
   /** A mask that is false for the top {@code topPercent} % and bottom {@code bottomPercent} % of values. */

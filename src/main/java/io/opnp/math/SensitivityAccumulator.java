@@ -58,7 +58,7 @@ public final class SensitivityAccumulator implements Serializable {
       absFeatures[i] = Math.abs(features[i]);
     }
     BLAS blas = BLAS.getInstance();
-    // Row-major X is column-major Xᵀ. weightSums (C×D) += Pᵀ|H| is, column-major, Dx C += |H|ᵀ(D×n) · P(n×C).
+    // Row-major X is column-major Xᵀ. weightSums (C×D) += Pᵀ|H| is, column-major, D×C += |H|ᵀ(D×n) · P(n×C).
     blas.dgemm("N", "T", dim, classes, n, 1.0, absFeatures, dim, probs, classes, 1.0, weightSums, dim);
     // Q (n×D) = P (n×C) · W (C×D); column-major: Qᵀ (D×n) = Wᵀ (D×C) · Pᵀ (C×n).
     blas.dgemm("N", "N", dim, n, classes, 1.0, weight, dim, probs, classes, 0.0, featureGrads, dim);

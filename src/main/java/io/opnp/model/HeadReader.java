@@ -2,6 +2,7 @@ package io.opnp.model;
 
 import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.util.Pair;
@@ -46,10 +47,17 @@ public final class HeadReader {
     }
     int classes = (int) ws.get(0);
     int dim = (int) ws.get(1);
-    return new LinearHead(classes, dim, toDouble(w.toFloatArray()), toDouble(b.toFloatArray()));
+    try {
+      return new LinearHead(classes, dim, toDouble(w), toDouble(b));
+    } catch (IllegalArgumentException e) {
+      throw new BadInputException(where + ": " + e.getMessage() + " in '" + weightName + "'; the model's last layer "
+          + "must have finite weights", e);
+    }
   }
 
-  private static double[] toDouble(float[] a) {
+  private static double[] toDouble(NDArray x) {
+    // fp16/bf16/fp64 checkpoints are read through float32, the precision the model computes in at most.
+    float[] a = x.getDataType() == DataType.FLOAT32 ? x.toFloatArray() : x.toType(DataType.FLOAT32, false).toFloatArray();
     double[] out = new double[a.length];
     for (int i = 0; i < a.length; i++) {
       out[i] = a[i];

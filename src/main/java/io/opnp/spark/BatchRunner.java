@@ -33,7 +33,7 @@ public final class BatchRunner implements AutoCloseable {
   private long lastLog = start;
 
   /** A batch's rows and what the model returned for them. */
-  public record Batch(String[] ids, Integer[] labels, String[] datasets, ModelOutput output) {}
+  public record Batch(String[] ids, Long[] labels, String[] datasets, ModelOutput output) {}
 
   public BatchRunner(InferenceConfig cfg) {
     this.cfg = cfg;
@@ -46,7 +46,7 @@ public final class BatchRunner implements AutoCloseable {
   public Batch next(Iterator<Row> rows) {
     int cap = cfg.batchSize();
     String[] ids = new String[cap];
-    Integer[] labels = new Integer[cap];
+    Long[] labels = new Long[cap];
     String[] datasets = new String[cap];
     int n = 0;
     int pixels = cfg.preprocess().pixels();

@@ -17,15 +17,18 @@ final class ModelHeads {
    * Loads the model on the driver, reads W and b, runs the first batch of {@code data} and checks
    * {@code logits ≈ W·h + b}; ships the model file to executors that cannot see the driver's path.
    */
-  static LinearHead checkedHead(SparkSession spark, InferenceConfig cfg, Dataset<Row> data) {
+  static LinearHead checkedHead(SparkSession spark, InferenceConfig cfg, Dataset<Row> data, String what,
+                                boolean labelsRequired) {
     LinearHead head = HeadReader.read(ExecutorModels.model(cfg), cfg.weightParam(), cfg.biasParam());
     List<Row> first = data.limit(cfg.batchSize()).collectAsList();
     if (first.isEmpty()) {
-      throw new BadInputException("the dataset used to check the model is empty; check the input path");
+      throw new BadInputException("the " + what + " has no images; check its path (and, for folders, that the "
+          + "images have a .png/.jpg/.jpeg/.bmp/.gif name)");
     }
     try (BatchRunner runner = new BatchRunner(cfg)) {
       BatchRunner.Batch b = runner.next(first.iterator());
       ContractCheck.verify(cfg.modelName(), head, b.output(), cfg.weightParam(), cfg.biasParam());
+      Labels.check(b, head.classes(), labelsRequired);  // fail fast, before the whole dataset runs
     }
     if (!spark.sparkContext().isLocal()) {
       spark.sparkContext().addFile(cfg.modelPath());

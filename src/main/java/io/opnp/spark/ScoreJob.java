@@ -41,7 +41,7 @@ public final class ScoreJob {
   public static final StructType SCORES = new StructType()
       .add("id", DataTypes.StringType, false)
       .add("dataset", DataTypes.StringType, false)
-      .add("label", DataTypes.IntegerType, true)
+      .add("label", DataTypes.LongType, true)
       .add("pred", DataTypes.IntegerType, false)
       .add("energy", DataTypes.DoubleType, false)
       .add("opnp_pred", DataTypes.IntegerType, false)
@@ -71,10 +71,13 @@ public final class ScoreJob {
     }
     var conf = spark.sparkContext().hadoopConfiguration();
     String scoresPath = output + "/scores";
-    Outputs.checkWritable(conf, scoresPath, overwrite);
-    Outputs.checkWritable(conf, output + "/metrics.json", overwrite);
+    String jsonPath = output + "/metrics.json";
+    String mdPath = output + "/metrics.md";
+    for (String p : List.of(scoresPath, jsonPath, mdPath)) {
+      Outputs.checkWritable(conf, p, overwrite);
+    }
 
-    LinearHead head = ModelHeads.checkedHead(spark, cfg, idTest);
+    LinearHead head = ModelHeads.checkedHead(spark, cfg, idTest, "ID test set " + idName, true);
     if (head.classes() != sensitivity.classes() || head.dim() != sensitivity.dim()) {
       throw new BadInputException(String.format("the sensitivities are %dx%d but the model's head is %dx%d; "
           + "rerun the sensitivity job with this model", sensitivity.classes(), sensitivity.dim(),
@@ -89,27 +92,32 @@ public final class ScoreJob {
     for (Dataset<Row> d : oodSets) {
       all = all.unionByName(d);
     }
+    // Scores and metrics are made in one hidden staging directory and moved into place only when
+    // all of them are complete; metrics.json moves last and marks a finished run.
     String staging = Outputs.staging(scoresPath);
     long start = System.nanoTime();
+    OodReport report;
     try {
       jsc.setJobDescription("opnp score: energy and OPNP scores for " + idName + " and " + String.join(", ", oodNames));
       JavaRDD<Row> scores = all.javaRDD().mapPartitions(new ScorePartition(cfg, heads, idName));
-      spark.createDataFrame(scores, SCORES).write().partitionBy("dataset").parquet(staging);
-      Outputs.commit(conf, staging, scoresPath, overwrite);
-    } catch (RuntimeException e) {
-      Outputs.abort(conf, staging);
-      throw e;
+      spark.createDataFrame(scores, SCORES).write().partitionBy("dataset").parquet(staging + "/scores");
+      LOG.info("scored all datasets in {} s", String.format("%.1f", (System.nanoTime() - start) / 1e9));
+      jsc.setJobDescription("opnp metrics: collect scores");
+      // An explicit schema keeps dataset names strings (partition inference would turn "1" into an int).
+      report = metrics(spark.read().schema(SCORES).parquet(staging + "/scores"), idName, oodNames, percentages, plan);
+      Outputs.create(conf, staging + "/metrics.md", report.markdown());
+      Outputs.create(conf, staging + "/metrics.json", report.json());
+      if (overwrite) {
+        Outputs.delete(conf, jsonPath);  // never leave an old metrics.json beside new scores
+      }
+      Outputs.commit(conf, staging + "/scores", scoresPath, overwrite);
+      Outputs.commit(conf, staging + "/metrics.md", mdPath, overwrite);
+      Outputs.commit(conf, staging + "/metrics.json", jsonPath, overwrite);
     } finally {
+      Outputs.abort(conf, staging);
       jsc.setJobDescription(null);
       heads.destroy();
     }
-    LOG.info("scored all datasets in {} s", String.format("%.1f", (System.nanoTime() - start) / 1e9));
-
-    jsc.setJobDescription("opnp metrics: collect scores");
-    OodReport report = metrics(spark.read().parquet(scoresPath), idName, oodNames, percentages, plan);
-    jsc.setJobDescription(null);
-    Outputs.writeText(conf, output + "/metrics.md", report.markdown(), true);
-    Outputs.writeText(conf, output + "/metrics.json", report.json(), overwrite);
     return report;
   }
 
@@ -130,7 +138,7 @@ public final class ScoreJob {
     double[] idOpnp = new double[id.size()];
     for (int k = 0; k < id.size(); k++) {
       Row r = id.get(k);
-      int label = r.getInt(1);
+      long label = r.getLong(1);
       correct += r.getInt(2) == label ? 1 : 0;
       correctOpnp += r.getInt(3) == label ? 1 : 0;
       idEnergy[k] = r.getDouble(4);
@@ -229,7 +237,7 @@ public final class ScoreJob {
           h.pruned().logits(feats, n, pruned);
           for (int k = 0; k < n; k++) {
             if (idName.equals(b.datasets()[k])) {
-              Labels.check(b.datasets()[k], b.ids()[k], b.labels()[k], c);
+              Labels.check(b.datasets()[k], b.ids()[k], b.labels()[k], c, true);
             }
             ready.add(RowFactory.create(b.ids()[k], b.datasets()[k], b.labels()[k],
                 Energy.argmax(logits, k * c, c), Energy.score(logits, k * c, c, h.temperature()),

@@ -24,7 +24,7 @@ public final class SensitivityJob {
   private SensitivityJob() {}
 
   public static Sensitivity run(SparkSession spark, InferenceConfig cfg, Dataset<Row> train) {
-    LinearHead head = ModelHeads.checkedHead(spark, cfg, train);
+    LinearHead head = ModelHeads.checkedHead(spark, cfg, train, "training set", false);
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     Broadcast<LinearHead> headB = jsc.broadcast(head);
     long start = System.nanoTime();
@@ -63,7 +63,7 @@ public final class SensitivityJob {
       try (BatchRunner runner = new BatchRunner(cfg)) {
         for (BatchRunner.Batch b = runner.next(rows); b != null; b = runner.next(rows)) {
           ModelHeads.checkShape(cfg, h, b);
-          Labels.check(b, h.classes());
+          Labels.check(b, h.classes(), false);  // labels are optional for training data
           acc.add(b.output().features(), b.output().logits(), b.output().n(), w);
         }
       }

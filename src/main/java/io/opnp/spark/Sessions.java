@@ -19,8 +19,6 @@ public final class Sessions {
       conf.setMaster("local[*]");
     }
     conf.setIfMissing("spark.app.name", appName);
-    // Results must not change when a task is retried; a few retries in local mode show that too.
-    conf.setIfMissing("spark.task.maxFailures", "4");
     conf.setIfMissing("spark.ui.showConsoleProgress", "false");
     return SparkSession.builder().config(conf).getOrCreate();
   }

@@ -143,6 +143,40 @@ class BadInputCliTest {
   }
 
   @Test
+  void emptyOodSetFailsTheScoreJobAndLeavesNoOutput() throws Exception {
+    Path sens = tmp.resolve("s");
+    assertEquals(0, sensitivity(model, train, sens).code());
+    Path emptyFolder = Files.createDirectories(tmp.resolve("empty/0"));
+    Files.writeString(emptyFolder.resolve("README.txt"), "not an image");
+    Path out = tmp.resolve("o");
+    Result r = cli("score", "--master", "local[2]", "--model", model, "--sensitivity", sens.toString(), "--limit", "200",
+        "--id-test", "fm=idx:" + TestData.fashionTestImages(), "--ood", "empty=folder:" + tmp.resolve("empty"),
+        "--output", out.toString());
+    assertBadInput(r, "OOD dataset empty has no images; check its path");
+    assertFalse(Files.exists(out.resolve("scores")), "scores left behind");
+    assertFalse(Files.exists(out.resolve("metrics.json")), "metrics left behind");
+    if (Files.exists(out)) {
+      try (var files = Files.list(out)) {
+        assertEquals(0, files.count(), "staging left behind in " + out);
+      }
+    }
+  }
+
+  @Test
+  void idTestSetWithoutLabelsIsRejectedBeforeScoring() throws Exception {
+    Path sens = tmp.resolve("s");
+    assertEquals(0, sensitivity(model, train, sens).code());
+    Path pq = tmp.resolve("unlabelled");
+    StructType schema = new StructType().add("image", DataTypes.BinaryType);
+    spark.createDataFrame(List.of(RowFactory.create((Object) Png.encodeGrey(new byte[784], 28, 28))), schema)
+        .write().parquet(pq.toString());
+    Result r = cli("score", "--master", "local[2]", "--model", model, "--sensitivity", sens.toString(),
+        "--id-test", "nolab=parquet:" + pq, "--ood", "o=parquet:" + pq, "--output", tmp.resolve("o").toString());
+    assertBadInput(r, "has no label; the in-distribution test set needs labels for the accuracy");
+    assertFalse(Files.exists(tmp.resolve("o/scores")));
+  }
+
+  @Test
   void existingOutputIsNotReplacedWithoutOverwrite() throws Exception {
     Path out = Files.createDirectories(tmp.resolve("exists"));
     Files.writeString(out.resolve("keep.txt"), "mine");

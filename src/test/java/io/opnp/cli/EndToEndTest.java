@@ -1,7 +1,6 @@
 package io.opnp.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
@@ -136,6 +135,5 @@ class EndToEndTest {
       double energy = byId.get("fashion-mnist/" + i).getAs("energy");
       assertEquals(max + Math.log(z), energy, 1e-4, "energy score of image " + i);
     }
-    assertFalse(rows.isEmpty());
   }
 }

@@ -13,7 +13,9 @@ class PruningPlanTest {
   @ParameterizedTest(name = "{1} % of {0} values selects {2}")
   @CsvSource({
       "10, 0, 0", "10, 4.9, 0", "10, 5, 1", "10, 14.9, 1", "10, 15, 2", "10, 25, 3", "10, 24.9, 2",
-      "2560, 0.5, 13", "256, 30, 77", "256, 10, 26", "1, 49, 0", "1, 50, 1", "7, 100, 7"})
+      "2560, 0.5, 13", "256, 30, 77", "256, 10, 26", "1, 49, 0", "1, 50, 1", "7, 100, 7",
+      // exact halves that binary floating point would round down
+      "1000, 16.15, 162", "1000, 32.05, 321", "1000, 64.35, 644"})
   void countRoundsHalfUp(int n, double percent, int expected) {
     assertEquals(expected, PruningPercentages.count(n, percent));
   }
@@ -57,13 +59,24 @@ class PruningPlanTest {
   }
 
   @Test
-  void percentagesJustBelowOneHundredInTotalAreAccepted() {
+  void percentagesJustBelowOneHundredKeepTheRest() {
+    Sensitivity s = sensitivity(10, 100);
+    PruningPlan plan = PruningPlan.of(s, new PruningPercentages(49.9, 49.9, 99, 0));
+    assertEquals(499 + 499, plan.prunedWeights());
+    assertEquals(99, plan.prunedNeurons());
+  }
+
+  @Test
+  void roundingThatWouldRemoveEveryValueIsRejected() {
     Sensitivity s = sensitivity(2, 5);
-    PruningPlan plan = PruningPlan.of(s, new PruningPercentages(49.99, 49.99, 99.9, 0));
-    assertEquals(10, plan.prunedWeights());  // 5 + 5 of 10: rounding may take every value
-    assertEquals(5, plan.prunedNeurons());
-    PruningPlan hundred = PruningPlan.of(s, new PruningPercentages(0, 0, 0, 99.99));
-    assertEquals(5, hundred.prunedNeurons());
+    IllegalArgumentException w = assertThrows(IllegalArgumentException.class,
+        () -> PruningPlan.of(s, new PruningPercentages(49.99, 49.99, 0, 0)));
+    assertEquals("rho-w-max 49.99 and rho-w-min 49.99 select 5 + 5 of the 10 weights, leaving none; lower them",
+        w.getMessage());
+    IllegalArgumentException o = assertThrows(IllegalArgumentException.class,
+        () -> PruningPlan.of(s, new PruningPercentages(0, 0, 99.9, 0)));
+    assertEquals("rho-o-max 99.9 and rho-o-min 0.0 select 5 + 0 of the 5 neurons, leaving none; lower them",
+        o.getMessage());
   }
 
   @Test
