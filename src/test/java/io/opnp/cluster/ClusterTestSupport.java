@@ -1,0 +1,53 @@
+package io.opnp.cluster;
+
+import io.opnp.testing.TestData;
+import java.util.ArrayList;
+import java.util.List;
+
+/** The Java command line for child JVMs: the test classpath and the module flags Spark needs. */
+final class ClusterTestSupport {
+  private ClusterTestSupport() {}
+
+  static String djlCache() {
+    String env = System.getenv("DJL_CACHE_DIR");
+    return env != null ? env : TestData.projectDir().resolve("target/djl-cache").toString();
+  }
+
+  static String log4j() {
+    return TestData.projectDir().resolve("src/test/resources/log4j2.properties").toString();
+  }
+
+  static List<String> javaCommand() {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(ProcessHandle.current().info().command().orElse("java"));
+    for (String open : List.of("java.lang", "java.lang.invoke", "java.lang.reflect", "java.io", "java.net", "java.nio",
+        "java.util", "java.util.concurrent", "java.util.concurrent.atomic", "jdk.internal.ref", "sun.nio.ch",
+        "sun.nio.cs", "sun.security.action", "sun.util.calendar")) {
+      cmd.add("--add-opens=java.base/" + open + "=ALL-UNNAMED");
+    }
+    cmd.add("--add-opens=java.security.jgss/sun.security.krb5=ALL-UNNAMED");
+    cmd.add("-Djdk.reflect.useDirectMethodHandle=false");
+    cmd.add("-Dlog4j2.configurationFile=" + log4j());
+    cmd.add("-cp");
+    cmd.add(System.getProperty("java.class.path"));
+    return cmd;
+  }
+
+  /** A driver JVM running the opnp command line against {@code master}. */
+  static ProcessBuilder driver(String master, java.nio.file.Path log, List<String> args) {
+    List<String> cmd = new ArrayList<>(javaCommand());
+    cmd.add("-Xmx1g");
+    cmd.add("-Dai.djl.offline=true");
+    cmd.addAll(LocalStandaloneCluster.driverProperties());
+    cmd.add("io.opnp.cli.OpnpCli");
+    cmd.addAll(args);
+    cmd.add("--master");
+    cmd.add(master);
+    ProcessBuilder pb = new ProcessBuilder(cmd);
+    pb.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
+    pb.environment().put("DJL_CACHE_DIR", djlCache());
+    pb.redirectErrorStream(true);
+    pb.redirectOutput(log.toFile());
+    return pb;
+  }
+}

@@ -1,0 +1,135 @@
+package io.opnp.cluster;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real Spark standalone cluster on 127.0.0.1 without a Spark distribution: a Master and N
+ * Workers as separate JVMs started from the test classpath, executors in JVMs of their own
+ * (DESIGN §5). {@code SPARK_HOME} points at a directory with an empty {@code jars/}; executors get
+ * the classpath through {@code spark.executor.extraClassPath}. Everything is stopped by PID.
+ */
+final class LocalStandaloneCluster implements AutoCloseable {
+  private final Path home;
+  private final int port;
+  private final List<Process> daemons = new ArrayList<>();
+
+  LocalStandaloneCluster(Path workDir, int workers, int coresPerWorker) throws Exception {
+    this.home = Files.createDirectories(workDir.resolve("spark-home"));
+    Files.createDirectories(home.resolve("jars"));
+    this.port = freePort();
+    daemons.add(start("master", List.of("org.apache.spark.deploy.master.Master", "--host", "127.0.0.1",
+        "--port", String.valueOf(port), "--webui-port", String.valueOf(freePort()))));
+    waitForPort(port, 60);
+    for (int i = 0; i < workers; i++) {
+      Path work = Files.createDirectories(workDir.resolve("worker-" + i));
+      daemons.add(start("worker-" + i, List.of("org.apache.spark.deploy.worker.Worker", masterUrl(),
+          "--host", "127.0.0.1", "--cores", String.valueOf(coresPerWorker), "--memory", "2g",
+          "--webui-port", String.valueOf(freePort()), "--work-dir", work.toString())));
+    }
+  }
+
+  String masterUrl() {
+    return "spark://127.0.0.1:" + port;
+  }
+
+  /** Java system properties a driver needs to run on this cluster from the test classpath. */
+  static List<String> driverProperties() {
+    return List.of(
+        "-Dspark.executor.extraClassPath=" + System.getProperty("java.class.path"),
+        "-Dspark.executor.extraJavaOptions=-Dai.djl.offline=true -Dlog4j2.configurationFile="
+            + ClusterTestSupport.log4j(),
+        "-Dspark.executor.memory=1g",
+        "-Dspark.driver.host=127.0.0.1",
+        "-Dspark.ui.enabled=false",
+        "-Dspark.executorEnv.DJL_CACHE_DIR=" + ClusterTestSupport.djlCache());
+  }
+
+  private Process start(String name, List<String> mainAndArgs) throws IOException {
+    List<String> cmd = new ArrayList<>(ClusterTestSupport.javaCommand());
+    cmd.add("-Xmx512m");
+    cmd.addAll(mainAndArgs);
+    ProcessBuilder pb = new ProcessBuilder(cmd);
+    Map<String, String> env = pb.environment();
+    env.put("SPARK_HOME", home.toString());
+    env.put("SPARK_SCALA_VERSION", "2.12");
+    env.put("SPARK_LOCAL_IP", "127.0.0.1");
+    env.put("DJL_CACHE_DIR", ClusterTestSupport.djlCache());
+    pb.redirectErrorStream(true);
+    pb.redirectOutput(home.resolve(name + ".log").toFile());
+    return pb.start();
+  }
+
+  Path log(String name) {
+    return home.resolve(name + ".log");
+  }
+
+  /** PIDs of this cluster's executor JVMs (children of its workers). */
+  List<Long> executorPids() {
+    List<Long> pids = new ArrayList<>();
+    for (Process d : daemons) {
+      d.toHandle().descendants()
+          .filter(p -> commandLine(p.pid()).contains("CoarseGrainedExecutorBackend"))
+          .forEach(p -> pids.add(p.pid()));
+    }
+    return pids;
+  }
+
+  /** The full command line from /proc (ProcessHandle.Info truncates long ones on Linux). */
+  static String commandLine(long pid) {
+    try {
+      return new String(Files.readAllBytes(Path.of("/proc", String.valueOf(pid), "cmdline"))).replace('\0', ' ');
+    } catch (IOException e) {
+      return "";
+    }
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+  private static void waitForPort(int port, int seconds) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+    while (System.nanoTime() < deadline) {
+      try (Socket ignored = new Socket("127.0.0.1", port)) {
+        return;
+      } catch (IOException e) {
+        Thread.sleep(200);
+      }
+    }
+    throw new IllegalStateException("Spark master did not open port " + port + " within " + seconds + " s");
+  }
+
+  @Override
+  public void close() {
+    for (Process d : daemons) {
+      d.toHandle().descendants().forEach(ProcessHandle::destroyForcibly);
+      d.destroyForcibly();
+    }
+    for (Process d : daemons) {
+      try {
+        d.waitFor(20, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  static String classpath() {
+    return System.getProperty("java.class.path");
+  }
+
+  static String pathSeparator() {
+    return File.pathSeparator;
+  }
+}

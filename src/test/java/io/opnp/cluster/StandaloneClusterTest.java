@@ -1,0 +1,209 @@
+package io.opnp.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.opnp.cli.OpnpCli;
+import io.opnp.data.Png;
+import io.opnp.io.SensitivityStore;
+import io.opnp.math.Sensitivity;
+import io.opnp.testing.SparkTestSession;
+import io.opnp.testing.TestData;
+import java.io.File;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The jobs on a real multi-process standalone cluster (a Master, two Workers with one core each,
+ * executors in their own JVMs) give the local-mode results, also when an executor is killed in the
+ * middle of the sensitivity job.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class StandaloneClusterTest {
+  private static final int IMAGES = 8000;
+
+  @TempDir
+  static Path tmp;
+
+  private static LocalStandaloneCluster cluster;
+  private static Sensitivity local;
+  private static String model;
+  private static String train;
+
+  @BeforeAll
+  static void start() throws Exception {
+    cluster = new LocalStandaloneCluster(tmp.resolve("cluster"), 2, 1);
+    model = TestData.demoModel().toString();
+    train = "fm-train=idx:" + TestData.fashionTrainImages();
+    // The local-mode reference, in this JVM's local[2] session, one partition.
+    Path out = tmp.resolve("local-sens");
+    run(List.of("sensitivity", "--master", "local[2]", "--model", model, "--train", train, "--limit",
+        String.valueOf(IMAGES), "--partitions", "1", "--batch-size", "64", "--output", out.toString()));
+    local = SensitivityStore.load(SparkTestSession.get(), out.toString());
+  }
+
+  @AfterAll
+  static void stop() {
+    if (cluster != null) {
+      cluster.close();
+    }
+  }
+
+  private static void run(List<String> args) {
+    StringWriter err = new StringWriter();
+    assertEquals(0, OpnpCli.run(new PrintWriter(err, true), args.toArray(String[]::new)), err.toString());
+  }
+
+  /** Runs a command in a driver JVM of its own against the cluster; returns its exit code. */
+  private static Process clusterDriver(String name, List<String> args) throws IOException {
+    return ClusterTestSupport.driver(cluster.masterUrl(), tmp.resolve(name + ".log"), args).start();
+  }
+
+  private static int await(Process p, String name) throws Exception {
+    assertTrue(p.waitFor(5, TimeUnit.MINUTES), name + " did not finish; log: " + tmp.resolve(name + ".log"));
+    return p.exitValue();
+  }
+
+  private static List<String> sensitivityArgs(Path out, int partitions) {
+    return List.of("sensitivity", "--model", model, "--train", train, "--limit", String.valueOf(IMAGES),
+        "--partitions", String.valueOf(partitions), "--batch-size", "64", "--output", out.toString());
+  }
+
+  @Test
+  @Order(1)
+  void sensitivityOnTheClusterEqualsLocalModeForTwoAndSevenPartitions() throws Exception {
+    Path two = tmp.resolve("cluster-sens-2");
+    Path seven = tmp.resolve("cluster-sens-7");
+    assertEquals(0, await(clusterDriver("sens-2", sensitivityArgs(two, 2)), "sens-2"), log("sens-2"));
+    assertEquals(0, await(clusterDriver("sens-7", sensitivityArgs(seven, 7)), "sens-7"), log("sens-7"));
+    SparkSession spark = SparkTestSession.get();
+    Sensitivity s2 = SensitivityStore.load(spark, two.toString());
+    Sensitivity s7 = SensitivityStore.load(spark, seven.toString());
+    assertEquals(IMAGES, s2.count());
+    assertTrue(local.maxRelativeDifference(s2) <= 1e-12, "local vs cluster/2: " + local.maxRelativeDifference(s2));
+    assertTrue(local.maxRelativeDifference(s7) <= 1e-12, "local vs cluster/7: " + local.maxRelativeDifference(s7));
+    assertTrue(log("sens-7").contains("opnp sensitivity: ok"), log("sens-7"));
+  }
+
+  @Test
+  @Order(2)
+  void scoresOnTheClusterEqualLocalMode() throws Exception {
+    Path noise = tmp.resolve("noise/0");
+    Files.createDirectories(noise);
+    Random r = new Random(5);
+    byte[] px = new byte[784];
+    for (int i = 0; i < 200; i++) {
+      r.nextBytes(px);
+      Files.write(noise.resolve("n" + i + ".png"), Png.encodeGrey(px, 28, 28));
+    }
+    String sens = tmp.resolve("local-sens").toString();
+    List<String> common = List.of("score", "--model", model, "--sensitivity", sens, "--limit", "1000",
+        "--batch-size", "64", "--id-test", "fm=idx:" + TestData.fashionTestImages(),
+        "--ood", "noise=folder:" + tmp.resolve("noise"), "--output");
+    Path clusterOut = tmp.resolve("cluster-score");
+    List<String> clusterArgs = new ArrayList<>(common);
+    clusterArgs.add(clusterOut.toString());
+    assertEquals(0, await(clusterDriver("score", clusterArgs), "score"), log("score"));
+    Path localOut = tmp.resolve("local-score");
+    List<String> localArgs = new ArrayList<>(common);
+    localArgs.add(localOut.toString());
+    localArgs.addAll(List.of("--master", "local[2]"));
+    run(localArgs);
+
+    Map<String, double[]> a = scores(clusterOut);
+    Map<String, double[]> b = scores(localOut);
+    assertEquals(1200, a.size());
+    assertEquals(a.keySet(), b.keySet());
+    for (var e : a.entrySet()) {
+      double[] x = e.getValue();
+      double[] y = b.get(e.getKey());
+      assertEquals(x[0], y[0], 1e-9 * Math.max(1, Math.abs(x[0])), "energy of " + e.getKey());
+      assertEquals(x[1], y[1], 1e-9 * Math.max(1, Math.abs(x[1])), "opnp of " + e.getKey());
+    }
+    assertEquals(Files.readString(localOut.resolve("metrics.json")), Files.readString(clusterOut.resolve("metrics.json")));
+  }
+
+  @Test
+  @Order(3)
+  void killingAnExecutorMidJobStillGivesTheIdenticalSensitivity() throws Exception {
+    Path out = tmp.resolve("cluster-sens-killed");
+    Process driver = clusterDriver("sens-killed", sensitivityArgs(out, 16));
+    long killed = -1;
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+    // Wait until an executor has finished a partition (the job is under way), then SIGKILL it.
+    while (killed < 0 && driver.isAlive() && System.nanoTime() < deadline) {
+      for (long pid : cluster.executorPids()) {
+        if (executorFinishedAPartition(pid)) {
+          ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+          killed = pid;
+          break;
+        }
+      }
+      Thread.sleep(100);
+    }
+    assertTrue(killed > 0, "no executor was killed; driver log:\n" + log("sens-killed"));
+    assertEquals(0, await(driver, "sens-killed"), log("sens-killed"));
+    String driverLog = log("sens-killed");
+    assertTrue(driverLog.contains("Lost executor") || driverLog.contains("ExecutorLostFailure")
+        || driverLog.contains("lost"), "the driver never noticed the kill:\n" + driverLog);
+    Sensitivity s = SensitivityStore.load(SparkTestSession.get(), out.toString());
+    assertEquals(IMAGES, s.count());
+    assertTrue(local.maxRelativeDifference(s) <= 1e-12, "after a kill: " + local.maxRelativeDifference(s));
+    File[] leftovers = tmp.toFile().listFiles((d, n) -> n.startsWith(".cluster-sens-killed"));
+    assertEquals(0, leftovers == null ? 0 : leftovers.length, "staging left behind");
+  }
+
+  /** Whether the executor with this PID has logged a finished partition (its stderr in the worker's work dir). */
+  private static boolean executorFinishedAPartition(long pid) throws IOException {
+    String cmd = LocalStandaloneCluster.commandLine(pid);
+    java.util.regex.Matcher app = java.util.regex.Pattern.compile("--app-id (\\S+)").matcher(cmd);
+    java.util.regex.Matcher exec = java.util.regex.Pattern.compile("--executor-id (\\S+)").matcher(cmd);
+    if (!app.find() || !exec.find()) {
+      return false;
+    }
+    String suffix = app.group(1) + "/" + exec.group(1) + "/stderr";
+    try (Stream<Path> files = Files.walk(tmp.resolve("cluster"))) {
+      for (Path f : files.filter(p -> p.toString().endsWith(suffix)).toList()) {
+        if (Files.readString(f).contains(": done, ")) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  private static Map<String, double[]> scores(Path out) {
+    Map<String, double[]> m = new HashMap<>();
+    for (Row r : SparkTestSession.get().read().parquet(out.resolve("scores").toString()).collectAsList()) {
+      m.put(r.getAs("id"), new double[] {r.getAs("energy"), r.getAs("opnp")});
+    }
+    return m;
+  }
+
+  private static String log(String name) {
+    try {
+      return Files.readString(tmp.resolve(name + ".log"));
+    } catch (IOException e) {
+      return "(no log: " + e + ")";
+    }
+  }
+}
