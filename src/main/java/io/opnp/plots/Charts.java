@@ -61,6 +61,7 @@ final class Charts {
     chart.setBackgroundPaint(Color.WHITE);
     chart.setAntiAlias(true);
     chart.setTextAntiAlias(true);
+    chart.setPadding(new org.jfree.chart.ui.RectangleInsets(6, 6, 6, 18));  // room for the last tick label
     if (chart.getTitle() != null) {
       chart.getTitle().setFont(new Font(Font.SANS_SERIF, Font.BOLD, 18));
     }
@@ -80,6 +81,7 @@ final class Charts {
       plot.setDomainGridlinePaint(GRID);
       plot.setRangeGridlinePaint(GRID);
       plot.setOutlinePaint(Color.GRAY);
+      plot.setDomainZeroBaselineVisible(false);
       Font label = new Font(Font.SANS_SERIF, Font.PLAIN, 14);
       Font ticks = new Font(Font.SANS_SERIF, Font.PLAIN, 12);
       for (int i = 0; i < plot.getDomainAxisCount(); i++) {

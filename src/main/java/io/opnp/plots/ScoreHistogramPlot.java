@@ -74,7 +74,7 @@ public final class ScoreHistogramPlot {
     renderer.setShadowVisible(false);
     renderer.setDrawBarOutline(false);
     for (int s = 0; s < data.getSeriesCount(); s++) {
-      renderer.setSeriesPaint(s, Charts.seriesPaint(s, 115));
+      renderer.setSeriesPaint(s, Charts.seriesPaint(s, 140));
     }
     Charts.style(chart, String.format(java.util.Locale.ROOT, "%d shared bins over [%.4g, %.4g]", bins, lo, hi));
     Charts.writePng(chart, png, size);

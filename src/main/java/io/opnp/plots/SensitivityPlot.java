@@ -137,6 +137,7 @@ public final class SensitivityPlot {
       marker.setLabel(String.format(Locale.ROOT, "threshold %.3g", m[1]));
       marker.setLabelFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
       marker.setLabelPaint(new Color(0xC0392B));
+      marker.setLabelBackgroundColor(new Color(255, 255, 255, 210));
       marker.setLabelAnchor(RectangleAnchor.TOP_RIGHT);
       marker.setLabelTextAnchor(TextAnchor.TOP_LEFT);
       marker.setLabelOffset(new RectangleInsets(6 + 16 * (k % 4), 4, 2, 2));
