@@ -1,0 +1,79 @@
+package io.opnp.methods;
+
+import io.opnp.math.Check;
+import java.io.Serializable;
+
+/**
+ * A bank (or one shard of a bank) of L2-normalized training features for {@link Knn}. Rows are
+ * normalized as in the authors' code, {@code z = h / (‖h‖ + 1e-10)}, so an all-zero row stays zero.
+ * Immutable.
+ */
+public final class KnnBank implements Serializable {
+  private static final long serialVersionUID = 1L;
+
+  private final int size;
+  private final int dim;
+  private final double[] rows;     // size×dim, normalized
+  private final double[] norms2;   // ‖z‖² per row (1, or 0 for a zero row)
+
+  private KnnBank(int size, int dim, double[] rows) {
+    this.size = size;
+    this.dim = dim;
+    this.rows = rows;
+    this.norms2 = squaredNorms(rows, size, dim);
+  }
+
+  /** A bank of the m raw feature rows in {@code features} (m×D row-major), normalized here. */
+  public static KnnBank of(double[] features, int m, int dim) {
+    Check.argument(m >= 0, "bank size must be >= 0, got %s", m);
+    Check.positive(dim, "dim");
+    Check.capacity(features, (long) m * dim, "bank features");
+    return new KnnBank(m, dim, normalize(features, m, dim));
+  }
+
+  /** {@code z = h / (‖h‖ + 1e-10)} row by row, into a new n×D array. */
+  public static double[] normalize(double[] features, int n, int dim) {
+    double[] z = new double[n * dim];
+    for (int k = 0; k < n; k++) {
+      double s = 0;
+      for (int j = 0; j < dim; j++) {
+        double v = features[k * dim + j];
+        Check.argument(Double.isFinite(v), "feature value %s of row %s is not finite", v, k);
+        s += v * v;
+      }
+      double scale = 1 / (Math.sqrt(s) + 1e-10);
+      for (int j = 0; j < dim; j++) {
+        z[k * dim + j] = features[k * dim + j] * scale;
+      }
+    }
+    return z;
+  }
+
+  static double[] squaredNorms(double[] rows, int n, int dim) {
+    double[] out = new double[n];
+    for (int k = 0; k < n; k++) {
+      double s = 0;
+      for (int j = 0; j < dim; j++) {
+        s += rows[k * dim + j] * rows[k * dim + j];
+      }
+      out[k] = s;
+    }
+    return out;
+  }
+
+  public int size() {
+    return size;
+  }
+
+  public int dim() {
+    return dim;
+  }
+
+  double[] rows() {
+    return rows;
+  }
+
+  double[] norms2() {
+    return norms2;
+  }
+}

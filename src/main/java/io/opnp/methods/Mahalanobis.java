@@ -1,0 +1,127 @@
+package io.opnp.methods;
+
+import dev.ludovic.netlib.blas.BLAS;
+import io.opnp.math.Check;
+
+/**
+ * Mahalanobis distance to the closest class (Lee, Lee, Lee, Shin, "A Simple Unified Framework for
+ * Detecting Out-of-Distribution Samples and Adversarial Attacks", NeurIPS 2018), on the penultimate
+ * features only (no input pre-processing, no layer ensemble, as ViM and OpenOOD report it):
+ * <pre>
+ *   S(x) = −min_c (h − μ_c)ᵀ Σ⁻¹ (h − μ_c)
+ * </pre>
+ * with class means μ_c and the shared (tied) covariance Σ of the training features, see
+ * {@link FeatureStats#sharedCovariance()}. Classes without training samples are skipped.
+ *
+ * <p>Ridge: Σ is positive semi-definite and singular when some features never vary (e.g. dead
+ * ReLUs), so it is inverted as {@code Σ + λ I} with {@code λ = ridge · trace(Σ)/D} (default ridge
+ * {@code 1e-6}) through a Cholesky factor L; then {@code d_c = ‖L⁻¹(h − μ_c)‖²}. The original code's
+ * pseudo-inverse ignores zero-variance directions instead; the ridge penalizes them heavily.
+ */
+final class Mahalanobis implements OodMethod {
+  private static final long serialVersionUID = 1L;
+
+  /** Default relative ridge added to Σ before inversion. */
+  static final double DEFAULT_RIDGE = 1e-6;
+
+  private final int dim;
+  private final int classes;           // classes with samples
+  private final double[] center;       // global mean μ (subtracted first, for accuracy)
+  private final double[] whitener;     // A = L⁻¹, D×D row-major
+  private final double[] whiteMeans;   // A(μ_c − μ), classes×D row-major
+  private final double[] whiteMeanNorms2;
+
+  private Mahalanobis(int dim, int classes, double[] center, double[] whitener, double[] whiteMeans,
+                      double[] whiteMeanNorms2) {
+    this.dim = dim;
+    this.classes = classes;
+    this.center = center;
+    this.whitener = whitener;
+    this.whiteMeans = whiteMeans;
+    this.whiteMeanNorms2 = whiteMeanNorms2;
+  }
+
+  static Mahalanobis fit(FeatureStats stats, double ridge) {
+    Check.argument(Double.isFinite(ridge) && ridge >= 0, "covariance ridge must be finite and >= 0, got %s", ridge);
+    int dim = stats.dim();
+    double[] cov = stats.sharedCovariance();
+    double trace = 0;
+    for (int j = 0; j < dim; j++) {
+      trace += cov[j * dim + j];
+    }
+    Check.argument(trace > 0, "the shared covariance of the training features is zero (trace %s): "
+        + "every class has constant features", trace);
+    double lambda = ridge * trace / dim;
+    for (int j = 0; j < dim; j++) {
+      cov[j * dim + j] += lambda;
+    }
+    double[] whitener = Cholesky.of(cov, dim).inverseLower();
+    double[] mean = stats.mean();
+    double[] classMeans = stats.classMeans();
+    int used = 0;
+    for (int c = 0; c < stats.classes(); c++) {
+      used += stats.classCount(c) > 0 ? 1 : 0;
+    }
+    double[] centered = new double[used * dim];
+    int r = 0;
+    for (int c = 0; c < stats.classes(); c++) {
+      if (stats.classCount(c) > 0) {
+        for (int j = 0; j < dim; j++) {
+          centered[r * dim + j] = classMeans[c * dim + j] - mean[j];
+        }
+        r++;
+      }
+    }
+    double[] white = whiten(whitener, centered, used, dim);
+    double[] norms2 = new double[used];
+    for (int c = 0; c < used; c++) {
+      for (int j = 0; j < dim; j++) {
+        norms2[c] += white[c * dim + j] * white[c * dim + j];
+      }
+    }
+    return new Mahalanobis(dim, used, mean, whitener, white, norms2);
+  }
+
+  /** Rows of X (n×D) mapped to rows of X Aᵀ, i.e. each row x to A x. */
+  private static double[] whiten(double[] a, double[] x, int n, int dim) {
+    double[] out = new double[n * dim];
+    // Column-major: outᵀ (D×n) = A (D×D) · Xᵀ (D×n); row-major A is column-major Aᵀ, hence "T".
+    BLAS.getInstance().dgemm("T", "N", dim, n, dim, 1.0, a, dim, x, dim, 0.0, out, dim);
+    return out;
+  }
+
+  @Override
+  public String name() {
+    return OodMethods.MAHALANOBIS;
+  }
+
+  @Override
+  public void score(double[] features, int n, double[] out) {
+    Check.capacity(features, (long) n * dim, "features");
+    Check.capacity(out, n, "scores output");
+    if (n == 0) {
+      return;
+    }
+    double[] centered = new double[n * dim];
+    for (int k = 0; k < n; k++) {
+      for (int j = 0; j < dim; j++) {
+        centered[k * dim + j] = features[k * dim + j] - center[j];
+      }
+    }
+    double[] z = whiten(whitener, centered, n, dim);
+    // G (n×classes) = Z · Mᵀ; column-major: Gᵀ (classes×n) = M (classes×D) · Zᵀ (D×n).
+    double[] g = new double[n * classes];
+    BLAS.getInstance().dgemm("T", "N", classes, n, dim, 1.0, whiteMeans, dim, z, dim, 0.0, g, classes);
+    for (int k = 0; k < n; k++) {
+      double z2 = 0;
+      for (int j = 0; j < dim; j++) {
+        z2 += z[k * dim + j] * z[k * dim + j];
+      }
+      double best = Double.POSITIVE_INFINITY;
+      for (int c = 0; c < classes; c++) {
+        best = Math.min(best, z2 - 2 * g[k * classes + c] + whiteMeanNorms2[c]);
+      }
+      out[k] = -Math.max(best, 0);
+    }
+  }
+}

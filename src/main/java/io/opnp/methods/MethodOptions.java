@@ -1,0 +1,179 @@
+package io.opnp.methods;
+
+import io.opnp.math.Check;
+import io.opnp.math.LinearHead;
+import java.io.Serializable;
+
+/**
+ * Hyper-parameters and fitted inputs for {@link OodMethods#create}. Immutable; every {@code with…}
+ * returns a copy. Defaults follow the papers: T = 1, DICE sparsity 90 %, ASH percentile 90, ViM
+ * principal dimension by the paper's rule, k = 50, covariance ridge 1e-6 (relative).
+ *
+ * <p>Fitted inputs computed elsewhere: the ReAct threshold (react, opnp_react), the OPNP-pruned head
+ * (opnp, opnp_react, opnp_ash), the ViM subspace and mean training residual norm (vim), the
+ * normalized training bank (knn).
+ */
+public final class MethodOptions implements Serializable {
+  private static final long serialVersionUID = 1L;
+
+  private double temperature = 1.0;
+  private double reactThreshold = Double.NaN;
+  private double diceSparsity = 90;
+  private double ashPercentile = 90;
+  private Ash.Variant opnpAshVariant = Ash.Variant.S;
+  private double covarianceRidge = Mahalanobis.DEFAULT_RIDGE;
+  private LinearHead prunedHead;
+  private VimSubspace vimSubspace;
+  private double vimMeanResidualNorm = Double.NaN;
+  private KnnBank knnBank;
+  private int knnK = Knn.DEFAULT_K;
+
+  private MethodOptions() {}
+
+  public static MethodOptions defaults() {
+    return new MethodOptions();
+  }
+
+  private MethodOptions copy() {
+    MethodOptions o = new MethodOptions();
+    o.temperature = temperature;
+    o.reactThreshold = reactThreshold;
+    o.diceSparsity = diceSparsity;
+    o.ashPercentile = ashPercentile;
+    o.opnpAshVariant = opnpAshVariant;
+    o.covarianceRidge = covarianceRidge;
+    o.prunedHead = prunedHead;
+    o.vimSubspace = vimSubspace;
+    o.vimMeanResidualNorm = vimMeanResidualNorm;
+    o.knnBank = knnBank;
+    o.knnK = knnK;
+    return o;
+  }
+
+  /** Temperature T of the softmax/energy-based scores (msp, energy and its variants, gradnorm, vim). */
+  public MethodOptions withTemperature(double t) {
+    MethodOptions o = copy();
+    o.temperature = Check.finitePositive(t, "temperature");
+    return o;
+  }
+
+  /** ReAct's clipping threshold c (the chosen percentile of ID training activations). */
+  public MethodOptions withReactThreshold(double c) {
+    Check.argument(Double.isFinite(c), "ReAct threshold must be finite, got %s", c);
+    MethodOptions o = copy();
+    o.reactThreshold = c;
+    return o;
+  }
+
+  /** DICE sparsity p in [0, 100]: the top (100 − p) % of contributions are kept. */
+  public MethodOptions withDiceSparsity(double p) {
+    Check.argument(p >= 0 && p <= 100, "DICE sparsity must be in [0, 100], got %s", p);
+    MethodOptions o = copy();
+    o.diceSparsity = p;
+    return o;
+  }
+
+  /** ASH pruning percentile p in [0, 100]: the top (100 − p) % of activations are kept. */
+  public MethodOptions withAshPercentile(double p) {
+    Check.argument(p >= 0 && p <= 100, "ASH percentile must be in [0, 100], got %s", p);
+    MethodOptions o = copy();
+    o.ashPercentile = p;
+    return o;
+  }
+
+  /** The ASH variant of opnp_ash: "p", "b" or "s" (default "s"). */
+  public MethodOptions withOpnpAshVariant(String variant) {
+    Check.argument(variant != null && variant.matches("(?i)[pbs]"),
+        "ASH variant must be one of p, b, s, got %s", variant);
+    MethodOptions o = copy();
+    o.opnpAshVariant = Ash.Variant.valueOf(variant.toUpperCase(java.util.Locale.ROOT));
+    return o;
+  }
+
+  /** Mahalanobis ridge: {@code Σ + ridge · trace(Σ)/D · I} is inverted. */
+  public MethodOptions withCovarianceRidge(double ridge) {
+    Check.argument(Double.isFinite(ridge) && ridge >= 0, "covariance ridge must be finite and >= 0, got %s", ridge);
+    MethodOptions o = copy();
+    o.covarianceRidge = ridge;
+    return o;
+  }
+
+  /** The OPNP-pruned head ({@code LinearHead.pruned(plan)}). */
+  public MethodOptions withPrunedHead(LinearHead head) {
+    Check.argument(head != null, "pruned head must not be null");
+    MethodOptions o = copy();
+    o.prunedHead = head;
+    return o;
+  }
+
+  /**
+   * ViM's fitted subspace and the mean of {@link VimSubspace#residualNormSum} over the training set
+   * (total divided by the training count).
+   */
+  public MethodOptions withVim(VimSubspace subspace, double meanResidualNorm) {
+    Check.argument(subspace != null, "ViM subspace must not be null");
+    Check.finitePositive(meanResidualNorm, "ViM mean residual norm");
+    MethodOptions o = copy();
+    o.vimSubspace = subspace;
+    o.vimMeanResidualNorm = meanResidualNorm;
+    return o;
+  }
+
+  /** The bank of training features for knn (the whole bank, for single-JVM scoring). */
+  public MethodOptions withKnnBank(KnnBank bank) {
+    Check.argument(bank != null, "knn bank must not be null");
+    MethodOptions o = copy();
+    o.knnBank = bank;
+    return o;
+  }
+
+  public MethodOptions withKnnK(int k) {
+    MethodOptions o = copy();
+    o.knnK = Check.positive(k, "k");
+    return o;
+  }
+
+  public double temperature() {
+    return temperature;
+  }
+
+  public double reactThreshold() {
+    return reactThreshold;
+  }
+
+  public double diceSparsity() {
+    return diceSparsity;
+  }
+
+  public double ashPercentile() {
+    return ashPercentile;
+  }
+
+  Ash.Variant opnpAshVariant() {
+    return opnpAshVariant;
+  }
+
+  public double covarianceRidge() {
+    return covarianceRidge;
+  }
+
+  public LinearHead prunedHead() {
+    return prunedHead;
+  }
+
+  public VimSubspace vimSubspace() {
+    return vimSubspace;
+  }
+
+  public double vimMeanResidualNorm() {
+    return vimMeanResidualNorm;
+  }
+
+  public KnnBank knnBank() {
+    return knnBank;
+  }
+
+  public int knnK() {
+    return knnK;
+  }
+}

@@ -1,0 +1,131 @@
+package io.opnp.methods;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.opnp.math.LinearHead;
+import java.util.Arrays;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class KnnTest {
+  private static final int D = 6;
+
+  private static double[] features(int n, long seed) {
+    Random rnd = new Random(seed);
+    double[] a = new double[n * D];
+    for (int i = 0; i < a.length; i++) {
+      a[i] = Math.abs(rnd.nextGaussian()) * (1 + i % 3);
+    }
+    return a;
+  }
+
+  /** All distances from query q to every bank row, normalized the paper's way, sorted ascending. */
+  private static double[] bruteForce(double[] bank, int m, double[] queries, int q) {
+    double[] nq = normalized(queries, q);
+    double[] d = new double[m];
+    for (int r = 0; r < m; r++) {
+      double[] nb = normalized(bank, r);
+      double s = 0;
+      for (int j = 0; j < D; j++) {
+        s += (nq[j] - nb[j]) * (nq[j] - nb[j]);
+      }
+      d[r] = Math.sqrt(s);
+    }
+    Arrays.sort(d);
+    return d;
+  }
+
+  private static double[] normalized(double[] a, int row) {
+    double s = 0;
+    for (int j = 0; j < D; j++) {
+      s += a[row * D + j] * a[row * D + j];
+    }
+    double[] z = new double[D];
+    for (int j = 0; j < D; j++) {
+      z[j] = a[row * D + j] / (Math.sqrt(s) + 1e-10);
+    }
+    return z;
+  }
+
+  @Test
+  void topKEqualsBruteForceSortedDistances() {
+    int m = 40;
+    int n = 7;
+    int k = 10;
+    double[] bank = features(m, 1);
+    double[] queries = features(n, 2);
+    TopK top = TopK.of(KnnBank.of(bank, m, D), queries, n, k);
+    for (int q = 0; q < n; q++) {
+      double[] want = bruteForce(bank, m, queries, q);
+      for (int r = 0; r < k; r++) {
+        assertEquals(want[r], top.distance(q, r), 1e-12, "query " + q + " rank " + r);
+      }
+      assertEquals(want[k - 1], Knn.kthDistances(KnnBank.of(bank, m, D), queries, n, k)[q], 1e-12);
+    }
+  }
+
+  @Test
+  void mergedShardsEqualTheWholeBankInAnyOrder() {
+    int m = 40;
+    int n = 9;
+    int k = 8;
+    double[] bank = features(m, 3);
+    double[] queries = features(n, 4);
+    TopK whole = TopK.of(KnnBank.of(bank, m, D), queries, n, k);
+    // Shards of 5 (fewer than k), 20 and 15 rows.
+    TopK a = TopK.of(KnnBank.of(Arrays.copyOfRange(bank, 0, 5 * D), 5, D), queries, n, k);
+    TopK b = TopK.of(KnnBank.of(Arrays.copyOfRange(bank, 5 * D, 25 * D), 20, D), queries, n, k);
+    TopK c = TopK.of(KnnBank.of(Arrays.copyOfRange(bank, 25 * D, 40 * D), 15, D), queries, n, k);
+    TopK left = a.merge(b).merge(c);
+    TopK right = c.merge(b.merge(a));
+    for (int q = 0; q < n; q++) {
+      for (int r = 0; r < k; r++) {
+        assertEquals(whole.distance(q, r), left.distance(q, r), 1e-12);
+        assertEquals(whole.distance(q, r), right.distance(q, r), 1e-12);
+      }
+    }
+    assertEquals(Double.POSITIVE_INFINITY, a.kthDistances()[0]);
+  }
+
+  @Test
+  void scoreIsMinusKthDistanceAndNormalizationIgnoresScale() {
+    int m = 12;
+    double[] bank = features(m, 5);
+    double[] query = features(1, 6);
+    double[] scaled = query.clone();
+    for (int j = 0; j < D; j++) {
+      scaled[j] *= 40;
+    }
+    OodMethod knn = OodMethods.create("knn", new LinearHead(1, D, new double[D], new double[1]), null,
+        MethodOptions.defaults().withKnnBank(KnnBank.of(bank, m, D)).withKnnK(3));
+    double[] out = new double[2];
+    knn.score(concat(query, scaled), 2, out);
+    double want = -bruteForce(bank, m, query, 0)[2];
+    assertEquals(want, out[0], 1e-12);
+    assertEquals(out[0], out[1], 1e-9);  // equal up to the 1e-10 in the normalizer
+  }
+
+  @Test
+  void bankSmallerThanKIsRejected() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> OodMethods.create("knn", new LinearHead(1, D, new double[D], new double[1]), null,
+            MethodOptions.defaults().withKnnBank(KnnBank.of(features(3, 7), 3, D))));
+    assertEquals("knn with k=50 needs at least 50 bank rows, got 3", e.getMessage());
+  }
+
+  @Test
+  void mergeRejectsDifferentK() {
+    KnnBank bank = KnnBank.of(features(4, 8), 4, D);
+    double[] q = features(1, 9);
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> TopK.of(bank, q, 1, 2).merge(TopK.of(bank, q, 1, 3)));
+    assertEquals("cannot merge top-k of 1 queries, k=3 into 1 queries, k=2", e.getMessage());
+  }
+
+  private static double[] concat(double[] a, double[] b) {
+    double[] out = Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, out, a.length, b.length);
+    return out;
+  }
+}
