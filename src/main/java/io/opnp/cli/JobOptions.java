@@ -53,6 +53,12 @@ final class JobOptions {
   @Option(names = "--overwrite", description = "replace existing outputs (default: refuse)")
   boolean overwrite;
 
+  enum BadImagePolicy { fail, skip }
+
+  @Option(names = "--on-bad-image", defaultValue = "fail", description = "what an unreadable image does: fail "
+      + "the job (default) or skip it, counted in the summary, metrics.json and (score) the scores' status column")
+  BadImagePolicy onBadImage;
+
   int limitOrAll() {
     if (limit != null && limit <= 0) {
       throw new BadInputException("--limit must be positive, got " + limit);
@@ -77,7 +83,7 @@ final class JobOptions {
       throw new BadInputException("bad preprocessing options: " + e.getMessage(), e);
     }
     return new InferenceConfig(model.toAbsolutePath().toString(), sha256(model), weightParam, biasParam, pre,
-        batchSize, torchThreads, temperature);
+        batchSize, torchThreads, temperature, onBadImage == BadImagePolicy.skip);
   }
 
   static String sha256(Path file) {

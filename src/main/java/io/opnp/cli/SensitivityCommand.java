@@ -36,14 +36,16 @@ final class SensitivityCommand implements Callable<Integer> {
     InferenceConfig cfg = job.inference();
     SparkSession spark = Sessions.getOrCreate(job.master, "opnp-sensitivity");
     Outputs.checkWritable(spark.sparkContext().hadoopConfiguration(), output, job.overwrite);
-    Sensitivity s;
+    SensitivityJob.Outcome outcome;
     try (ProgressReporter progress = new ProgressReporter(spark, 10)) {
       Dataset<Row> data = DatasetReader.read(spark, spec, job.limitOrAll(), job.partitions);
-      s = SensitivityJob.run(spark, cfg, data);
-      SensitivityStore.save(spark, s, output, job.overwrite);
+      outcome = SensitivityJob.fit(spark, cfg, data);
+      SensitivityStore.save(spark, outcome.sensitivity(), output, job.overwrite);
     }
-    System.out.printf("opnp sensitivity: ok; train %s, m=%d images, C=%d, D=%d, model %s; output %s; wall %.1f s%n",
-        spec.name(), s.count(), s.classes(), s.dim(), cfg.modelName(), output, (System.nanoTime() - start) / 1e9);
+    Sensitivity s = outcome.sensitivity();
+    System.out.printf("opnp sensitivity: ok; train %s, m=%d images (%d unreadable skipped), C=%d, D=%d, model %s; "
+            + "output %s; wall %.1f s%n", spec.name(), s.count(), outcome.skipped(), s.classes(), s.dim(),
+        cfg.modelName(), output, (System.nanoTime() - start) / 1e9);
     return 0;
   }
 }

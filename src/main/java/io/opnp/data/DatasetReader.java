@@ -96,42 +96,56 @@ public final class DatasetReader {
       throw new BadInputException("dataset " + spec.name() + ": cannot read Parquet at " + spec.path() + " ("
           + e.getMessage() + "); check that it holds Parquet files", e);
     }
+    return normalize(raw, "dataset " + spec.name() + ": Parquet at " + spec.path(), ImageSchema.IMAGE, ImageSchema.ID,
+        ImageSchema.LABEL, spec.name());
+  }
+
+  /**
+   * A user's DataFrame in {@link ImageSchema#SCHEMA}: the encoded image from {@code imageCol}
+   * (binary, or struct&lt;bytes, path&gt; as Hugging Face stores images), the id from {@code idCol}
+   * when present (else the struct's path, else file and position), an integer label from
+   * {@code labelCol} when present.
+   *
+   * @param where names the input in error messages
+   */
+  public static Dataset<Row> normalize(Dataset<Row> raw, String where, String imageCol, String idCol, String labelCol,
+                                       String datasetName) {
     StructType schema = raw.schema();
     List<String> names = Arrays.asList(schema.fieldNames());
-    if (!names.contains(ImageSchema.IMAGE)) {
-      throw new BadInputException("dataset " + spec.name() + ": Parquet at " + spec.path() + " has no column '"
-          + ImageSchema.IMAGE + "' (columns: " + names + "); it needs the encoded image as binary or as "
-          + "struct<bytes, path> (Hugging Face layout)");
+    if (!names.contains(imageCol)) {
+      throw new BadInputException(where + " has no column '" + imageCol + "' (columns: " + names + "); it needs the "
+          + "encoded image as binary or as struct<bytes, path> (Hugging Face layout)");
     }
-    DataType imageType = schema.apply(ImageSchema.IMAGE).dataType();
+    DataType imageType = schema.apply(imageCol).dataType();
     Column bytes;
     Column id;
     Column fallbackId = concat(input_file_name(), lit("#"), monotonically_increasing_id().cast("string"));
+    Column givenId = idCol != null && names.contains(idCol) ? col(idCol).cast("string") : null;
     if (imageType instanceof BinaryType) {
-      bytes = col(ImageSchema.IMAGE);
-      id = names.contains(ImageSchema.ID) ? col(ImageSchema.ID).cast("string") : fallbackId;
+      bytes = col(imageCol);
+      id = givenId != null ? coalesce(givenId, fallbackId) : fallbackId;
     } else if (imageType instanceof StructType st && Arrays.asList(st.fieldNames()).contains("bytes")
         && st.apply("bytes").dataType() instanceof BinaryType) {
-      bytes = col(ImageSchema.IMAGE + ".bytes");
-      id = Arrays.asList(st.fieldNames()).contains("path")
-          ? coalesce(col(ImageSchema.IMAGE + ".path"), fallbackId) : fallbackId;
+      bytes = col(imageCol + ".bytes");
+      Column path = Arrays.asList(st.fieldNames()).contains("path") ? col(imageCol + ".path") : null;
+      id = givenId != null ? coalesce(givenId, fallbackId) : path != null ? coalesce(path, fallbackId) : fallbackId;
     } else {
-      throw new BadInputException("dataset " + spec.name() + ": column 'image' in " + spec.path() + " has type "
-          + imageType.simpleString() + "; it must be binary or struct<bytes: binary, path: string>");
+      throw new BadInputException(where + ": column '" + imageCol + "' has type " + imageType.simpleString()
+          + "; it must be binary or struct<bytes: binary, path: string>");
     }
     Column label;
-    if (names.contains(ImageSchema.LABEL)) {
-      DataType lt = schema.apply(ImageSchema.LABEL).dataType();
+    if (labelCol != null && names.contains(labelCol)) {
+      DataType lt = schema.apply(labelCol).dataType();
       if (!(lt instanceof IntegerType || lt instanceof LongType || lt instanceof ShortType || lt instanceof ByteType)) {
-        throw new BadInputException("dataset " + spec.name() + ": column 'label' in " + spec.path() + " has type "
-            + lt.simpleString() + "; it must be an integer class index");
+        throw new BadInputException(where + ": column '" + labelCol + "' has type " + lt.simpleString()
+            + "; it must be an integer class index");
       }
-      label = col(ImageSchema.LABEL).cast("long");
+      label = col(labelCol).cast("long");
     } else {
       label = lit(null).cast("long");
     }
     return raw.select(id.as(ImageSchema.ID), bytes.as(ImageSchema.IMAGE), label.as(ImageSchema.LABEL),
-        lit(spec.name()).as(ImageSchema.DATASET));
+        lit(datasetName).as(ImageSchema.DATASET));
   }
 
   private static Dataset<Row> readFolder(SparkSession spark, DatasetSpec spec) {

@@ -21,6 +21,7 @@ public final class SensitivityAccumulator implements Serializable {
   private final double[] weightSums;  // C×D, row-major
   private final double[] neuronSums;  // D
   private long count;
+  private long skipped;
 
   // Per-batch scratch, reused between batches and never serialized.
   private transient double[] probs;
@@ -85,11 +86,22 @@ public final class SensitivityAccumulator implements Serializable {
       neuronSums[j] += other.neuronSums[j];
     }
     count += other.count;
+    skipped += other.skipped;
     return this;
   }
 
   public long count() {
     return count;
+  }
+
+  /** Counts images left out because they could not be read (reported, never averaged over). */
+  public SensitivityAccumulator skip(long images) {
+    skipped += images;
+    return this;
+  }
+
+  public long skipped() {
+    return skipped;
   }
 
   public int classes() {

@@ -9,15 +9,17 @@ import io.opnp.math.PruningPercentages;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 
 /** The metrics of a scoring run, as {@code metrics.json} and a Markdown table. Immutable. */
 public record OodReport(String idDataset, int idCount, double idAccuracy, double idAccuracyOpnp,
                         PruningPercentages plan, int prunedWeights, int totalWeights, int prunedNeurons,
-                        int totalNeurons, List<MethodResult> results) {
+                        int totalNeurons, List<MethodResult> results, Map<String, Long> skipped) {
 
   public OodReport {
     results = List.copyOf(results);
+    skipped = Map.copyOf(skipped);
   }
 
   public String json() {
@@ -36,6 +38,8 @@ public record OodReport(String idDataset, int idCount, double idAccuracy, double
     p.put("total_weights", totalWeights);
     p.put("pruned_neurons", prunedNeurons);
     p.put("total_neurons", totalNeurons);
+    ObjectNode sk = root.putObject("skipped_images");
+    new java.util.TreeMap<>(skipped).forEach(sk::put);
     ArrayNode rs = root.putArray("results");
     for (MethodResult r : results) {
       ObjectNode o = rs.addObject();
@@ -59,8 +63,12 @@ public record OodReport(String idDataset, int idCount, double idAccuracy, double
     StringBuilder sb = new StringBuilder();
     sb.append(String.format(Locale.ROOT, "ID: %s (%d images), accuracy %.2f %% (OPNP-pruned head: %.2f %%)%n",
         idDataset, idCount, 100 * idAccuracy, 100 * idAccuracyOpnp));
-    sb.append(String.format(Locale.ROOT, "Plan: %s; removed %d/%d weights, %d/%d neurons%n%n", plan,
+    sb.append(String.format(Locale.ROOT, "Plan: %s; removed %d/%d weights, %d/%d neurons%n", plan,
         prunedWeights, totalWeights, prunedNeurons, totalNeurons));
+    if (!skipped.isEmpty()) {
+      sb.append("Skipped unreadable images (--on-bad-image=skip): ").append(new java.util.TreeMap<>(skipped)).append('\n');
+    }
+    sb.append('\n');
     sb.append("| method | OOD set | FPR95 ↓ | AUROC ↑ | AUPR-In ↑ | AUPR-Out ↑ |\n");
     sb.append("|---|---|---:|---:|---:|---:|\n");
     Set<String> methods = new LinkedHashSet<>();

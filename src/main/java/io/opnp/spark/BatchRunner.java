@@ -4,10 +4,11 @@ import ai.djl.inference.Predictor;
 import ai.djl.translate.TranslateException;
 import io.opnp.BadInputException;
 import io.opnp.data.ImageDecoder;
-import io.opnp.data.ImageSchema;
 import io.opnp.model.ImageBatch;
 import io.opnp.model.ModelOutput;
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
 import org.apache.spark.TaskContext;
 import org.apache.spark.sql.Row;
 import org.slf4j.Logger;
@@ -33,10 +34,27 @@ public final class BatchRunner implements AutoCloseable {
   private long lastLog = start;
 
   /** A batch's rows and what the model returned for them. */
-  public record Batch(String[] ids, Long[] labels, String[] datasets, ModelOutput output) {}
+  public record Batch(Row[] rows, String[] ids, Long[] labels, String[] datasets, ModelOutput output,
+                      List<Skipped> skipped) {
+    /** Images the model ran on (0 when every image of the batch was skipped). */
+    public int count() {
+      return output == null ? 0 : output.n();
+    }
+  }
+
+  /** An image left out under {@code --on-bad-image=skip}, with the reason. */
+  public record Skipped(Row row, String dataset, String id, String reason) {}
+
+  private final RowLayout layout;
+  private long position;
 
   public BatchRunner(InferenceConfig cfg) {
+    this(cfg, RowLayout.STANDARD);
+  }
+
+  public BatchRunner(InferenceConfig cfg, RowLayout layout) {
     this.cfg = cfg;
+    this.layout = layout;
     this.predictor = ExecutorModels.model(cfg).newPredictor();
     this.decoder = new ImageDecoder(cfg.preprocess());
     this.buffer = new float[cfg.batchSize() * cfg.preprocess().pixels()];
@@ -45,6 +63,8 @@ public final class BatchRunner implements AutoCloseable {
   /** The next batch from {@code rows}, or null when they are exhausted. */
   public Batch next(Iterator<Row> rows) {
     int cap = cfg.batchSize();
+    Row[] batchRows = new Row[cap];
+    List<Skipped> skipped = new ArrayList<>();
     String[] ids = new String[cap];
     Long[] labels = new Long[cap];
     String[] datasets = new String[cap];
@@ -53,20 +73,25 @@ public final class BatchRunner implements AutoCloseable {
     long t0 = System.nanoTime();
     while (n < cap && rows.hasNext()) {
       Row r = rows.next();
-      ids[n] = r.getAs(ImageSchema.ID);
-      labels[n] = r.getAs(ImageSchema.LABEL);
-      datasets[n] = r.getAs(ImageSchema.DATASET);
-      byte[] bytes = r.getAs(ImageSchema.IMAGE);
+      batchRows[n] = r;
+      ids[n] = layout.id(r, position++);
+      labels[n] = layout.label(r);
+      datasets[n] = layout.dataset(r);
+      byte[] bytes = layout.image(r);
       try {
         decoder.decode(bytes, buffer, n * pixels);
       } catch (ImageDecoder.UnreadableImageException e) {
+        if (cfg.skipBadImages()) {
+          skipped.add(new Skipped(r, datasets[n], ids[n], e.getMessage()));
+          continue;
+        }
         throw new BadInputException("dataset " + datasets[n] + ", image " + ids[n] + ": " + e.getMessage()
-            + "; remove or replace that image", e);
+            + "; remove or replace that image, or pass --on-bad-image=skip to leave such images out", e);
       }
       n++;
     }
     if (n == 0) {
-      return null;
+      return skipped.isEmpty() ? null : new Batch(batchRows, ids, labels, datasets, null, skipped);
     }
     long t1 = System.nanoTime();
     // Always a full batch (zero padding): a sample's outputs then never depend on how many images
@@ -99,7 +124,7 @@ public final class BatchRunner implements AutoCloseable {
       throw new BadInputException("model " + cfg.modelName() + " returned a non-finite value " + bad
           + " for dataset " + datasets[k] + ", image " + ids[k] + "; check that image and the model");
     }
-    return new Batch(ids, labels, datasets, out);
+    return new Batch(batchRows, ids, labels, datasets, out, skipped);
   }
 
   private String rate() {

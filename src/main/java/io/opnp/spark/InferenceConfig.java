@@ -7,7 +7,8 @@ import java.io.Serializable;
 /**
  * Everything an executor needs to run the model on images: where the TorchScript file is (a local
  * path, else the copy Spark shipped with {@code addFile}), its identity, the head's parameter
- * names, preprocessing and batch size. Immutable and small, so it travels in task closures.
+ * names, preprocessing, batch size, and whether unreadable images fail the job (the default) or
+ * are skipped and counted. Immutable and small, so it travels in task closures.
  */
 public record InferenceConfig(
     String modelPath,
@@ -17,7 +18,8 @@ public record InferenceConfig(
     Preprocess preprocess,
     int batchSize,
     int torchThreads,
-    double temperature) implements Serializable {
+    double temperature,
+    boolean skipBadImages) implements Serializable {
 
   public InferenceConfig {
     Check.argument(modelPath != null && !modelPath.isEmpty(), "a model path is required");

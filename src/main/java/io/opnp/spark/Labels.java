@@ -8,7 +8,7 @@ final class Labels {
 
   /** Checks every label of a batch; a missing label is an error only when labels are required. */
   static void check(BatchRunner.Batch b, int classes, boolean required) {
-    for (int k = 0; k < b.output().n(); k++) {
+    for (int k = 0; k < b.count(); k++) {
       check(b.datasets()[k], b.ids()[k], b.labels()[k], classes, required);
     }
   }

@@ -26,7 +26,15 @@ final class ModelHeads {
           + "images have a .png/.jpg/.jpeg/.bmp/.gif name)");
     }
     try (BatchRunner runner = new BatchRunner(cfg)) {
-      BatchRunner.Batch b = runner.next(first.iterator());
+      java.util.Iterator<Row> it = first.iterator();
+      BatchRunner.Batch b = runner.next(it);
+      while (b != null && b.count() == 0) {
+        b = runner.next(it);
+      }
+      if (b == null) {
+        throw new BadInputException("none of the first " + first.size() + " images of the " + what
+            + " could be read; check its path and format");
+      }
       ContractCheck.verify(cfg.modelName(), head, b.output(), cfg.weightParam(), cfg.biasParam());
       Labels.check(b, head.classes(), labelsRequired);  // fail fast, before the whole dataset runs
     }

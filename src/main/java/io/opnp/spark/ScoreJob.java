@@ -2,7 +2,6 @@ package io.opnp.spark;
 
 import io.opnp.BadInputException;
 import io.opnp.io.Outputs;
-import io.opnp.math.Energy;
 import io.opnp.math.LinearHead;
 import io.opnp.math.OodMetrics;
 import io.opnp.math.PruningPercentages;
@@ -15,8 +14,6 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.NoSuchElementException;
-import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.FlatMapFunction;
@@ -42,10 +39,12 @@ public final class ScoreJob {
       .add("id", DataTypes.StringType, false)
       .add("dataset", DataTypes.StringType, false)
       .add("label", DataTypes.LongType, true)
-      .add("pred", DataTypes.IntegerType, false)
-      .add("energy", DataTypes.DoubleType, false)
-      .add("opnp_pred", DataTypes.IntegerType, false)
-      .add("opnp", DataTypes.DoubleType, false);
+      .add("pred", DataTypes.IntegerType, true)
+      .add("energy", DataTypes.DoubleType, true)
+      .add("opnp_pred", DataTypes.IntegerType, true)
+      .add("opnp", DataTypes.DoubleType, true)
+      // null when scored; "skipped: <reason>" for an unreadable image under --on-bad-image=skip
+      .add("status", DataTypes.StringType, true);
 
   private ScoreJob() {}
 
@@ -125,8 +124,13 @@ public final class ScoreJob {
   static OodReport metrics(Dataset<Row> scores, String idName, List<String> oodNames,
                            PruningPercentages percentages, PruningPlan plan) {
     Map<String, List<Row>> byDataset = new LinkedHashMap<>();
-    for (Row r : scores.select("dataset", "label", "pred", "opnp_pred", "energy", "opnp").collectAsList()) {
-      byDataset.computeIfAbsent(r.getString(0), k -> new ArrayList<>()).add(r);
+    Map<String, Long> skipped = new java.util.TreeMap<>();
+    for (Row r : scores.select("dataset", "label", "pred", "opnp_pred", "energy", "opnp", "status").collectAsList()) {
+      if (r.isNullAt(4)) {
+        skipped.merge(r.getString(0), 1L, Long::sum);
+      } else {
+        byDataset.computeIfAbsent(r.getString(0), k -> new ArrayList<>()).add(r);
+      }
     }
     List<Row> id = byDataset.getOrDefault(idName, List.of());
     if (id.isEmpty()) {
@@ -160,10 +164,11 @@ public final class ScoreJob {
       }
     }
     return new OodReport(idName, id.size(), (double) correct / id.size(), (double) correctOpnp / id.size(),
-        percentages, plan.prunedWeights(), plan.classes() * plan.dim(), plan.prunedNeurons(), plan.dim(), results);
+        percentages, plan.prunedWeights(), plan.classes() * plan.dim(), plan.prunedNeurons(), plan.dim(), results,
+        skipped);
   }
 
-  /** Scores one partition lazily, batch by batch; the predictor closes when the task ends. */
+  /** Scores one partition lazily, batch by batch, into rows of {@link #SCORES}. */
   static final class ScorePartition implements FlatMapFunction<Iterator<Row>, Row> {
     private static final long serialVersionUID = 1L;
     private final InferenceConfig cfg;
@@ -178,73 +183,9 @@ public final class ScoreJob {
 
     @Override
     public Iterator<Row> call(Iterator<Row> rows) {
-      ScoringHeads h = heads.value();
-      BatchRunner runner = new BatchRunner(cfg);
-      TaskContext tc = TaskContext.get();
-      if (tc != null) {
-        tc.addTaskCompletionListener((org.apache.spark.util.TaskCompletionListener) ctx -> runner.close());
-      }
-      return new Iterator<>() {
-        private final List<Row> ready = new ArrayList<>();
-        private int next;
-        private boolean done;
-        private double[] feats = new double[0];
-        private double[] logits = new double[0];
-        private double[] pruned = new double[0];
-
-        @Override
-        public boolean hasNext() {
-          while (next >= ready.size() && !done) {
-            fill();
-          }
-          return next < ready.size();
-        }
-
-        @Override
-        public Row next() {
-          if (!hasNext()) {
-            throw new NoSuchElementException();
-          }
-          return ready.get(next++);
-        }
-
-        private void fill() {
-          ready.clear();
-          next = 0;
-          BatchRunner.Batch b = runner.next(rows);
-          if (b == null) {
-            done = true;
-            if (tc == null) {
-              runner.close();
-            }
-            return;
-          }
-          LinearHead full = h.original();
-          ModelHeads.checkShape(cfg, full, b);
-          int n = b.output().n();
-          int c = full.classes();
-          int d = full.dim();
-          if (feats.length < n * d) {
-            feats = new double[n * d];
-            logits = new double[n * c];
-            pruned = new double[n * c];
-          }
-          float[] f = b.output().features();
-          for (int i = 0; i < n * d; i++) {
-            feats[i] = f[i];
-          }
-          full.logits(feats, n, logits);
-          h.pruned().logits(feats, n, pruned);
-          for (int k = 0; k < n; k++) {
-            if (idName.equals(b.datasets()[k])) {
-              Labels.check(b.datasets()[k], b.ids()[k], b.labels()[k], c, true);
-            }
-            ready.add(RowFactory.create(b.ids()[k], b.datasets()[k], b.labels()[k],
-                Energy.argmax(logits, k * c, c), Energy.score(logits, k * c, c, h.temperature()),
-                Energy.argmax(pruned, k * c, c), Energy.score(pruned, k * c, c, h.temperature())));
-          }
-        }
-      };
+      return new ScoringIterator<>(cfg, RowLayout.STANDARD, heads.value(), idName, rows,
+          s -> RowFactory.create(s.id(), s.dataset(), s.label(), s.pred(), s.energy(), s.opnpPred(), s.opnp(),
+              s.status()));
     }
   }
 }

@@ -23,7 +23,14 @@ public final class SensitivityJob {
 
   private SensitivityJob() {}
 
+  /** The sensitivity and how many unreadable images were skipped (0 unless skipping was asked for). */
+  public record Outcome(Sensitivity sensitivity, long skipped) {}
+
   public static Sensitivity run(SparkSession spark, InferenceConfig cfg, Dataset<Row> train) {
+    return fit(spark, cfg, train).sensitivity();
+  }
+
+  public static Outcome fit(SparkSession spark, InferenceConfig cfg, Dataset<Row> train) {
     LinearHead head = ModelHeads.checkedHead(spark, cfg, train, "training set", false);
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     Broadcast<LinearHead> headB = jsc.broadcast(head);
@@ -35,9 +42,10 @@ public final class SensitivityJob {
           .treeAggregate(new SensitivityAccumulator(head.classes(), head.dim(), cfg.temperature()),
               SensitivityAccumulator::merge, SensitivityAccumulator::merge, 2);
       double secs = (System.nanoTime() - start) / 1e9;
-      LOG.info("sensitivity: {} training images in {} s ({} img/s)", sums.count(), String.format("%.1f", secs),
-          String.format("%.1f", sums.count() / secs));
-      return sums.result(cfg.modelName(), cfg.modelSha256());
+      LOG.info("sensitivity: {} training images in {} s ({} img/s){}", sums.count(), String.format("%.1f", secs),
+          String.format("%.1f", sums.count() / secs),
+          sums.skipped() > 0 ? "; skipped " + sums.skipped() + " unreadable image(s) (--on-bad-image=skip)" : "");
+      return new Outcome(sums.result(cfg.modelName(), cfg.modelSha256()), sums.skipped());
     } finally {
       jsc.setJobDescription(null);
       headB.destroy();
@@ -62,6 +70,10 @@ public final class SensitivityJob {
       SensitivityAccumulator acc = new SensitivityAccumulator(h.classes(), h.dim(), cfg.temperature());
       try (BatchRunner runner = new BatchRunner(cfg)) {
         for (BatchRunner.Batch b = runner.next(rows); b != null; b = runner.next(rows)) {
+          acc.skip(b.skipped().size());
+          if (b.count() == 0) {
+            continue;
+          }
           ModelHeads.checkShape(cfg, h, b);
           Labels.check(b, h.classes(), false);  // labels are optional for training data
           acc.add(b.output().features(), b.output().logits(), b.output().n(), w);
