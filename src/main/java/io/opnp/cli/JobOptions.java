@@ -3,13 +3,8 @@ package io.opnp.cli;
 import io.opnp.BadInputException;
 import io.opnp.data.Preprocess;
 import io.opnp.spark.InferenceConfig;
-import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import picocli.CommandLine.Option;
 
 /** Options shared by the jobs that run the model. */
@@ -87,17 +82,6 @@ final class JobOptions {
   }
 
   static String sha256(Path file) {
-    try (InputStream in = Files.newInputStream(file)) {
-      MessageDigest md = MessageDigest.getInstance("SHA-256");
-      byte[] buf = new byte[1 << 16];
-      for (int r = in.read(buf); r > 0; r = in.read(buf)) {
-        md.update(buf, 0, r);
-      }
-      return HexFormat.of().formatHex(md.digest());
-    } catch (IOException e) {
-      throw new BadInputException("cannot read model file " + file + ": " + e.getMessage(), e);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+    return io.opnp.io.Hashes.sha256(file);
   }
 }

@@ -1,0 +1,243 @@
+package io.opnp.ml;
+
+import io.opnp.BadInputException;
+import io.opnp.io.SensitivityStore;
+import io.opnp.math.LinearHead;
+import io.opnp.math.PruningPercentages;
+import io.opnp.math.PruningPlan;
+import io.opnp.math.Sensitivity;
+import io.opnp.model.HeadReader;
+import io.opnp.spark.AppendScores;
+import io.opnp.spark.ExecutorModels;
+import io.opnp.spark.InferenceConfig;
+import io.opnp.spark.RowLayout;
+import java.util.Arrays;
+import java.util.List;
+import org.apache.spark.ml.Model;
+import org.apache.spark.ml.param.DoubleParam;
+import org.apache.spark.ml.param.Param;
+import org.apache.spark.ml.param.ParamMap;
+import org.apache.spark.ml.param.ParamValidators;
+import org.apache.spark.ml.util.DefaultParamsReader;
+import org.apache.spark.ml.util.DefaultParamsWriter;
+import org.apache.spark.ml.util.MLReader;
+import org.apache.spark.ml.util.MLWritable;
+import org.apache.spark.ml.util.MLWriter;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+import scala.Option;
+
+/**
+ * The fitted OPNP model (a Transformer): holds the training set's sensitivities and adds an OOD
+ * score column (higher = more in-distribution) and a predicted-class column to a DataFrame of
+ * images. Immutable apart from its parameters; saved and loaded with {@code write()/load()}.
+ */
+public final class OpnpModel extends Model<OpnpModel> implements OpnpParams, MLWritable {
+  private static final long serialVersionUID = 1L;
+  public static final List<String> METHODS = List.of("opnp", "energy");
+
+  private final String uid;
+  private final Holder params;
+  private final Sensitivity sensitivity;
+  private final DoubleParam rhoWMax;
+  private final DoubleParam rhoWMin;
+  private final DoubleParam rhoOMax;
+  private final DoubleParam rhoOMin;
+  private final Param<String> method;
+  private final Param<String> scoreCol;
+  private final Param<String> predictionCol;
+
+  public OpnpModel(String uid, Sensitivity sensitivity) {
+    this.uid = uid;
+    this.sensitivity = sensitivity;
+    this.params = new Holder(this);
+    OpnpParams.setDefaults(this);
+    String pct = "percent (0-100) of the ";
+    rhoWMax = new DoubleParam(this, "rhoWMax", pct + "weights with the largest sensitivity to remove", ParamValidators.inRange(0, 100));
+    rhoWMin = new DoubleParam(this, "rhoWMin", pct + "weights with the smallest sensitivity to remove", ParamValidators.inRange(0, 100));
+    rhoOMax = new DoubleParam(this, "rhoOMax", pct + "neurons with the largest sensitivity to remove", ParamValidators.inRange(0, 100));
+    rhoOMin = new DoubleParam(this, "rhoOMin", pct + "neurons with the smallest sensitivity to remove", ParamValidators.inRange(0, 100));
+    method = new Param<String>(this, "method", "score: 'opnp' (pruned head) or 'energy' (original head)",
+        ParamValidators.inArray(METHODS.toArray(new String[0])));
+    scoreCol = new Param<String>(this, "scoreCol", "output column for the OOD score (higher = more in-distribution)");
+    predictionCol = new Param<String>(this, "predictionCol", "output column for the predicted class");
+    setDefault(rhoWMax, PruningPercentages.PAPER_RESNET50.rhoWMax());
+    setDefault(rhoWMin, PruningPercentages.PAPER_RESNET50.rhoWMin());
+    setDefault(rhoOMax, PruningPercentages.PAPER_RESNET50.rhoOMax());
+    setDefault(rhoOMin, PruningPercentages.PAPER_RESNET50.rhoOMin());
+    setDefault(method, "opnp");
+    setDefault(scoreCol, "ood_score");
+    setDefault(predictionCol, "prediction");
+  }
+
+  @Override
+  public String uid() {
+    return uid;
+  }
+
+  @Override
+  public Holder opnpParams() {
+    return params;
+  }
+
+  public Sensitivity sensitivity() {
+    return sensitivity;
+  }
+
+  public DoubleParam rhoWMax() {
+    return rhoWMax;
+  }
+
+  public DoubleParam rhoWMin() {
+    return rhoWMin;
+  }
+
+  public DoubleParam rhoOMax() {
+    return rhoOMax;
+  }
+
+  public DoubleParam rhoOMin() {
+    return rhoOMin;
+  }
+
+  public Param<String> method() {
+    return method;
+  }
+
+  public Param<String> scoreCol() {
+    return scoreCol;
+  }
+
+  public Param<String> predictionCol() {
+    return predictionCol;
+  }
+
+  public OpnpModel setPercentages(double wMax, double wMin, double oMax, double oMin) {
+    new PruningPercentages(wMax, wMin, oMax, oMin);  // checks the pair sums before anything is set
+    set(rhoWMax, wMax);
+    set(rhoWMin, wMin);
+    set(rhoOMax, oMax);
+    set(rhoOMin, oMin);
+    return this;
+  }
+
+  public OpnpModel setMethod(String value) {
+    set(method, value);
+    return this;
+  }
+
+  public OpnpModel setScoreCol(String value) {
+    set(scoreCol, value);
+    return this;
+  }
+
+  public OpnpModel setPredictionCol(String value) {
+    set(predictionCol, value);
+    return this;
+  }
+
+  public OpnpModel setModelPath(String value) {
+    set(modelPath(), value);
+    return this;
+  }
+
+  public OpnpModel setImageCol(String value) {
+    set(imageCol(), value);
+    return this;
+  }
+
+  public OpnpModel setBatchSize(int value) {
+    set(batchSize(), value);
+    return this;
+  }
+
+  public PruningPercentages percentages() {
+    return new PruningPercentages((Double) $(rhoWMax), (Double) $(rhoWMin), (Double) $(rhoOMax), (Double) $(rhoOMin));
+  }
+
+  @Override
+  public Dataset<Row> transform(Dataset<?> dataset) {
+    StructType in = dataset.schema();
+    transformSchema(in);
+    InferenceConfig cfg = inferenceConfig();
+    if (sensitivity.modelSha256() != null && !sensitivity.modelSha256().equals(cfg.modelSha256())) {
+      throw new BadInputException("this OpnpModel was fitted on model " + sensitivity.modelName() + " (sha256 "
+          + sensitivity.modelSha256() + "), not on " + cfg.modelName() + "; set modelPath to that file or fit again");
+    }
+    LinearHead head = HeadReader.read(ExecutorModels.model(cfg), cfg.weightParam(), cfg.biasParam());
+    if (head.classes() != sensitivity.classes() || head.dim() != sensitivity.dim()) {
+      throw new BadInputException(String.format("the sensitivities are %dx%d but the model's head is %dx%d",
+          sensitivity.classes(), sensitivity.dim(), head.classes(), head.dim()));
+    }
+    LinearHead pruned = head.pruned(PruningPlan.of(sensitivity, percentages()));
+    StructField image = in.apply($(imageCol()));
+    RowLayout layout = new RowLayout($(imageCol()), image.dataType() instanceof StructType,
+        Arrays.asList(in.fieldNames()).contains($(idCol())) ? $(idCol()) : null, null, null, "transform");
+    return AppendScores.apply(dataset.toDF(), cfg, layout, head, pruned, "opnp".equals($(method)), $(scoreCol),
+        $(predictionCol));
+  }
+
+  @Override
+  public StructType transformSchema(StructType schema) {
+    List<String> names = Arrays.asList(schema.fieldNames());
+    if (!names.contains($(imageCol()))) {
+      throw new BadInputException("the DataFrame has no image column '" + $(imageCol()) + "' (columns: " + names
+          + "); set imageCol");
+    }
+    for (String out : List.of($(scoreCol), $(predictionCol))) {
+      if (names.contains(out)) {
+        throw new BadInputException("the DataFrame already has a column '" + out + "'; set scoreCol/predictionCol "
+            + "to new names");
+      }
+    }
+    return AppendScores.schema(schema, $(scoreCol), $(predictionCol));
+  }
+
+  @Override
+  public OpnpModel copy(ParamMap extra) {
+    OpnpModel copy = new OpnpModel(uid, sensitivity);
+    copyValues(copy, extra);
+    return copy.setParent(parent());
+  }
+
+  @Override
+  public MLWriter write() {
+    return new Writer(this);
+  }
+
+  public static MLReader<OpnpModel> read() {
+    return new Reader();
+  }
+
+  public static OpnpModel load(String path) {
+    return read().load(path);
+  }
+
+  /** Params as Spark's metadata JSON, the sensitivities as Parquet under {@code sensitivity/}. */
+  private static final class Writer extends MLWriter {
+    private final OpnpModel instance;
+
+    Writer(OpnpModel instance) {
+      this.instance = instance;
+    }
+
+    @Override
+    public void saveImpl(String path) {
+      DefaultParamsWriter.saveMetadata(instance, path, sparkSession().sparkContext(), Option.empty(), Option.empty());
+      SensitivityStore.save(sparkSession(), instance.sensitivity, path + "/sensitivity", true);
+    }
+  }
+
+  private static final class Reader extends MLReader<OpnpModel> {
+    @Override
+    public OpnpModel load(String path) {
+      DefaultParamsReader.Metadata md = DefaultParamsReader.loadMetadata(path, sparkSession().sparkContext(),
+          OpnpModel.class.getName());
+      OpnpModel model = new OpnpModel(md.uid(), SensitivityStore.load(sparkSession(), path + "/sensitivity"));
+      md.getAndSetParams(model, Option.empty());
+      return model;
+    }
+  }
+}

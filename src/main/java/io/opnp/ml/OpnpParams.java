@@ -1,0 +1,150 @@
+package io.opnp.ml;
+
+import io.opnp.BadInputException;
+import io.opnp.data.Preprocess;
+import io.opnp.spark.InferenceConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import org.apache.spark.ml.param.DoubleArrayParam;
+import org.apache.spark.ml.param.DoubleParam;
+import org.apache.spark.ml.param.IntArrayParam;
+import org.apache.spark.ml.param.IntParam;
+import org.apache.spark.ml.param.Param;
+import org.apache.spark.ml.param.ParamValidators;
+import org.apache.spark.ml.param.Params;
+
+/**
+ * The parameters shared by {@link OpnpEstimator} and {@link OpnpModel}, as Spark MLlib shares one
+ * Params trait between an Estimator and its Model. Default methods are public no-argument methods
+ * returning a Param, which is how Spark's {@code Params.params} finds them.
+ */
+public interface OpnpParams extends Params {
+  /** The Param objects of one stage, owned by it. */
+  final class Holder implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
+    final Param<String> modelPath;
+    final Param<String> weightParam;
+    final Param<String> biasParam;
+    final IntArrayParam inputShape;
+    final DoubleArrayParam mean;
+    final DoubleArrayParam std;
+    final IntParam batchSize;
+    final DoubleParam temperature;
+    final IntParam torchThreads;
+    final Param<String> imageCol;
+    final Param<String> idCol;
+    final Param<String> labelCol;
+
+    Holder(Params uid) {
+      modelPath = new Param<String>(uid, "modelPath", "TorchScript file whose forward returns (features [N,D], logits [N,C])");
+      weightParam = new Param<String>(uid, "weightParam", "name of the last linear layer's weight parameter");
+      biasParam = new Param<String>(uid, "biasParam", "name of the last linear layer's bias parameter");
+      inputShape = new IntArrayParam(uid, "inputShape", "model input channels, height, width");
+      mean = new DoubleArrayParam(uid, "mean", "per-channel mean subtracted after scaling pixels to [0,1] (empty: none)");
+      std = new DoubleArrayParam(uid, "std", "per-channel std divided by after the mean (empty: none)");
+      batchSize = new IntParam(uid, "batchSize", "images per model call", ParamValidators.gt(0));
+      temperature = new DoubleParam(uid, "temperature", "energy temperature T", ParamValidators.gt(0));
+      torchThreads = new IntParam(uid, "torchThreads", "libtorch intra-op threads per executor JVM", ParamValidators.gt(0));
+      imageCol = new Param<String>(uid, "imageCol", "column with the encoded image: binary or struct<bytes, path>");
+      idCol = new Param<String>(uid, "idCol", "optional column identifying each image in error messages");
+      labelCol = new Param<String>(uid, "labelCol", "optional integer label column; labels, where present, must be in [0, C)");
+    }
+  }
+
+  Holder opnpParams();
+
+  default Param<String> modelPath() {
+    return opnpParams().modelPath;
+  }
+
+  default Param<String> weightParam() {
+    return opnpParams().weightParam;
+  }
+
+  default Param<String> biasParam() {
+    return opnpParams().biasParam;
+  }
+
+  default IntArrayParam inputShape() {
+    return opnpParams().inputShape;
+  }
+
+  default DoubleArrayParam mean() {
+    return opnpParams().mean;
+  }
+
+  default DoubleArrayParam std() {
+    return opnpParams().std;
+  }
+
+  default IntParam batchSize() {
+    return opnpParams().batchSize;
+  }
+
+  default DoubleParam temperature() {
+    return opnpParams().temperature;
+  }
+
+  default IntParam torchThreads() {
+    return opnpParams().torchThreads;
+  }
+
+  default Param<String> imageCol() {
+    return opnpParams().imageCol;
+  }
+
+  default Param<String> idCol() {
+    return opnpParams().idCol;
+  }
+
+  default Param<String> labelCol() {
+    return opnpParams().labelCol;
+  }
+
+  /** Sets the defaults of the shared parameters on a new stage. */
+  static void setDefaults(OpnpParams p) {
+    Holder h = p.opnpParams();
+    p.setDefault(h.weightParam, "fc.weight");
+    p.setDefault(h.biasParam, "fc.bias");
+    p.setDefault(h.inputShape, new int[] {1, 28, 28});
+    p.setDefault(h.mean, new double[0]);
+    p.setDefault(h.std, new double[0]);
+    p.setDefault(h.batchSize, 256);
+    p.setDefault(h.temperature, 1.0);
+    p.setDefault(h.torchThreads, 1);
+    p.setDefault(h.imageCol, "image");
+    p.setDefault(h.idCol, "id");
+    p.setDefault(h.labelCol, "label");
+  }
+
+  /** The executors' inference settings from these parameters. */
+  default InferenceConfig inferenceConfig() {
+    if (!isDefined(modelPath())) {
+      throw new BadInputException("modelPath is not set; call setModelPath with a TorchScript .pt file");
+    }
+    Path model = Paths.get($(modelPath()));
+    if (!Files.isRegularFile(model)) {
+      throw new BadInputException("model file " + model + " does not exist; set modelPath to a TorchScript .pt file");
+    }
+    int[] shape = $(inputShape());
+    if (shape.length != 3) {
+      throw new BadInputException("inputShape needs channels, height, width; got " + shape.length + " value(s)");
+    }
+    double[] m = $(mean());
+    double[] s = $(std());
+    Preprocess pre = new Preprocess(shape[0], shape[1], shape[2], m.length == 0 ? null : toFloat(m),
+        s.length == 0 ? null : toFloat(s));
+    return new InferenceConfig(model.toAbsolutePath().toString(), io.opnp.io.Hashes.sha256(model),
+        $(weightParam()), $(biasParam()), pre, (Integer) $(batchSize()), (Integer) $(torchThreads()),
+        (Double) $(temperature()), false);
+  }
+
+  private static float[] toFloat(double[] a) {
+    float[] f = new float[a.length];
+    for (int i = 0; i < a.length; i++) {
+      f[i] = (float) a[i];
+    }
+    return f;
+  }
+}

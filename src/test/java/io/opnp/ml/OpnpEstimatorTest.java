@@ -1,0 +1,156 @@
+package io.opnp.ml;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.struct;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.Device;
+import ai.djl.inference.Predictor;
+import io.opnp.BadInputException;
+import io.opnp.data.DatasetReader;
+import io.opnp.data.DatasetSpec;
+import io.opnp.data.ImageDecoder;
+import io.opnp.data.Preprocess;
+import io.opnp.math.Energy;
+import io.opnp.math.LinearHead;
+import io.opnp.math.PruningPlan;
+import io.opnp.math.Sensitivity;
+import io.opnp.model.HeadReader;
+import io.opnp.model.ImageBatch;
+import io.opnp.model.ModelOutput;
+import io.opnp.model.TorchModels;
+import io.opnp.spark.InferenceConfig;
+import io.opnp.spark.SensitivityJob;
+import io.opnp.testing.SparkTestSession;
+import io.opnp.testing.TestData;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.ml.param.ParamMap;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The Spark ML API (Estimator → Model → transform, save/load) on real images and the committed model. */
+class OpnpEstimatorTest {
+  private static SparkSession spark;
+  private static Dataset<Row> trainHf;
+  private static Dataset<Row> test;
+  private static OpnpModel model;
+  private static final String MODEL = TestData.demoModel().toString();
+
+  @TempDir
+  Path tmp;
+
+  @BeforeAll
+  static void fit() {
+    spark = SparkTestSession.get();
+    Dataset<Row> train = DatasetReader.read(spark, DatasetSpec.parse("tr=idx:" + TestData.fashionTrainImages()), 1500, 3);
+    // Hugging Face layout under a custom column name: img: struct<bytes, path>
+    trainHf = train.select(struct(col("image").as("bytes"), col("id").as("path")).as("img"), col("label")).cache();
+    test = DatasetReader.read(spark, DatasetSpec.parse("te=idx:" + TestData.fashionTestImages()), 300, 2)
+        .select(col("id"), col("image"), col("label")).cache();
+    model = new OpnpEstimator().setModelPath(MODEL).setImageCol("img").setBatchSize(128).fit(trainHf);
+  }
+
+  @Test
+  void fitComputesTheSameSensitivityAsTheJob() {
+    InferenceConfig cfg = model.inferenceConfig();
+    Dataset<Row> images = DatasetReader.normalize(trainHf, "t", "img", "id", "label", "t");
+    Sensitivity job = SensitivityJob.run(spark, cfg, images);
+    assertEquals(1500, model.sensitivity().count());
+    assertTrue(job.maxRelativeDifference(model.sensitivity()) <= 1e-12);
+    assertEquals(model.uid(), model.parent().uid());
+  }
+
+  @Test
+  void transformAddsScoresThatMatchADirectComputation() throws Exception {
+    Dataset<Row> scored = model.copy(new ParamMap()).setImageCol("image").transform(test);
+    assertEquals(List.of("id", "image", "label", "ood_score", "prediction"), List.of(scored.schema().fieldNames()));
+    List<Row> rows = scored.collectAsList();
+    assertEquals(300, rows.size());
+
+    // Independent path: DJL predictor on the driver, the pruned head rebuilt from the model's sensitivity.
+    LinearHead head = HeadReader.read(TorchModels.get(TestData.demoModel(), Device.cpu()), "fc.weight", "fc.bias");
+    LinearHead pruned = head.pruned(PruningPlan.of(model.sensitivity(), model.percentages()));
+    ImageDecoder dec = new ImageDecoder(Preprocess.grey(28, 28));
+    float[] x = new float[8 * 784];
+    for (int i = 0; i < 8; i++) {
+      dec.decode(rows.get(i).getAs("image"), x, i * 784);
+    }
+    ModelOutput out;
+    try (Predictor<ImageBatch, ModelOutput> p = TorchModels.get(TestData.demoModel(), Device.cpu()).newPredictor()) {
+      out = p.predict(new ImageBatch(x, 8, 1, 28, 28));
+    }
+    double[] h = new double[8 * 256];
+    for (int i = 0; i < h.length; i++) {
+      h[i] = out.features()[i];
+    }
+    double[] logits = new double[8 * 10];
+    pruned.logits(h, 8, logits);
+    for (int i = 0; i < 8; i++) {
+      assertEquals(Energy.score(logits, i * 10, 10, 1.0), rows.get(i).<Double>getAs("ood_score"), 1e-4, "row " + i);
+      assertEquals(Energy.argmax(logits, i * 10, 10), (int) rows.get(i).<Integer>getAs("prediction"));
+    }
+    long correct = rows.stream().filter(r -> r.<Integer>getAs("prediction").longValue() == r.<Long>getAs("label")).count();
+    assertTrue(correct > 0.8 * 300, "accuracy " + correct);
+  }
+
+  @Test
+  void savedModelLoadsBackWithItsParamsAndGivesTheSameScores() throws Exception {
+    OpnpModel tuned = model.copy(new ParamMap()).setPercentages(1, 0, 10, 5).setMethod("energy").setScoreCol("s");
+    String path = tmp.resolve("opnp-model").toString();
+    tuned.write().overwrite().save(path);
+    OpnpModel back = OpnpModel.load(path);
+    assertEquals(tuned.uid(), back.uid());
+    assertEquals("energy", back.getOrDefault(back.method()));
+    assertEquals(10.0, (Double) back.getOrDefault(back.rhoOMax()));
+    assertEquals("img", back.getOrDefault(back.imageCol()));
+    assertEquals(0.0, tuned.sensitivity().maxRelativeDifference(back.sensitivity()));
+    Map<String, Double> a = scores(tuned.setImageCol("image").transform(test), "s");
+    Map<String, Double> b = scores(back.setImageCol("image").transform(test), "s");
+    assertEquals(a, b);
+    // the original model is untouched by the copy's settings
+    assertEquals("opnp", model.getOrDefault(model.method()));
+  }
+
+  @Test
+  void estimatorSavesAndLoadsItsParams() throws Exception {
+    OpnpEstimator e = new OpnpEstimator().setModelPath(MODEL).setBatchSize(64).setInputShape(1, 28, 28);
+    String path = tmp.resolve("estimator").toString();
+    e.write().overwrite().save(path);
+    OpnpEstimator back = OpnpEstimator.load(path);
+    assertEquals(e.uid(), back.uid());
+    assertEquals(64, (Integer) back.getOrDefault(back.batchSize()));
+    assertEquals(MODEL, back.getOrDefault(back.modelPath()));
+  }
+
+  @Test
+  void badParametersAndInputsAreRejectedWithTheFix() {
+    IllegalArgumentException sum = assertThrows(IllegalArgumentException.class,
+        () -> model.copy(new ParamMap()).setPercentages(60, 50, 0, 0));
+    assertEquals("rho-w-max + rho-w-min must be below 100 (it would remove every weight), got 60.0 + 50.0",
+        sum.getMessage());
+    assertThrows(IllegalArgumentException.class, () -> model.copy(new ParamMap()).set(model.rhoOMax(), 150.0));
+    assertThrows(IllegalArgumentException.class, () -> model.copy(new ParamMap()).setMethod("msp"));
+    BadInputException noImage = assertThrows(BadInputException.class,
+        () -> model.copy(new ParamMap()).setImageCol("pixels").transform(test));
+    assertEquals("the DataFrame has no image column 'pixels' (columns: [id, image, label]); set imageCol",
+        noImage.getMessage());
+    BadInputException noModel = assertThrows(BadInputException.class,
+        () -> new OpnpEstimator().setImageCol("img").fit(trainHf));
+    assertEquals("modelPath is not set; call setModelPath with a TorchScript .pt file", noModel.getMessage());
+  }
+
+  private static Map<String, Double> scores(Dataset<Row> df, String column) {
+    Map<String, Double> m = new HashMap<>();
+    df.collectAsList().forEach(r -> m.put(r.getAs("id"), r.getAs(column)));
+    return m;
+  }
+}
