@@ -34,6 +34,22 @@ class WrongLogits(Tiny):
         return h, 2.0 * self.fc(h) + 1.0
 
 
+class InfOnWhiteCorner(Tiny):
+    """Follows the contract, but its features are infinite when the top-left pixel is 1.0."""
+
+    def forward(self, x):
+        h = self.features(x) / (1.0 - x[:, 0, 0, 0]).unsqueeze(1)
+        return h, self.fc(h)
+
+
+class Features3d(Tiny):
+    """Returns features of shape [N, D, 1] instead of [N, D]."""
+
+    def forward(self, x):
+        h = self.features(x)
+        return h.unsqueeze(2), self.fc(h)
+
+
 class Good(Tiny):
     def forward(self, x):
         h = self.features(x)
@@ -44,7 +60,8 @@ def main():
     torch.manual_seed(7)
     os.makedirs(OUT, exist_ok=True)
     x = torch.rand(2, 1, 28, 28)
-    for name, cls in [("logits-only", LogitsOnly), ("wrong-logits", WrongLogits), ("tiny-good", Good)]:
+    for name, cls in [("logits-only", LogitsOnly), ("wrong-logits", WrongLogits), ("tiny-good", Good),
+                      ("inf-on-white-corner", InfOnWhiteCorner), ("features-3d", Features3d)]:
         m = cls().eval()
         torch.jit.trace(m, x).save(os.path.join(OUT, name + ".pt"))
     with open(os.path.join(OUT, "not-torchscript.pt"), "wb") as f:

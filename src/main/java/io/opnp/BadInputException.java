@@ -24,11 +24,26 @@ public class BadInputException extends RuntimeException {
       if (c instanceof IllegalArgumentException && c.getCause() == null && isOurs(c)) {
         return new BadInputException(c.getMessage(), c);
       }
+      if (isCorruptInput(c)) {
+        String m = String.valueOf(c.getMessage());
+        int nl = m.indexOf('\n');
+        return new BadInputException("an input file is corrupt or truncated (" + (nl > 0 ? m.substring(0, nl) : m)
+            + "); restore it from its source or remove it", c);
+      }
       if (c.getCause() == c) {
         break;
       }
     }
     return null;
+  }
+
+  /** Failures of reading input files that Spark reports from its executors (checksums, Parquet footers). */
+  private static boolean isCorruptInput(Throwable t) {
+    String name = t.getClass().getName();
+    String m = String.valueOf(t.getMessage());
+    return name.equals("org.apache.hadoop.fs.ChecksumException")
+        || name.equals("org.apache.parquet.io.ParquetDecodingException")
+        || m.contains("is not a Parquet file");
   }
 
   private static boolean isOurs(Throwable t) {

@@ -75,7 +75,7 @@ final class ScoreCommand implements Callable<Integer> {
     InferenceConfig cfg = job.inference();
     SparkSession spark = Sessions.getOrCreate(job.master, "opnp-score");
     OodReport report;
-    try (ProgressReporter progress = new ProgressReporter(spark, 10)) {
+    try (ProgressReporter progress = new ProgressReporter(spark, Long.getLong("opnp.progress.seconds", 10))) {
       Sensitivity sens = SensitivityStore.load(spark, sensitivity);
       Dataset<Row> id = DatasetReader.read(spark, idSpec, job.limitOrAll(), job.partitions);
       List<Dataset<Row>> oods = new ArrayList<>();

@@ -37,7 +37,7 @@ final class SensitivityCommand implements Callable<Integer> {
     SparkSession spark = Sessions.getOrCreate(job.master, "opnp-sensitivity");
     Outputs.checkWritable(spark.sparkContext().hadoopConfiguration(), output, job.overwrite);
     SensitivityJob.Outcome outcome;
-    try (ProgressReporter progress = new ProgressReporter(spark, 10)) {
+    try (ProgressReporter progress = new ProgressReporter(spark, Long.getLong("opnp.progress.seconds", 10))) {
       Dataset<Row> data = DatasetReader.read(spark, spec, job.limitOrAll(), job.partitions);
       outcome = SensitivityJob.fit(spark, cfg, data);
       SensitivityStore.save(spark, outcome.sensitivity(), output, job.overwrite);

@@ -93,8 +93,13 @@ public final class DatasetReader {
     try {
       raw = spark.read().parquet(spec.path());
     } catch (Exception e) {
+      String root = rootMessage(e);
+      if (root.contains("is not a Parquet file") || root.contains("Could not read footer")) {
+        throw new BadInputException("dataset " + spec.name() + ": a file under " + spec.path()
+            + " is corrupt or truncated (" + root + "); restore it from its source or remove it", e);
+      }
       throw new BadInputException("dataset " + spec.name() + ": cannot read Parquet at " + spec.path() + " ("
-          + e.getMessage() + "); check that it holds Parquet files", e);
+          + root + "); check that it holds Parquet files", e);
     }
     return normalize(raw, "dataset " + spec.name() + ": Parquet at " + spec.path(), ImageSchema.IMAGE, ImageSchema.ID,
         ImageSchema.LABEL, spec.name());
@@ -187,6 +192,16 @@ public final class DatasetReader {
     }
     return files.select("path", "content")
         .map(new FolderRow(spec.name(), qualifiedRoot, classes), Encoders.row(ImageSchema.SCHEMA));
+  }
+
+  private static String rootMessage(Throwable e) {
+    Throwable c = e;
+    while (c.getCause() != null && c.getCause() != c) {
+      c = c.getCause();
+    }
+    String m = String.valueOf(c.getMessage());
+    int nl = m.indexOf('\n');
+    return nl > 0 ? m.substring(0, nl) : m;
   }
 
   private static void requireExists(SparkSession spark, DatasetSpec spec) {

@@ -17,26 +17,28 @@ public record RowLayout(String imageCol, boolean imageIsStruct, String idCol, St
 
   byte[] image(Row r) {
     if (imageIsStruct) {
-      Row s = r.getAs(imageCol);
+      Row s = (Row) get(r, imageCol);
       return s == null ? null : s.getAs("bytes");
     }
-    return r.getAs(imageCol);
+    return (byte[]) get(r, imageCol);
   }
 
   String id(Row r, long position) {
-    Object id = idCol == null ? null : r.getAs(idCol);
+    Object id = idCol == null ? null : get(r, idCol);
     return id != null ? id.toString() : "#" + position;
   }
 
   Long label(Row r) {
-    if (labelCol == null) {
-      return null;
-    }
-    Object v = r.getAs(labelCol);
+    Object v = labelCol == null ? null : get(r, labelCol);
     return v == null ? null : ((Number) v).longValue();
   }
 
   String dataset(Row r) {
-    return datasetCol == null ? datasetName : r.getAs(datasetCol);
+    return datasetCol == null ? datasetName : (String) get(r, datasetCol);
+  }
+
+  /** By name; rows that lost their schema on the way (plain RDD rows) are in ImageSchema's order. */
+  private static Object get(Row r, String name) {
+    return r.schema() != null ? r.get(r.fieldIndex(name)) : r.get(ImageSchema.SCHEMA.fieldIndex(name));
   }
 }

@@ -104,4 +104,45 @@ class ImageDecoderTest {
     assertTrue(ImageIO.write(img, format, out));
     return out.toByteArray();
   }
+
+  private static byte[] fixture(String name) throws Exception {
+    try (var in = ImageDecoderTest.class.getResourceAsStream("/images/" + name)) {
+      return in.readAllBytes();
+    }
+  }
+
+  /** Left-half pixel (2,2) of a fixture decoded to RGB planes at its own size (32x24). */
+  private static float[] rgbAt(String name) throws Exception {
+    float[] out = new float[3 * 24 * 32];
+    new ImageDecoder(new Preprocess(3, 24, 32, null, null)).decode(fixture(name), out, 0);
+    int i = 2 * 32 + 2;
+    return new float[] {out[i], out[768 + i], out[2 * 768 + i]};
+  }
+
+  @Test
+  void cmykJpegDecodesToItsRgbColours() throws Exception {
+    float[] px = rgbAt("cmyk.jpg");  // written by PIL from RGB (200, 40, 10)
+    assertEquals(200 / 255f, px[0], 0.06f);
+    assertEquals(40 / 255f, px[1], 0.06f);
+    assertEquals(10 / 255f, px[2], 0.06f);
+  }
+
+  @Test
+  void greyJpegAndSixteenBitPngAndPngBytesUnderAJpegNameDecode() throws Exception {
+    float[] grey = rgbAt("grey.jpg");  // PIL's L of (200, 40, 10) = 0.299·200 + 0.587·40 + 0.114·10 ≈ 84
+    assertEquals(84 / 255f, grey[0], 0.02f);
+    assertEquals(grey[0], grey[2], 0f);
+    assertEquals(40000 / 65535f, rgbAt("grey16.png")[1], 1e-6f);
+    float[] png = rgbAt("png-inside.JPEG");  // decoded by content, not by name
+    assertEquals(200 / 255f, png[0], 0f);
+    assertEquals(40 / 255f, png[1], 0f);
+  }
+
+  @Test
+  void truncatedJpegIsReported() throws Exception {
+    float[] out = new float[3 * 24 * 32];
+    ImageDecoder.UnreadableImageException e = assertThrows(ImageDecoder.UnreadableImageException.class,
+        () -> new ImageDecoder(new Preprocess(3, 24, 32, null, null)).decode(fixture("truncated.jpg"), out, 0));
+    assertTrue(e.getMessage().startsWith("the bytes are a corrupt or truncated image"), e.getMessage());
+  }
 }
