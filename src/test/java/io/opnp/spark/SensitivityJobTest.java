@@ -42,10 +42,12 @@ class SensitivityJobTest {
   @Test
   void resultDoesNotDependOnTheNumberOfPartitions() {
     Sensitivity one = SensitivityJob.run(spark, cfg, train.repartition(1));
+    Sensitivity two = SensitivityJob.run(spark, cfg, train.repartition(2));
     Sensitivity three = SensitivityJob.run(spark, cfg, train.repartition(3));
     Sensitivity seven = SensitivityJob.run(spark, cfg, train.repartition(7));
     assertEquals(IMAGES, one.count());
     assertEquals(IMAGES, seven.count());
+    assertTrue(one.maxRelativeDifference(two) <= 1e-12, "1 vs 2: " + one.maxRelativeDifference(two));
     assertTrue(one.maxRelativeDifference(three) <= 1e-12, "1 vs 3: " + one.maxRelativeDifference(three));
     assertTrue(one.maxRelativeDifference(seven) <= 1e-12, "1 vs 7: " + one.maxRelativeDifference(seven));
     // Not trivially equal: the sensitivities vary across weights and neurons.
