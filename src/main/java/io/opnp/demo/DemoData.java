@@ -29,7 +29,9 @@ import org.slf4j.LoggerFactory;
  *       the Hugging Face layout ({@code image: struct<bytes, path>}, {@code label});</li>
  *   <li>{@code fmnist-vflip/}: Fashion-MNIST test images turned upside down (a near-OOD shift the
  *       project derives itself), as Parquet with a binary {@code image} column;</li>
- *   <li>{@code noise/}: uniform-noise 28×28 images (far OOD), as an image folder of PNGs.</li>
+ *   <li>{@code noise/}: uniform-noise 28×28 images (far OOD), as an image folder of PNGs;</li>
+ *   <li>{@code val-id/}, {@code val-ood/}: the validation split for choosing the plan, from the last
+ *       5,000 training images (held out of the sensitivity), as Parquet.</li>
  * </ul>
  */
 public final class DemoData {
@@ -51,13 +53,59 @@ public final class DemoData {
     String mnist = out.resolve("mnist").toString();
     String vflip = out.resolve("fmnist-vflip").toString();
     String noise = out.resolve("noise").toString();
-    for (String p : List.of(mnist, vflip, noise)) {
+    String valId = out.resolve("val-id").toString();
+    String valOod = out.resolve("val-ood").toString();
+    for (String p : List.of(mnist, vflip, noise, valId, valOod)) {
       Outputs.checkWritable(conf, p, overwrite);
     }
     writeParquet(spark, mnistRows(mnistPackage), HF_SCHEMA, mnist, 4, overwrite);
     writeParquet(spark, vflipRows(fashionDir.resolve("t10k-images-idx3-ubyte.gz"),
         fashionDir.resolve("t10k-labels-idx1-ubyte.gz")), BINARY_SCHEMA, vflip, 4, overwrite);
     writeNoiseFolder(Path.of(noise), noiseCount, 20231127L, overwrite);
+    Path trainImages = fashionDir.resolve("train-images-idx3-ubyte.gz");
+    Path trainLabels = fashionDir.resolve("train-labels-idx1-ubyte.gz");
+    writeParquet(spark, validationRows(trainImages, trainLabels, false), BINARY_SCHEMA, valId, 2, overwrite);
+    writeParquet(spark, validationRows(trainImages, trainLabels, true), BINARY_SCHEMA, valOod, 2, overwrite);
+  }
+
+  /** Training images held out of the sensitivity (the last {@value #VALIDATION} of the 60,000). */
+  public static final int VALIDATION = 5000;
+
+  /**
+   * The validation split: the last {@value #VALIDATION} training images as ID, or, with
+   * {@code shuffled}, the same images cut into a 4×4 grid of 7×7 patches put back in a random
+   * order (seeded): local texture kept, object shape destroyed. None of the test OOD sets.
+   */
+  static List<Row> validationRows(Path images, Path labels, boolean shuffled) {
+    IdxFiles.Images im = IdxFiles.readImages(images, Integer.MAX_VALUE);
+    int[] lab = IdxFiles.readLabels(labels, Integer.MAX_VALUE);
+    SplittableRandom random = new SplittableRandom(7L);
+    List<Row> rows = new ArrayList<>(VALIDATION);
+    int[] order = new int[16];
+    for (int k = im.count() - VALIDATION; k < im.count(); k++) {
+      byte[] p = im.pixels()[k];
+      byte[] out = p;
+      if (shuffled) {
+        out = new byte[784];
+        for (int i = 0; i < 16; i++) {
+          order[i] = i;
+        }
+        for (int i = 15; i > 0; i--) {
+          int j = random.nextInt(i + 1);
+          int t = order[i];
+          order[i] = order[j];
+          order[j] = t;
+        }
+        for (int dst = 0; dst < 16; dst++) {
+          int src = order[dst];
+          for (int y = 0; y < 7; y++) {
+            System.arraycopy(p, ((src / 4) * 7 + y) * 28 + (src % 4) * 7, out, ((dst / 4) * 7 + y) * 28 + (dst % 4) * 7, 7);
+          }
+        }
+      }
+      rows.add(RowFactory.create((shuffled ? "val-ood/" : "val-id/") + k, Png.encodeGrey(out, 28, 28), lab[k]));
+    }
+    return rows;
   }
 
   static List<Row> mnistRows(Path packageDir) {

@@ -35,6 +35,19 @@ public final class Energy {
     }
   }
 
+  /** The largest softmax probability of one row, {@code 1 / Σ_i exp((f_i − max f)/T)} (the MSP confidence). */
+  public static double maxSoftmax(double[] logits, int offset, int classes, double temperature) {
+    double max = Double.NEGATIVE_INFINITY;
+    for (int i = 0; i < classes; i++) {
+      max = Math.max(max, logits[offset + i]);
+    }
+    double sum = 0;
+    for (int i = 0; i < classes; i++) {
+      sum += Math.exp((logits[offset + i] - max) / temperature);
+    }
+    return 1 / sum;
+  }
+
   /** Index of the largest value of one row (the first on ties). */
   public static int argmax(double[] values, int offset, int length) {
     int best = 0;

@@ -15,11 +15,21 @@ import java.util.Set;
 /** The metrics of a scoring run, as {@code metrics.json} and a Markdown table. Immutable. */
 public record OodReport(String idDataset, int idCount, double idAccuracy, double idAccuracyOpnp,
                         PruningPercentages plan, int prunedWeights, int totalWeights, int prunedNeurons,
-                        int totalNeurons, List<MethodResult> results, Map<String, Long> skipped) {
+                        int totalNeurons, List<MethodResult> results, Map<String, Long> skipped,
+                        Map<String, Object> extra) {
 
   public OodReport {
     results = List.copyOf(results);
     skipped = Map.copyOf(skipped);
+    extra = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(extra));
+  }
+
+  /** Without extra JSON fields. */
+  public OodReport(String idDataset, int idCount, double idAccuracy, double idAccuracyOpnp, PruningPercentages plan,
+                   int prunedWeights, int totalWeights, int prunedNeurons, int totalNeurons, List<MethodResult> results,
+                   Map<String, Long> skipped) {
+    this(idDataset, idCount, idAccuracy, idAccuracyOpnp, plan, prunedWeights, totalWeights, prunedNeurons,
+        totalNeurons, results, skipped, Map.of());
   }
 
   public String json() {
@@ -51,6 +61,7 @@ public record OodReport(String idDataset, int idCount, double idAccuracy, double
       o.put("aupr_in", r.metrics().auprIn());
       o.put("aupr_out", r.metrics().auprOut());
     }
+    extra.forEach((k, v) -> root.set(k, mapper.valueToTree(v)));
     try {
       return mapper.writeValueAsString(root) + "\n";
     } catch (JsonProcessingException e) {

@@ -1,0 +1,140 @@
+package io.opnp.eval;
+
+import io.opnp.calibration.ReliabilityDiagram;
+import io.opnp.math.PruningPercentages;
+import io.opnp.math.Sensitivity;
+import io.opnp.methods.OodMethods;
+import io.opnp.plots.RocPlot;
+import io.opnp.plots.ScoreHistogramPlot;
+import io.opnp.plots.SensitivityPlot;
+import io.opnp.plots.SweepPlot;
+import io.opnp.plots.ReliabilityPlot;
+import io.opnp.report.OodReport;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.ToDoubleFunction;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+
+/** The report's figures, as in the paper: Fig. 1 (sensitivities), 3 (each percentage), 4 (reliability), 5 (scores), ROC. */
+final class Plots {
+  static final String WEIGHTS = "sensitivity-weights.png";
+  static final String NEURONS = "sensitivity-neurons.png";
+  static final String RELIABILITY = "reliability.png";
+  static final String ROC = "roc.png";
+
+  private Plots() {}
+
+  static String histogram(String method) {
+    return "scores-" + method + ".png";
+  }
+
+  static String sweep(String percentage) {
+    return "sweep-" + percentage + ".png";
+  }
+
+  /** Renders into a local temporary folder, then copies into {@code target} (any Hadoop file system). */
+  static void writeAll(String target, OodReport report, EvaluateJob.Roles roles, Map<String, List<double[]>> scores,
+                       ReliabilityDiagram before, ReliabilityDiagram after, Sensitivity s, PlanSweep.Point chosen,
+                       List<PlanSweep.Point> sweep) {
+    Path dir;
+    try {
+      dir = Files.createTempDirectory("opnp-plots");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    PruningPercentages plan = chosen.plan();
+    double[] mw = s.weight();
+    double[] mo = s.neuron();
+    SensitivityPlot.writeWeights(dir.resolve(WEIGHTS), mw, true, cuts(mw, plan.rhoWMax(), plan.rhoWMin()));
+    SensitivityPlot.writeNeurons(dir.resolve(NEURONS), mo, false, cuts(mo, plan.rhoOMax(), plan.rhoOMin()));
+    ReliabilityPlot.write(dir.resolve(RELIABILITY), before, after);
+    List<RocPlot.Series> roc = new ArrayList<>();
+    for (String method : List.of(OodMethods.ENERGY, OodMethods.OPNP)) {
+      int i = OodMethods.NAMES.indexOf(method);
+      double[] id = column(scores.get(roles.idTest()), i);
+      Map<String, double[]> ood = new LinkedHashMap<>();
+      for (String o : roles.oods()) {
+        ood.put(o, column(scores.get(o), i));
+        roc.add(RocPlot.Series.of(method, o, id, ood.get(o)));
+      }
+      ScoreHistogramPlot.write(dir.resolve(histogram(method)), method, roles.idTest(), id, ood);
+    }
+    RocPlot.write(dir.resolve(ROC), roc);
+    // Fig. 3: each percentage varied over its grid values, the others held at the chosen plan (validation split).
+    Map<String, ToDoubleFunction<PruningPercentages>> axes = new LinkedHashMap<>();
+    axes.put("rho_w_max", PruningPercentages::rhoWMax);
+    axes.put("rho_w_min", PruningPercentages::rhoWMin);
+    axes.put("rho_o_max", PruningPercentages::rhoOMax);
+    axes.put("rho_o_min", PruningPercentages::rhoOMin);
+    for (var axis : axes.entrySet()) {
+      List<PlanSweep.Point> line = new ArrayList<>();
+      for (PlanSweep.Point p : sweep) {
+        if (sameExcept(p.plan(), plan, axis.getKey())) {
+          line.add(p);
+        }
+      }
+      line.sort(Comparator.comparingDouble(p -> axis.getValue().applyAsDouble(p.plan())));
+      if (line.size() < 2) {
+        continue;
+      }
+      double[] x = line.stream().mapToDouble(p -> axis.getValue().applyAsDouble(p.plan())).toArray();
+      Map<String, double[]> metrics = new LinkedHashMap<>();
+      metrics.put("validation AUROC (%)", line.stream().mapToDouble(p -> 100 * p.metrics().auroc()).toArray());
+      metrics.put("validation FPR95 (%)", line.stream().mapToDouble(p -> 100 * p.metrics().fpr95()).toArray());
+      SweepPlot.write(dir.resolve(sweep(axis.getKey())), axis.getKey(), x, metrics);
+    }
+    try (var files = Files.list(dir)) {
+      org.apache.hadoop.fs.Path dst = new org.apache.hadoop.fs.Path(target);
+      FileSystem fs = dst.getFileSystem(new Configuration());
+      fs.mkdirs(dst);
+      for (Path f : files.toList()) {
+        fs.copyFromLocalFile(true, true, new org.apache.hadoop.fs.Path(f.toUri()), new org.apache.hadoop.fs.Path(dst,
+            f.getFileName().toString()));
+      }
+      Files.deleteIfExists(dir);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot copy plots to " + target, e);
+    }
+  }
+
+  /** The sensitivity values at the pruning cut points, for markers. */
+  private static double[] cuts(double[] values, double top, double bottom) {
+    double[] sorted = values.clone();
+    Arrays.sort(sorted);
+    int n = sorted.length;
+    int kt = PruningPercentages.count(n, top);
+    int kb = PruningPercentages.count(n, bottom);
+    List<Double> out = new ArrayList<>();
+    if (kt > 0) {
+      out.add(sorted[n - kt]);
+    }
+    if (kb > 0) {
+      out.add(sorted[kb - 1]);
+    }
+    return out.stream().mapToDouble(Double::doubleValue).toArray();
+  }
+
+  private static boolean sameExcept(PruningPercentages a, PruningPercentages b, String axis) {
+    return (axis.equals("rho_w_max") || a.rhoWMax() == b.rhoWMax())
+        && (axis.equals("rho_w_min") || a.rhoWMin() == b.rhoWMin())
+        && (axis.equals("rho_o_max") || a.rhoOMax() == b.rhoOMax())
+        && (axis.equals("rho_o_min") || a.rhoOMin() == b.rhoOMin());
+  }
+
+  private static double[] column(List<double[]> rows, int i) {
+    double[] out = new double[rows.size()];
+    for (int k = 0; k < out.length; k++) {
+      out[k] = rows.get(k)[i];
+    }
+    return out;
+  }
+}
