@@ -1,0 +1,180 @@
+package io.opnp.eval;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.opnp.cli.OpnpCli;
+import io.opnp.io.SensitivityStore;
+import io.opnp.math.Energy;
+import io.opnp.math.LinearHead;
+import io.opnp.math.OodMetrics;
+import io.opnp.math.PruningPercentages;
+import io.opnp.math.PruningPlan;
+import io.opnp.math.Sensitivity;
+import io.opnp.methods.OodMethods;
+import io.opnp.model.HeadReader;
+import io.opnp.model.TorchModels;
+import io.opnp.spark.FeatureCacheJob;
+import io.opnp.testing.SparkTestSession;
+import io.opnp.testing.TestData;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.imageio.ImageIO;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.mllib.evaluation.BinaryClassificationMetrics;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import scala.Tuple2;
+
+/**
+ * The evaluate command on real data: every method for every OOD set, the plan chosen on the
+ * validation split (checked by recomputing the validation AUROC), calibration, plots and report;
+ * and the metrics against Spark MLlib's BinaryClassificationMetrics on the same scores.
+ */
+class EvaluateCliTest {
+  @TempDir
+  static Path tmp;
+
+  private static SparkSession spark;
+  private static Path out;
+  private static JsonNode metrics;
+  private static Path sens;
+
+  private static void cli(String... args) {
+    StringWriter err = new StringWriter();
+    assertEquals(0, OpnpCli.run(new PrintWriter(err, true), args), String.join(" ", args) + "\n" + err);
+  }
+
+  @BeforeAll
+  static void evaluate() throws Exception {
+    spark = SparkTestSession.get();
+    String model = TestData.demoModel().toString();
+    Path data = tmp.resolve("data");
+    cli("prepare-demo-data", "--master", "local[2]", "--mnist-package", TestData.mnistPackage().toString(),
+        "--fashion-mnist", TestData.fashionMnist().toString(), "--output", data.toString(), "--noise-count", "400");
+    sens = tmp.resolve("sens");
+    String train = "tr=idx:" + TestData.fashionTrainImages();
+    cli("sensitivity", "--master", "local[2]", "--model", model, "--limit", "3000", "--train", train, "--output",
+        sens.toString());
+    out = tmp.resolve("out");
+    cli("evaluate", "--master", "local[2]", "--model", model, "--sensitivity", sens.toString(), "--train", train,
+        "--train-limit", "3000", "--limit", "800", "--knn-bank-size", "2000",
+        "--val-id", "val-id=parquet:" + data.resolve("val-id"), "--val-ood", "val-ood=parquet:" + data.resolve("val-ood"),
+        "--id-test", "fm=idx:" + TestData.fashionTestImages(), "--ood", "mnist=parquet:" + data.resolve("mnist"),
+        "--ood", "noise=folder:" + data.resolve("noise"), "--output", out.toString());
+    metrics = new ObjectMapper().readTree(out.resolve("metrics.json").toFile());
+  }
+
+  @Test
+  void metricsHaveEveryMethodForEveryOodSetAndTheValidationPlan() {
+    Set<String> rows = new HashSet<>();
+    for (JsonNode r : metrics.get("results")) {
+      rows.add(r.get("method").asText() + "/" + r.get("ood_dataset").asText());
+      assertTrue(r.get("auroc").asDouble() >= 0 && r.get("auroc").asDouble() <= 1);
+    }
+    assertEquals(OodMethods.NAMES.size() * 2, rows.size());
+    for (String m : OodMethods.NAMES) {
+      assertTrue(rows.contains(m + "/mnist") && rows.contains(m + "/noise"), m);
+    }
+    assertEquals("validation", metrics.get("plan_source").asText());
+    assertEquals(300, metrics.get("validation").get("plans_evaluated").asInt());
+    double ece = metrics.get("calibration").get("ece_original").asDouble();
+    assertTrue(ece > 0 && ece < 0.5, "ece " + ece);
+  }
+
+  @Test
+  void chosenPlanIsTheBestOnTheValidationSplit() throws Exception {
+    // Recompute the validation AUROC of the chosen plan and of the unpruned head from the cached features.
+    Sensitivity s = SensitivityStore.load(spark, sens.toString());
+    LinearHead head = HeadReader.read(TorchModels.get(TestData.demoModel(), ai.djl.Device.cpu()), "fc.weight", "fc.bias");
+    JsonNode plan = metrics.get("plan");
+    PruningPercentages chosen = new PruningPercentages(plan.get("rho_w_max").asDouble(), plan.get("rho_w_min").asDouble(),
+        plan.get("rho_o_max").asDouble(), plan.get("rho_o_min").asDouble());
+    double[][] valId = features("val-id");
+    double[][] valOod = features("val-ood");
+    double chosenAuroc = auroc(head.pruned(PruningPlan.of(s, chosen)), valId, valOod);
+    double plainAuroc = auroc(head, valId, valOod);
+    assertEquals(metrics.get("validation").get("chosen_auroc").asDouble(), chosenAuroc, 1e-9);
+    assertTrue(chosenAuroc >= plainAuroc, "chosen " + chosenAuroc + " < unpruned " + plainAuroc);
+    double paper = auroc(head.pruned(PruningPlan.of(s, PruningPercentages.PAPER_RESNET50)), valId, valOod);
+    assertTrue(chosenAuroc >= paper, "chosen " + chosenAuroc + " < paper's settings " + paper);
+  }
+
+  @Test
+  void reportLinksEveryPlotAndThePlotsAreImages() throws Exception {
+    String report = Files.readString(out.resolve("report.md"));
+    Matcher m = Pattern.compile("\\(plots/([^)]+\\.png)\\)").matcher(report);
+    Set<String> linked = new HashSet<>();
+    while (m.find()) {
+      linked.add(m.group(1));
+    }
+    assertTrue(linked.size() >= 10, linked.toString());
+    for (String png : linked) {
+      Path p = out.resolve("plots").resolve(png);
+      assertTrue(Files.isRegularFile(p), "missing " + p);
+      assertTrue(ImageIO.read(p.toFile()).getWidth() > 100, png);
+    }
+    assertTrue(report.contains("| opnp_ash |"), report);
+  }
+
+  @Test
+  void aurocAndAuprMatchSparkMllibOnTheSameScores() {
+    List<Row> rows = spark.read().parquet(out.resolve("scores-all").toString()).select("dataset", "energy").collectAsList();
+    for (JsonNode r : metrics.get("results")) {
+      if (!r.get("method").asText().equals("energy")) {
+        continue;
+      }
+      String ood = r.get("ood_dataset").asText();
+      List<Tuple2<Object, Object>> labelled = rows.stream()
+          .filter(x -> x.getString(0).equals("fm") || x.getString(0).equals(ood))
+          .map(x -> new Tuple2<Object, Object>(x.getDouble(1), x.getString(0).equals("fm") ? 1.0 : 0.0)).toList();
+      JavaRDD<Tuple2<Object, Object>> rdd = new org.apache.spark.api.java.JavaSparkContext(spark.sparkContext())
+          .parallelize(labelled, 3);
+      BinaryClassificationMetrics mllib = new BinaryClassificationMetrics(rdd.rdd());
+      assertEquals(mllib.areaUnderROC(), r.get("auroc").asDouble(), 1e-9, "AUROC vs MLlib for " + ood);
+      // MLlib's PR curve starts at (0, p₁), scikit-learn's (ours) at (0, 1): they differ by r₁(1 − p₁)/2 exactly.
+      Tuple2<Object, Object> first = mllib.pr().toJavaRDD().take(2).get(1);
+      double r1 = (Double) first._1();
+      double p1 = (Double) first._2();
+      assertEquals(mllib.areaUnderPR() + r1 * (1 - p1) / 2, r.get("aupr_in").asDouble(), 1e-9, "AUPR-In vs MLlib");
+      mllib.unpersist();
+    }
+  }
+
+  private static double[][] features(String dataset) {
+    List<Row> rows = FeatureCacheJob.read(spark, out.resolve("features").toString())
+        .where("dataset = '" + dataset + "'").select("features").collectAsList();
+    double[][] f = new double[rows.size()][];
+    for (int k = 0; k < f.length; k++) {
+      List<Float> h = rows.get(k).getList(0);
+      f[k] = h.stream().mapToDouble(Float::doubleValue).toArray();
+    }
+    return f;
+  }
+
+  private static double auroc(LinearHead head, double[][] id, double[][] ood) {
+    return OodMetrics.of(energy(head, id), energy(head, ood)).auroc();
+  }
+
+  private static double[] energy(LinearHead head, double[][] f) {
+    double[] out = new double[f.length];
+    double[] logits = new double[head.classes()];
+    for (int k = 0; k < f.length; k++) {
+      head.logits(f[k], 1, logits);
+      out[k] = Energy.score(logits, 0, head.classes(), 1.0);
+    }
+    return out;
+  }
+}
