@@ -9,7 +9,10 @@ TorchScript module follows the project's model contract:
 with normalization inside the model, and the last linear layer named `fc` so that its
 parameters are `fc.weight` [10,256] and `fc.bias` [10].
 
-Usage: /usr/bin/python3 src/main/python/train_demo_model.py [--epochs 10] [--out DIR]
+Usage: /usr/bin/python3 src/main/python/train_demo_model.py [--epochs 10] [--train-count 55000] [--out DIR]
+
+The last 60,000 − train-count training images are never seen by the model: they are the
+validation ID set on which the pruning percentages are chosen.
 """
 import argparse
 import gzip
@@ -111,6 +114,8 @@ def main():
     ap.add_argument("--batch", type=int, default=128)
     ap.add_argument("--seed", type=int, default=20231127)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--train-count", type=int, default=55000,
+                    help="train on the first N training images; the rest are the held-out validation ID set")
     args = ap.parse_args()
 
     torch.set_num_threads(args.threads)
@@ -125,6 +130,7 @@ def main():
         return torch.from_numpy(x.astype(np.float32) / 255.0).unsqueeze(1), torch.from_numpy(y.astype(np.int64))
 
     xtr, ytr = load("train")
+    xtr, ytr = xtr[:args.train_count], ytr[:args.train_count]
     xte, yte = load("t10k")
     model = SmallResNet()
     steps = args.epochs * ((len(xtr) + args.batch - 1) // args.batch)
@@ -164,7 +170,8 @@ def main():
         "architecture": "SmallResNet: stem 24ch, residual blocks 24/48/96, 1x1 widen to 256, GAP, fc 256->10",
         "contract": {"input": "float32 [N,1,28,28] in [0,1]", "output": "(features [N,256], logits [N,10])",
                      "weight": "fc.weight", "bias": "fc.bias"},
-        "trained_on": "Fashion-MNIST train (60,000 images)",
+        "trained_on": f"Fashion-MNIST train, first {args.train_count:,} images (the last "
+                      f"{60000 - args.train_count:,} are held out as the validation ID set)",
         "test_accuracy": round(acc, 4),
         "test_images": len(xte),
         "epochs": args.epochs,

@@ -5,6 +5,7 @@ import io.opnp.data.DatasetReader;
 import io.opnp.data.DatasetSpec;
 import io.opnp.eval.EvaluateJob;
 import io.opnp.eval.PlanSweep;
+import io.opnp.io.Outputs;
 import io.opnp.io.SensitivityStore;
 import io.opnp.math.LinearHead;
 import io.opnp.math.Sensitivity;
@@ -71,6 +72,21 @@ final class EvaluateCommand implements Callable<Integer> {
   @Option(names = "--val-limit", defaultValue = "5000", description = "validation images per side for the sweep (default: ${DEFAULT-VALUE})")
   int valLimit;
 
+  private static String readIdentity(org.apache.hadoop.conf.Configuration conf, String cache) {
+    try {
+      Path p = new Path(cache, FeatureCacheJob.IDENTITY);
+      var fs = p.getFileSystem(conf);
+      if (!fs.exists(p)) {
+        return null;
+      }
+      try (var in = fs.open(p)) {
+        return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      }
+    } catch (java.io.IOException e) {
+      throw new BadInputException("cannot read the feature cache " + cache + ": " + e.getMessage(), e);
+    }
+  }
+
   @Override
   public Integer call() {
     long start = System.nanoTime();
@@ -89,8 +105,21 @@ final class EvaluateCommand implements Callable<Integer> {
     }
     List<String> oodNames = specs.subList(4, specs.size()).stream().map(DatasetSpec::name).toList();
     InferenceConfig cfg = job.inference();
+    if (cfg.skipBadImages()) {
+      throw new BadInputException("--on-bad-image=skip is not supported by evaluate; replace or remove the unreadable "
+          + "images (the sensitivity and score commands can skip them)");
+    }
     SparkSession spark = Sessions.getOrCreate(job.master, "opnp-evaluate");
     String cache = features != null ? features : new Path(output, "features").toString();
+    var conf = spark.sparkContext().hadoopConfiguration();
+    // Every output is checked before the model runs, not after.
+    for (String p : List.of("metrics.json", "metrics.md", "report.md", "plots", "scores-all")) {
+      Outputs.checkWritable(conf, new Path(output, p).toString(), job.overwrite);
+    }
+    if (!reuseFeatures) {
+      Outputs.checkWritable(conf, cache, job.overwrite);
+    }
+    List<String> specTexts = specs.stream().map(DatasetSpec::toString).toList();
     OodReport report;
     try (ProgressReporter progress = new ProgressReporter(spark, Long.getLong("opnp.progress.seconds", 10))) {
       Sensitivity sens = SensitivityStore.load(spark, sensitivity);
@@ -98,8 +127,19 @@ final class EvaluateCommand implements Callable<Integer> {
         throw new BadInputException("the sensitivities were computed for model " + sens.modelName() + ", not for "
             + cfg.modelName() + "; rerun the sensitivity job with this model");
       }
+      if (sens.temperature() != cfg.temperature()) {
+        throw new BadInputException("the sensitivities were computed at temperature " + sens.temperature()
+            + " but evaluate asks for " + cfg.temperature() + "; use the same --temperature for both");
+      }
       LinearHead head;
       if (reuseFeatures) {
+        String found = readIdentity(conf, cache);
+        String expected = FeatureCacheJob.identity(cfg.modelSha256(), specTexts);
+        if (!expected.equals(found)) {
+          throw new BadInputException("the feature cache " + cache + " was made by another model or from other "
+              + "datasets (" + (found == null ? "no " + FeatureCacheJob.IDENTITY : found.replace('\n', ' ').trim())
+              + "); rebuild it by leaving out --reuse-features");
+        }
         head = HeadReader.read(ExecutorModels.model(cfg), cfg.weightParam(), cfg.biasParam());
       } else {
         List<Dataset<Row>> data = new ArrayList<>();
@@ -108,7 +148,7 @@ final class EvaluateCommand implements Callable<Integer> {
           data.add(DatasetReader.read(spark, specs.get(i), limit, job.partitions));
         }
         List<String> labelled = List.of(specs.get(0).name(), specs.get(1).name(), specs.get(3).name());
-        head = FeatureCacheJob.run(spark, cfg, data, labelled, cache, job.overwrite);
+        head = FeatureCacheJob.run(spark, cfg, data, labelled, specTexts, cache, job.overwrite);
       }
       EvaluateJob.Roles roles = new EvaluateJob.Roles(specs.get(0).name(), specs.get(1).name(), specs.get(2).name(),
           specs.get(3).name(), oodNames, knnBankSize, valLimit, new double[] {80, 85, 90, 95, 99});

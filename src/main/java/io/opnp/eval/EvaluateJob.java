@@ -66,17 +66,19 @@ public final class EvaluateJob {
     }
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     Dataset<Row> cache = FeatureCacheJob.read(spark, featuresPath);
-    Dataset<Row> train = cache.where(col("dataset").equalTo(roles.train())).select("features", "logits", "label");
+    Dataset<Row> train = cache.where(col("dataset").equalTo(roles.train())).select("id", "features", "logits", "label");
     int c = head.classes();
     int d = head.dim();
 
     jsc.setJobDescription("opnp evaluate: training-feature statistics");
-    FeatureStats stats = train.javaRDD().mapPartitions(new StatsPartition(c, d))
+    FeatureStatsAccumulator sums = train.javaRDD().mapPartitions(new StatsPartition(c, d))
         .treeAggregate(new FeatureStatsAccumulator(c, d, true), FeatureStatsAccumulator::merge,
-            FeatureStatsAccumulator::merge, 2).result();
-    if (stats.count() == 0) {
-      throw new BadInputException("the feature cache has no training images for dataset " + roles.train());
+            FeatureStatsAccumulator::merge, 2);
+    if (sums.count() == 0) {
+      throw new BadInputException("the feature cache has no training images for dataset " + roles.train()
+          + "; check --train (or rebuild the cache without --reuse-features)");
     }
+    FeatureStats stats = sums.result();
     double[] percentiles = new double[roles.reactPercentiles().length + 1];
     percentiles[0] = 0.90;  // ReAct's default
     for (int i = 0; i < roles.reactPercentiles().length; i++) {
@@ -140,7 +142,7 @@ public final class EvaluateJob {
           schema).write().partitionBy("dataset").parquet(staging + "/scores-all");
       List<Row> rows = spark.read().schema(schema).parquet(staging + "/scores-all").drop("id").collectAsList();
       report = buildReport(rows, roles, chosen, plan, sweep, thresholds, percentiles, bestReact, sweepSeconds,
-          nValId, nValOod, sens, staging);
+          nValId, nValOod, sens, staging, conf);
       Outputs.create(conf, staging + "/metrics.json", report.json());
       Outputs.create(conf, staging + "/report.md", Reports.markdown(report, roles, sweep, chosen));
       Outputs.create(conf, staging + "/metrics.md", report.markdown());
@@ -155,6 +157,9 @@ public final class EvaluateJob {
     } finally {
       Outputs.abort(conf, staging);
       jsc.setJobDescription(null);
+      vimB.destroy();
+      methodsB.destroy();
+      headsB.destroy();
     }
     return report;
   }
@@ -162,7 +167,7 @@ public final class EvaluateJob {
   private static OodReport buildReport(List<Row> rows, Roles roles, PlanSweep.Point chosen, PruningPlan plan,
                                        List<PlanSweep.Point> sweep, double[] thresholds, double[] percentiles,
                                        int bestReact, double sweepSeconds, int nValId, int nValOod, Sensitivity sens,
-                                       String staging) {
+                                       String staging, org.apache.hadoop.conf.Configuration hadoopConf) {
     int methodsCount = OodMethods.NAMES.size();
     Map<String, List<double[]>> scores = new LinkedHashMap<>();
     List<Row> id = new ArrayList<>();
@@ -222,6 +227,10 @@ public final class EvaluateJob {
     validation.put("sweep_seconds", sweepSeconds);
     validation.put("chosen_auroc", chosen.metrics().auroc());
     validation.put("chosen_fpr95", chosen.metrics().fpr95());
+    sweep.stream().filter(p -> p.plan().equals(new PruningPercentages(0, 0, 0, 0))).findFirst().ifPresent(p -> {
+      validation.put("unpruned_auroc", p.metrics().auroc());
+      validation.put("unpruned_fpr95", p.metrics().fpr95());
+    });
     validation.put("opnp_react_percentile", 100 * percentiles[bestReact]);
     validation.put("opnp_react_threshold", thresholds[bestReact]);
     validation.put("react_threshold_p90", thresholds[0]);
@@ -233,7 +242,7 @@ public final class EvaluateJob {
     extra.put("calibration", calibration);
     OodReport report = new OodReport(roles.idTest(), n, (double) correct / n, (double) correctOpnp / n, chosen.plan(),
         plan.prunedWeights(), plan.classes() * plan.dim(), plan.prunedNeurons(), plan.dim(), results, Map.of(), extra);
-    Plots.writeAll(staging + "/plots", report, roles, scores, before, after, sens, chosen, sweep);
+    Plots.writeAll(staging + "/plots", hadoopConf, report, roles, scores, before, after, sens, chosen, sweep);
     return report;
   }
 
@@ -268,7 +277,8 @@ public final class EvaluateJob {
 
   /** At most {@code limit} feature rows of a cached dataset, to the driver (validation sets, the KNN bank). */
   private static double[] collect(Dataset<Row> ds, int limit, int d) {
-    List<Row> rows = ds.select("features").limit(limit).collectAsList();
+    // The first images by id: the same subset whatever the cache's partitioning.
+    List<Row> rows = ds.select("id", "features").orderBy("id").limit(limit).select("features").collectAsList();
     double[] out = new double[rows.size() * d];
     for (int k = 0; k < rows.size(); k++) {
       List<Float> f = rows.get(k).getList(0);

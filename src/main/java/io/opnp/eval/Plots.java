@@ -42,7 +42,7 @@ final class Plots {
   }
 
   /** Renders into a local temporary folder, then copies into {@code target} (any Hadoop file system). */
-  static void writeAll(String target, OodReport report, EvaluateJob.Roles roles, Map<String, List<double[]>> scores,
+  static void writeAll(String target, Configuration hadoopConf, OodReport report, EvaluateJob.Roles roles, Map<String, List<double[]>> scores,
                        ReliabilityDiagram before, ReliabilityDiagram after, Sensitivity s, PlanSweep.Point chosen,
                        List<PlanSweep.Point> sweep) {
     Path dir;
@@ -94,7 +94,7 @@ final class Plots {
     }
     try (var files = Files.list(dir)) {
       org.apache.hadoop.fs.Path dst = new org.apache.hadoop.fs.Path(target);
-      FileSystem fs = dst.getFileSystem(new Configuration());
+      FileSystem fs = dst.getFileSystem(hadoopConf);
       fs.mkdirs(dst);
       for (Path f : files.toList()) {
         fs.copyFromLocalFile(true, true, new org.apache.hadoop.fs.Path(f.toUri()), new org.apache.hadoop.fs.Path(dst,

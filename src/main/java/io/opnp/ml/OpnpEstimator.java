@@ -96,6 +96,16 @@ public final class OpnpEstimator extends Estimator<OpnpModel> implements OpnpPar
     return this;
   }
 
+  public OpnpEstimator setScoreCol(String value) {
+    set(scoreCol(), value);
+    return this;
+  }
+
+  public OpnpEstimator setPredictionCol(String value) {
+    set(predictionCol(), value);
+    return this;
+  }
+
   public OpnpEstimator setLabelCol(String value) {
     set(labelCol(), value);
     return this;
@@ -118,7 +128,8 @@ public final class OpnpEstimator extends Estimator<OpnpModel> implements OpnpPar
       throw new BadInputException("the DataFrame has no image column '" + $(imageCol()) + "' (columns: "
           + Arrays.toString(schema.fieldNames()) + "); set imageCol");
     }
-    return schema;
+    // The fitted model's transform adds these, so pipeline stages after it can refer to them.
+    return io.opnp.spark.AppendScores.schema(schema, $(scoreCol()), $(predictionCol()));
   }
 
   @Override

@@ -46,8 +46,6 @@ public final class OpnpModel extends Model<OpnpModel> implements OpnpParams, MLW
   private final DoubleParam rhoOMax;
   private final DoubleParam rhoOMin;
   private final Param<String> method;
-  private final Param<String> scoreCol;
-  private final Param<String> predictionCol;
 
   public OpnpModel(String uid, Sensitivity sensitivity) {
     this.uid = uid;
@@ -61,15 +59,11 @@ public final class OpnpModel extends Model<OpnpModel> implements OpnpParams, MLW
     rhoOMin = new DoubleParam(this, "rhoOMin", pct + "neurons with the smallest sensitivity to remove", ParamValidators.inRange(0, 100));
     method = new Param<String>(this, "method", "score: 'opnp' (pruned head) or 'energy' (original head)",
         ParamValidators.inArray(METHODS.toArray(new String[0])));
-    scoreCol = new Param<String>(this, "scoreCol", "output column for the OOD score (higher = more in-distribution)");
-    predictionCol = new Param<String>(this, "predictionCol", "output column for the predicted class");
     setDefault(rhoWMax, PruningPercentages.PAPER_RESNET50.rhoWMax());
     setDefault(rhoWMin, PruningPercentages.PAPER_RESNET50.rhoWMin());
     setDefault(rhoOMax, PruningPercentages.PAPER_RESNET50.rhoOMax());
     setDefault(rhoOMin, PruningPercentages.PAPER_RESNET50.rhoOMin());
     setDefault(method, "opnp");
-    setDefault(scoreCol, "ood_score");
-    setDefault(predictionCol, "prediction");
   }
 
   @Override
@@ -106,14 +100,6 @@ public final class OpnpModel extends Model<OpnpModel> implements OpnpParams, MLW
     return method;
   }
 
-  public Param<String> scoreCol() {
-    return scoreCol;
-  }
-
-  public Param<String> predictionCol() {
-    return predictionCol;
-  }
-
   public OpnpModel setPercentages(double wMax, double wMin, double oMax, double oMin) {
     new PruningPercentages(wMax, wMin, oMax, oMin);  // checks the pair sums before anything is set
     set(rhoWMax, wMax);
@@ -129,12 +115,12 @@ public final class OpnpModel extends Model<OpnpModel> implements OpnpParams, MLW
   }
 
   public OpnpModel setScoreCol(String value) {
-    set(scoreCol, value);
+    set(scoreCol(), value);
     return this;
   }
 
   public OpnpModel setPredictionCol(String value) {
-    set(predictionCol, value);
+    set(predictionCol(), value);
     return this;
   }
 
@@ -166,6 +152,11 @@ public final class OpnpModel extends Model<OpnpModel> implements OpnpParams, MLW
       throw new BadInputException("this OpnpModel was fitted on model " + sensitivity.modelName() + " (sha256 "
           + sensitivity.modelSha256() + "), not on " + cfg.modelName() + "; set modelPath to that file or fit again");
     }
+    if (sensitivity.temperature() != cfg.temperature()) {
+      throw new BadInputException("this OpnpModel's sensitivities were computed at temperature "
+          + sensitivity.temperature() + " but temperature is set to " + cfg.temperature() + "; use the same value");
+    }
+    ExecutorModels.ship(dataset.sparkSession(), cfg);
     LinearHead head = HeadReader.read(ExecutorModels.model(cfg), cfg.weightParam(), cfg.biasParam());
     if (head.classes() != sensitivity.classes() || head.dim() != sensitivity.dim()) {
       throw new BadInputException(String.format("the sensitivities are %dx%d but the model's head is %dx%d",
@@ -175,8 +166,8 @@ public final class OpnpModel extends Model<OpnpModel> implements OpnpParams, MLW
     StructField image = in.apply($(imageCol()));
     RowLayout layout = new RowLayout($(imageCol()), image.dataType() instanceof StructType,
         Arrays.asList(in.fieldNames()).contains($(idCol())) ? $(idCol()) : null, null, null, "transform");
-    return AppendScores.apply(dataset.toDF(), cfg, layout, head, pruned, "opnp".equals($(method)), $(scoreCol),
-        $(predictionCol));
+    return AppendScores.apply(dataset.toDF(), cfg, layout, head, pruned, "opnp".equals($(method)), $(scoreCol()),
+        $(predictionCol()));
   }
 
   @Override
@@ -186,13 +177,13 @@ public final class OpnpModel extends Model<OpnpModel> implements OpnpParams, MLW
       throw new BadInputException("the DataFrame has no image column '" + $(imageCol()) + "' (columns: " + names
           + "); set imageCol");
     }
-    for (String out : List.of($(scoreCol), $(predictionCol))) {
+    for (String out : List.of($(scoreCol()), $(predictionCol()))) {
       if (names.contains(out)) {
         throw new BadInputException("the DataFrame already has a column '" + out + "'; set scoreCol/predictionCol "
             + "to new names");
       }
     }
-    return AppendScores.schema(schema, $(scoreCol), $(predictionCol));
+    return AppendScores.schema(schema, $(scoreCol()), $(predictionCol()));
   }
 
   @Override

@@ -35,6 +35,8 @@ public interface OpnpParams extends Params {
     final Param<String> imageCol;
     final Param<String> idCol;
     final Param<String> labelCol;
+    final Param<String> scoreCol;
+    final Param<String> predictionCol;
 
     Holder(Params uid) {
       modelPath = new Param<String>(uid, "modelPath", "TorchScript file whose forward returns (features [N,D], logits [N,C])");
@@ -49,6 +51,8 @@ public interface OpnpParams extends Params {
       imageCol = new Param<String>(uid, "imageCol", "column with the encoded image: binary or struct<bytes, path>");
       idCol = new Param<String>(uid, "idCol", "optional column identifying each image in error messages");
       labelCol = new Param<String>(uid, "labelCol", "optional integer label column; labels, where present, must be in [0, C)");
+      scoreCol = new Param<String>(uid, "scoreCol", "output column for the OOD score (higher = more in-distribution)");
+      predictionCol = new Param<String>(uid, "predictionCol", "output column for the predicted class");
     }
   }
 
@@ -102,6 +106,14 @@ public interface OpnpParams extends Params {
     return opnpParams().labelCol;
   }
 
+  default Param<String> scoreCol() {
+    return opnpParams().scoreCol;
+  }
+
+  default Param<String> predictionCol() {
+    return opnpParams().predictionCol;
+  }
+
   /** Sets the defaults of the shared parameters on a new stage. */
   static void setDefaults(OpnpParams p) {
     Holder h = p.opnpParams();
@@ -116,6 +128,8 @@ public interface OpnpParams extends Params {
     p.setDefault(h.imageCol, "image");
     p.setDefault(h.idCol, "id");
     p.setDefault(h.labelCol, "label");
+    p.setDefault(h.scoreCol, "ood_score");
+    p.setDefault(h.predictionCol, "prediction");
   }
 
   /** The executors' inference settings from these parameters. */

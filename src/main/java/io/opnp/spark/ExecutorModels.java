@@ -27,6 +27,20 @@ public final class ExecutorModels {
     return TorchModels.get(resolve(cfg), device());
   }
 
+  /**
+   * Ships the model file to the executors (Spark's {@code addFile}) unless they share the driver's
+   * JVM; adding the same file twice is harmless.
+   */
+  public static void ship(org.apache.spark.sql.SparkSession spark, InferenceConfig cfg) {
+    if (!spark.sparkContext().isLocal()) {
+      try {
+        spark.sparkContext().addFile(cfg.modelPath());
+      } catch (IllegalArgumentException alreadyAdded) {
+        LOG.debug("model file already shipped: {}", alreadyAdded.getMessage());
+      }
+    }
+  }
+
   /** The driver's path when this JVM sees it (local mode, shared storage), else Spark's shipped copy. */
   static Path resolve(InferenceConfig cfg) {
     File local = new File(cfg.modelPath());

@@ -41,7 +41,7 @@ public final class FeatureCacheJob {
    * @return the model's head, read and checked against the first batch
    */
   public static LinearHead run(SparkSession spark, InferenceConfig cfg, List<Dataset<Row>> datasets,
-                               List<String> labelled, String output, boolean overwrite) {
+                               List<String> labelled, List<String> specs, String output, boolean overwrite) {
     var conf = spark.sparkContext().hadoopConfiguration();
     Outputs.checkWritable(conf, output, overwrite);
     LinearHead head = ModelHeads.checkedHead(spark, cfg, datasets.get(0), "first dataset", false);
@@ -57,6 +57,8 @@ public final class FeatureCacheJob {
       jsc.setJobDescription("opnp features: run the model once over every dataset, cache h and logits");
       JavaRDD<Row> rows = all.javaRDD().mapPartitions(new Extract(cfg, headB, new ArrayList<>(labelled)));
       spark.createDataFrame(rows, SCHEMA).write().partitionBy("dataset").parquet(staging);
+      // Which model and datasets made this cache; Spark's readers skip files starting with "_".
+      Outputs.create(conf, staging + "/" + IDENTITY, identity(cfg.modelSha256(), specs));
       Outputs.commit(conf, staging, output, overwrite);
     } finally {
       Outputs.abort(conf, staging);
@@ -65,6 +67,13 @@ public final class FeatureCacheJob {
     }
     LOG.info("feature cache written to {} in {} s", output, String.format("%.1f", (System.nanoTime() - start) / 1e9));
     return head;
+  }
+
+  public static final String IDENTITY = "_opnp_cache.txt";
+
+  /** The identity line of a cache: the model's SHA-256 and the dataset specs, in order. */
+  public static String identity(String modelSha256, List<String> specs) {
+    return "model_sha256=" + modelSha256 + "\ndatasets=" + String.join(" ", specs) + "\n";
   }
 
   /** Reads a cache back with its schema (dataset names stay strings). */

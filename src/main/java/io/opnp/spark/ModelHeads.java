@@ -38,9 +38,7 @@ final class ModelHeads {
       ContractCheck.verify(cfg.modelName(), head, b.output(), cfg.weightParam(), cfg.biasParam());
       Labels.check(b, head.classes(), labelsRequired);  // fail fast, before the whole dataset runs
     }
-    if (!spark.sparkContext().isLocal()) {
-      spark.sparkContext().addFile(cfg.modelPath());
-    }
+    ExecutorModels.ship(spark, cfg);
     return head;
   }
 

@@ -61,6 +61,7 @@ class FaultsAndInputsTest {
   }
 
   private static void assertBadInput(Result r, String fragment) {
+    System.out.println("exit " + r.code() + ": " + r.err().lines().findFirst().orElse(""));
     assertEquals(2, r.code(), r.err());
     assertTrue(r.err().contains(fragment), "expected '" + fragment + "' in:\n" + r.err());
   }

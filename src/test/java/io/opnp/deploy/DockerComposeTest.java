@@ -124,4 +124,20 @@ class DockerComposeTest {
     assertTrue(submit.contains("--properties-file /opt/opnp/conf/spark-defaults.conf"), submit);
     assertFalse(submit.contains("local["), submit);
   }
+
+  @Test
+  void gpuSubmitLineAsksSparkForAGpuPerExecutorAndSharesItAmongTasks() throws Exception {
+    String submit = String.valueOf(compose().get("x-opnp-submit-gpu"));
+    Matcher m = Pattern.compile("--properties-file /opt/opnp/(\\S+)").matcher(submit);
+    assertTrue(m.find(), submit);
+    java.util.Properties p = new java.util.Properties();
+    try (Reader r = Files.newBufferedReader(TestData.projectDir().resolve(m.group(1)))) {
+      p.load(r);
+    }
+    assertEquals("1", p.getProperty("spark.executor.resource.gpu.amount"));
+    double perTask = Double.parseDouble(p.getProperty("spark.task.resource.gpu.amount"));
+    int cores = Integer.parseInt(p.getProperty("spark.executor.cores"));
+    assertEquals(1.0, perTask * cores, 1e-12, "tasks per executor times GPU share per task");
+    assertEquals("/opt/opnp/conf/gpu-discovery.sh", p.getProperty("spark.executor.resource.gpu.discoveryScript"));
+  }
 }

@@ -104,20 +104,23 @@ class OpnpEstimatorTest {
 
   @Test
   void savedModelLoadsBackWithItsParamsAndGivesTheSameScores() throws Exception {
-    OpnpModel tuned = model.copy(new ParamMap()).setPercentages(1, 0, 10, 5).setMethod("energy").setScoreCol("s");
+    OpnpModel tuned = model.copy(new ParamMap()).setPercentages(1, 2, 10, 5).setMethod("opnp").setScoreCol("s");
     String path = tmp.resolve("opnp-model").toString();
     tuned.write().overwrite().save(path);
     OpnpModel back = OpnpModel.load(path);
     assertEquals(tuned.uid(), back.uid());
-    assertEquals("energy", back.getOrDefault(back.method()));
-    assertEquals(10.0, (Double) back.getOrDefault(back.rhoOMax()));
+    assertEquals("opnp", back.getOrDefault(back.method()));
+    assertEquals(new io.opnp.math.PruningPercentages(1, 2, 10, 5), back.percentages());
     assertEquals("img", back.getOrDefault(back.imageCol()));
     assertEquals(0.0, tuned.sensitivity().maxRelativeDifference(back.sensitivity()));
     Map<String, Double> a = scores(tuned.setImageCol("image").transform(test), "s");
     Map<String, Double> b = scores(back.setImageCol("image").transform(test), "s");
     assertEquals(a, b);
+    // the plan matters for these scores: another plan gives other scores
+    Map<String, Double> other = scores(back.copy(new ParamMap()).setPercentages(0, 0, 0, 0).transform(test), "s");
+    assertTrue(!a.equals(other), "scores do not depend on the percentages");
     // the original model is untouched by the copy's settings
-    assertEquals("opnp", model.getOrDefault(model.method()));
+    assertEquals(io.opnp.math.PruningPercentages.PAPER_RESNET50, model.percentages());
   }
 
   @Test
