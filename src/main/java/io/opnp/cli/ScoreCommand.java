@@ -53,14 +53,22 @@ final class ScoreCommand implements Callable<Integer> {
   @Option(names = "--rho-o-min", defaultValue = "0", description = "percent of neurons with the smallest sensitivity to remove (default: ${DEFAULT-VALUE})")
   double rhoOMin;
 
+  @Option(names = "--plan-from", description = "take the four percentages from an evaluate run's metrics.json "
+      + "(the plan chosen on its validation split) instead of the --rho-* options")
+  java.nio.file.Path planFrom;
+
   @Override
   public Integer call() {
     long start = System.nanoTime();
     PruningPercentages pct;
-    try {
-      pct = new PruningPercentages(rhoWMax, rhoWMin, rhoOMax, rhoOMin);
-    } catch (IllegalArgumentException e) {
-      throw new BadInputException(e.getMessage() + "; fix the --rho-* options", e);
+    if (planFrom != null) {
+      pct = planFrom(planFrom);
+    } else {
+      try {
+        pct = new PruningPercentages(rhoWMax, rhoWMin, rhoOMax, rhoOMin);
+      } catch (IllegalArgumentException e) {
+        throw new BadInputException(e.getMessage() + "; fix the --rho-* options", e);
+      }
     }
     DatasetSpec idSpec = DatasetSpec.parse(idTest);
     List<DatasetSpec> oodSpecs = new ArrayList<>();
@@ -93,5 +101,20 @@ final class ScoreCommand implements Callable<Integer> {
         idSpec.name(), report.idCount(), oodSpecs.size(), report.results().size(), output,
         (System.nanoTime() - start) / 1e9);
     return 0;
+  }
+
+  static PruningPercentages planFrom(java.nio.file.Path metrics) {
+    try {
+      com.fasterxml.jackson.databind.JsonNode plan = new com.fasterxml.jackson.databind.ObjectMapper()
+          .readTree(metrics.toFile()).get("plan");
+      if (plan == null || !plan.has("rho_w_max") || !plan.has("rho_o_min")) {
+        throw new BadInputException(metrics + " has no plan with rho_w_max … rho_o_min; pass an evaluate run's metrics.json");
+      }
+      return new PruningPercentages(plan.get("rho_w_max").asDouble(), plan.get("rho_w_min").asDouble(),
+          plan.get("rho_o_max").asDouble(), plan.get("rho_o_min").asDouble());
+    } catch (java.io.IOException e) {
+      throw new BadInputException("cannot read the plan from " + metrics + " (" + e.getMessage()
+          + "); pass an evaluate run's metrics.json", e);
+    }
   }
 }
