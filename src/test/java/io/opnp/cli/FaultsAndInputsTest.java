@@ -121,6 +121,29 @@ class FaultsAndInputsTest {
   }
 
   @Test
+  void scoreTakesThePlanFromAnEvaluateRun() throws Exception {
+    Path sens = tmp.resolve("s");
+    assertEquals(0, cli("sensitivity", "--master", "local[2]", "--model", model, "--train", train, "--limit", "300",
+        "--output", sens.toString()).code());
+    Path chosen = tmp.resolve("metrics.json");
+    Files.writeString(chosen, "{\"plan\": {\"rho_w_max\": 2.0, \"rho_w_min\": 10.0, \"rho_o_max\": 5.0, \"rho_o_min\": 0.0}}");
+    Path out = tmp.resolve("o");
+    Result r = cli("score", "--master", "local[2]", "--model", model, "--sensitivity", sens.toString(), "--limit", "200",
+        "--id-test", "fm=idx:" + TestData.fashionTestImages(), "--ood", "n=parquet:" + parquetImages("n", 50, -1),
+        "--plan-from", chosen.toString(), "--output", out.toString());
+    assertEquals(0, r.code(), r.err());
+    JsonNode plan = new ObjectMapper().readTree(out.resolve("metrics.json").toFile()).get("plan");
+    assertEquals(2.0, plan.get("rho_w_max").asDouble());
+    assertEquals(10.0, plan.get("rho_w_min").asDouble());
+    assertEquals(5.0, plan.get("rho_o_max").asDouble());
+    Files.writeString(chosen, "{\"results\": []}");
+    assertBadInput(cli("score", "--master", "local[2]", "--model", model, "--sensitivity", sens.toString(),
+        "--id-test", "fm=idx:" + TestData.fashionTestImages(), "--ood", "n=parquet:" + tmp.resolve("n"),
+        "--plan-from", chosen.toString(), "--output", tmp.resolve("o2").toString()),
+        "has no plan with rho_w_max … rho_o_min; pass an evaluate run's metrics.json");
+  }
+
+  @Test
   void emptyPartitionsAreHarmless() {
     Path sens = tmp.resolve("s");
     Result s = cli("sensitivity", "--master", "local[2]", "--model", model, "--train", train, "--limit", "5",
