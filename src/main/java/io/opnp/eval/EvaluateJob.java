@@ -218,6 +218,12 @@ public final class EvaluateJob {
     }
     Map<String, Object> extra = new LinkedHashMap<>();
     extra.put("plan_source", "validation");
+    Map<String, Object> sensitivity = new LinkedHashMap<>();
+    sensitivity.put("count", sens.count());
+    sensitivity.put("temperature", sens.temperature());
+    sensitivity.put("model_name", sens.modelName());
+    sensitivity.put("model_sha256", sens.modelSha256());
+    extra.put("sensitivity", sensitivity);
     Map<String, Object> validation = new LinkedHashMap<>();
     validation.put("id_dataset", roles.valId());
     validation.put("ood_dataset", roles.valOod());
