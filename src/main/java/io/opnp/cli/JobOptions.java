@@ -30,6 +30,10 @@ final class JobOptions {
   @Option(names = "--std", split = ",", description = "per-channel std divided by after --mean (default: none)")
   float[] std;
 
+  @Option(names = "--resize-shorter", defaultValue = "0", description = "resize the shorter side to this "
+      + "length and centre-crop to --input-shape (ImageNet: 256 with 3,224,224); 0 resizes straight to the input size")
+  int resizeShorter;
+
   @Option(names = "--batch-size", defaultValue = "256", description = "images per model call (default: ${DEFAULT-VALUE})")
   int batchSize;
 
@@ -73,7 +77,7 @@ final class JobOptions {
     }
     Preprocess pre;
     try {
-      pre = new Preprocess(inputShape[0], inputShape[1], inputShape[2], mean, std);
+      pre = new Preprocess(inputShape[0], inputShape[1], inputShape[2], mean, std, resizeShorter);
     } catch (IllegalArgumentException e) {
       throw new BadInputException("bad preprocessing options: " + e.getMessage(), e);
     }

@@ -49,6 +49,17 @@ public final class ImageDecoder {
       int base = offset + c * pre.height() * pre.width();
       if (w == pre.width() && h == pre.height()) {
         System.arraycopy(planes[c], 0, out, base, w * h);
+      } else if (pre.resizeShorter() > 0) {
+        // Shorter side to resizeShorter (rounded like torchvision), then the central crop.
+        int rw = w <= h ? pre.resizeShorter() : (int) ((long) pre.resizeShorter() * w / h);
+        int rh = w <= h ? (int) ((long) pre.resizeShorter() * h / w) : pre.resizeShorter();
+        float[] resized = new float[rw * rh];
+        Resize.bilinear(planes[c], h, w, resized, 0, rh, rw);
+        int top = (int) Math.round((rh - pre.height()) / 2.0);
+        int left = (int) Math.round((rw - pre.width()) / 2.0);
+        for (int y = 0; y < pre.height(); y++) {
+          System.arraycopy(resized, (top + y) * rw + left, out, base + y * pre.width(), pre.width());
+        }
       } else {
         Resize.bilinear(planes[c], h, w, out, base, pre.height(), pre.width());
       }

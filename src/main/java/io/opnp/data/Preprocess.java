@@ -4,12 +4,18 @@ import io.opnp.math.Check;
 import java.io.Serializable;
 
 /**
- * How encoded images become model input: channels (1 = grey, 3 = RGB), the model's input size
- * (images of another size are resized bilinearly), pixels scaled to [0,1], then an optional
- * per-channel {@code (x − mean) / std}. The demo model normalizes inside itself, so its default is none.
+ * How encoded images become model input: channels (1 = grey, 3 = RGB), the model's input size,
+ * pixels scaled to [0,1], then an optional per-channel {@code (x − mean) / std}. Images of another
+ * size are resized bilinearly to the input size, or, with {@code resizeShorter} &gt; 0, resized so
+ * that their shorter side has that length and centre-cropped to the input size (ImageNet's
+ * evaluation transform: 256, then 224). The demo model normalizes inside itself, so its default is none.
  */
-public record Preprocess(int channels, int height, int width, float[] mean, float[] std) implements Serializable {
+public record Preprocess(int channels, int height, int width, float[] mean, float[] std, int resizeShorter)
+    implements Serializable {
   public Preprocess {
+    Check.argument(resizeShorter >= 0, "resize-shorter must be >= 0, got %s", resizeShorter);
+    Check.argument(resizeShorter == 0 || resizeShorter >= Math.max(height, width),
+        "resize-shorter %s is smaller than the %sx%s crop", resizeShorter, height, width);
     Check.argument(channels == 1 || channels == 3, "channels must be 1 (grey) or 3 (RGB), got %s", channels);
     Check.positive(height, "input height");
     Check.positive(width, "input width");
@@ -21,6 +27,11 @@ public record Preprocess(int channels, int height, int width, float[] mean, floa
         Check.argument(s > 0, "std values must be positive, got %s", s);
       }
     }
+  }
+
+  /** Resizes straight to the input size (no crop), as for the demo model. */
+  public Preprocess(int channels, int height, int width, float[] mean, float[] std) {
+    this(channels, height, width, mean, std, 0);
   }
 
   public static Preprocess grey(int height, int width) {

@@ -76,6 +76,11 @@ public final class OpnpEstimator extends Estimator<OpnpModel> implements OpnpPar
     return this;
   }
 
+  public OpnpEstimator setResizeShorter(int value) {
+    set(resizeShorter(), value);
+    return this;
+  }
+
   public OpnpEstimator setBatchSize(int value) {
     set(batchSize(), value);
     return this;

@@ -29,6 +29,7 @@ public interface OpnpParams extends Params {
     final IntArrayParam inputShape;
     final DoubleArrayParam mean;
     final DoubleArrayParam std;
+    final IntParam resizeShorter;
     final IntParam batchSize;
     final DoubleParam temperature;
     final IntParam torchThreads;
@@ -45,6 +46,8 @@ public interface OpnpParams extends Params {
       inputShape = new IntArrayParam(uid, "inputShape", "model input channels, height, width");
       mean = new DoubleArrayParam(uid, "mean", "per-channel mean subtracted after scaling pixels to [0,1] (empty: none)");
       std = new DoubleArrayParam(uid, "std", "per-channel std divided by after the mean (empty: none)");
+      resizeShorter = new IntParam(uid, "resizeShorter", "shorter side before the centre crop (0: resize to the input)",
+          ParamValidators.gtEq(0));
       batchSize = new IntParam(uid, "batchSize", "images per model call", ParamValidators.gt(0));
       temperature = new DoubleParam(uid, "temperature", "energy temperature T", ParamValidators.gt(0));
       torchThreads = new IntParam(uid, "torchThreads", "libtorch intra-op threads per executor JVM", ParamValidators.gt(0));
@@ -80,6 +83,10 @@ public interface OpnpParams extends Params {
 
   default DoubleArrayParam std() {
     return opnpParams().std;
+  }
+
+  default IntParam resizeShorter() {
+    return opnpParams().resizeShorter;
   }
 
   default IntParam batchSize() {
@@ -122,6 +129,7 @@ public interface OpnpParams extends Params {
     p.setDefault(h.inputShape, new int[] {1, 28, 28});
     p.setDefault(h.mean, new double[0]);
     p.setDefault(h.std, new double[0]);
+    p.setDefault(h.resizeShorter, 0);
     p.setDefault(h.batchSize, 256);
     p.setDefault(h.temperature, 1.0);
     p.setDefault(h.torchThreads, 1);
@@ -147,8 +155,13 @@ public interface OpnpParams extends Params {
     }
     double[] m = $(mean());
     double[] s = $(std());
-    Preprocess pre = new Preprocess(shape[0], shape[1], shape[2], m.length == 0 ? null : toFloat(m),
-        s.length == 0 ? null : toFloat(s));
+    Preprocess pre;
+    try {
+      pre = new Preprocess(shape[0], shape[1], shape[2], m.length == 0 ? null : toFloat(m),
+          s.length == 0 ? null : toFloat(s), (Integer) $(resizeShorter()));
+    } catch (IllegalArgumentException e) {
+      throw new BadInputException("bad preprocessing parameters: " + e.getMessage(), e);
+    }
     return new InferenceConfig(model.toAbsolutePath().toString(), io.opnp.io.Hashes.sha256(model),
         $(weightParam()), $(biasParam()), pre, (Integer) $(batchSize()), (Integer) $(torchThreads()),
         (Double) $(temperature()), false);

@@ -145,4 +145,29 @@ class ImageDecoderTest {
         () -> new ImageDecoder(new Preprocess(3, 24, 32, null, null)).decode(fixture("truncated.jpg"), out, 0));
     assertTrue(e.getMessage().startsWith("the bytes are a corrupt or truncated image"), e.getMessage());
   }
+
+  @Test
+  void resizeShorterThenCentreCropAsImageNetEvaluation() throws Exception {
+    // 512x384 RGB, red = x/511 (a horizontal ramp), green 1 in the central 224x224 after resize 256.
+    BufferedImage img = new BufferedImage(512, 384, BufferedImage.TYPE_INT_RGB);
+    for (int y = 0; y < 384; y++) {
+      for (int x = 0; x < 512; x++) {
+        img.setRGB(x, y, (Math.round(255f * x / 511) << 16));
+      }
+    }
+    float[] out = new float[3 * 224 * 224];
+    new ImageDecoder(new Preprocess(3, 224, 224, null, null, 256)).decode(encode(img, "png"), out, 0);
+    // Resized to 341x256; the crop starts at column round((341-224)/2) = 59 of the resized image,
+    // i.e. at source x ≈ (59 + 0.5) · 512/341 − 0.5 ≈ 88.8, so red ≈ 88.8/511.
+    assertEquals(88.8f / 511, out[0], 0.01f);
+    assertEquals((88.8f + 223 * 512f / 341) / 511, out[223], 0.01f);
+    assertEquals(out[0], out[100 * 224], 0.002f);  // the ramp is the same on every row
+  }
+
+  @Test
+  void resizeShorterSmallerThanTheCropIsRejected() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> new Preprocess(3, 224, 224, null, null, 200));
+    assertEquals("resize-shorter 200 is smaller than the 224x224 crop", e.getMessage());
+  }
 }
