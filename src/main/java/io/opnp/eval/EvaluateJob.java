@@ -389,46 +389,72 @@ public final class EvaluateJob {
       LinearHead pruned = heads.value()[1];
       int d = head.dim();
       int c = head.classes();
-      List<Row> out = new ArrayList<>();
-      List<Row> batch = new ArrayList<>(BATCH);
       double[] f = new double[BATCH * d];
       double[][] s = new double[ms.size()][BATCH];
       double[] logits = new double[BATCH * c];
       double[] prunedLogits = new double[BATCH * c];
-      while (rows.hasNext()) {
-        batch.clear();
-        while (batch.size() < BATCH && rows.hasNext()) {
-          batch.add(rows.next());
-        }
-        int n = batch.size();
-        for (int k = 0; k < n; k++) {
-          List<Float> h = batch.get(k).getList(batch.get(k).fieldIndex("features"));
-          for (int j = 0; j < d; j++) {
-            f[k * d + j] = h.get(j);
+      // Lazily, one batch at a time: memory stays bounded by the batch, not the partition.
+      return new Iterator<>() {
+        private final List<Row> batch = new ArrayList<>(BATCH);
+        private final List<Row> ready = new ArrayList<>(BATCH);
+        private int next;
+
+        @Override
+        public boolean hasNext() {
+          if (next < ready.size()) {
+            return true;
           }
+          if (!rows.hasNext()) {
+            return false;
+          }
+          fill();
+          return next < ready.size();
         }
-        for (int i = 0; i < ms.size(); i++) {
-          ms.get(i).score(f, n, s[i]);
+
+        @Override
+        public Row next() {
+          if (!hasNext()) {
+            throw new java.util.NoSuchElementException();
+          }
+          return ready.get(next++);
         }
-        head.logits(f, n, logits);
-        pruned.logits(f, n, prunedLogits);
-        for (int k = 0; k < n; k++) {
-          Row r = batch.get(k);
-          Object[] v = new Object[7 + ms.size()];
-          v[0] = r.getAs("id");
-          v[1] = r.getAs("dataset");
-          v[2] = r.getAs("label");
-          v[3] = Energy.argmax(logits, k * c, c);
-          v[4] = Energy.maxSoftmax(logits, k * c, c, temperature);
-          v[5] = Energy.argmax(prunedLogits, k * c, c);
-          v[6] = Energy.maxSoftmax(prunedLogits, k * c, c, temperature);
+
+        private void fill() {
+          batch.clear();
+          ready.clear();
+          next = 0;
+          while (batch.size() < BATCH && rows.hasNext()) {
+            batch.add(rows.next());
+          }
+          int n = batch.size();
+          for (int k = 0; k < n; k++) {
+            List<Float> h = batch.get(k).getList(batch.get(k).fieldIndex("features"));
+            for (int j = 0; j < d; j++) {
+              f[k * d + j] = h.get(j);
+            }
+          }
           for (int i = 0; i < ms.size(); i++) {
-            v[7 + i] = s[i][k];
+            ms.get(i).score(f, n, s[i]);
           }
-          out.add(RowFactory.create(v));
+          head.logits(f, n, logits);
+          pruned.logits(f, n, prunedLogits);
+          for (int k = 0; k < n; k++) {
+            Row r = batch.get(k);
+            Object[] v = new Object[7 + ms.size()];
+            v[0] = r.getAs("id");
+            v[1] = r.getAs("dataset");
+            v[2] = r.getAs("label");
+            v[3] = Energy.argmax(logits, k * c, c);
+            v[4] = Energy.maxSoftmax(logits, k * c, c, temperature);
+            v[5] = Energy.argmax(prunedLogits, k * c, c);
+            v[6] = Energy.maxSoftmax(prunedLogits, k * c, c, temperature);
+            for (int i = 0; i < ms.size(); i++) {
+              v[7 + i] = s[i][k];
+            }
+            ready.add(RowFactory.create(v));
+          }
         }
-      }
-      return out.iterator();
+      };
     }
   }
 }
