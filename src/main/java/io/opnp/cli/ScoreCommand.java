@@ -97,8 +97,9 @@ final class ScoreCommand implements Callable<Integer> {
     System.out.println();
     System.out.print(report.markdown());
     System.out.println();
-    System.out.printf("opnp score: ok; id %s (%d images), %d OOD set(s), %d result rows; output %s; wall %.1f s%n",
-        idSpec.name(), report.idCount(), oodSpecs.size(), report.results().size(), output,
+    System.out.printf("opnp score: ok; id %s (%d images), %d OOD set(s), %d result rows, %d unreadable image(s) "
+            + "skipped; output %s; wall %.1f s%n", idSpec.name(), report.idCount(), oodSpecs.size(),
+        report.results().size(), report.skipped().values().stream().mapToLong(Long::longValue).sum(), output,
         (System.nanoTime() - start) / 1e9);
     return 0;
   }

@@ -46,7 +46,7 @@ public final class DemoData {
 
   private DemoData() {}
 
-  /** Writes the three sets under {@code out}; each is committed whole or not at all. */
+  /** Writes the five sets under {@code out}; each is committed whole or not at all. */
   public static void prepare(SparkSession spark, Path fashionDir, Path mnistPackage, Path out, int noiseCount,
                              boolean overwrite) {
     var conf = spark.sparkContext().hadoopConfiguration();

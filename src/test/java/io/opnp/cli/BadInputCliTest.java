@@ -133,6 +133,19 @@ class BadInputCliTest {
   }
 
   @Test
+  void missingParquetDirectoryAndNonIntegerLabels() {
+    Result missing = sensitivity(model, "gone=parquet:" + tmp.resolve("gone"), tmp.resolve("s"));
+    assertBadInput(missing, "dataset gone: " + tmp.resolve("gone") + " does not exist; fix the path");
+    Path pq = tmp.resolve("strlabels");
+    StructType schema = new StructType().add("image", DataTypes.BinaryType).add("label", DataTypes.StringType);
+    spark.createDataFrame(List.of(RowFactory.create(Png.encodeGrey(new byte[784], 28, 28), "shirt")), schema)
+        .write().parquet(pq.toString());
+    Result text = sensitivity(model, "txt=parquet:" + pq, tmp.resolve("s"));
+    assertBadInput(text, "column 'label' has type string; it must be an integer class index");
+    assertFalse(Files.exists(tmp.resolve("s")));
+  }
+
+  @Test
   void percentagesOutOfRangeOrRemovingEverything() {
     String[] base = {"score", "--master", "local[2]", "--model", model, "--sensitivity", tmp.resolve("s").toString(),
         "--id-test", train, "--ood", "o=folder:" + tmp, "--output", tmp.resolve("o").toString()};
