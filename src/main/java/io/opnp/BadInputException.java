@@ -25,10 +25,16 @@ public class BadInputException extends RuntimeException {
         return new BadInputException(c.getMessage(), c);
       }
       if (isCorruptInput(c)) {
-        String m = String.valueOf(c.getMessage());
+        Throwable deepest = c;  // Spark repeats the cause's text in its own message; name the cause itself
+        for (Throwable d = c.getCause(); d != null && d != d.getCause(); d = d.getCause()) {
+          if (isCorruptInput(d)) {
+            deepest = d;
+          }
+        }
+        String m = String.valueOf(deepest.getMessage());
         int nl = m.indexOf('\n');
         return new BadInputException("an input file is corrupt or truncated (" + (nl > 0 ? m.substring(0, nl) : m)
-            + "); restore it from its source or remove it", c);
+            + "); restore it from its source or remove it", deepest);
       }
       if (c.getCause() == c) {
         break;
@@ -37,13 +43,23 @@ public class BadInputException extends RuntimeException {
     return null;
   }
 
+  /** Whether a cause chain holds a failure to read a corrupt or truncated input file. */
+  public static boolean hasCorruptInput(Throwable t) {
+    for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+      if (isCorruptInput(c)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** Failures of reading input files that Spark reports from its executors (checksums, Parquet footers). */
   private static boolean isCorruptInput(Throwable t) {
     String name = t.getClass().getName();
     String m = String.valueOf(t.getMessage());
     return name.equals("org.apache.hadoop.fs.ChecksumException")
         || name.equals("org.apache.parquet.io.ParquetDecodingException")
-        || m.contains("is not a Parquet file");
+        || m.contains("is not a Parquet file") || m.contains("Checksum error") || m.contains("Could not read footer");
   }
 
   private static boolean isOurs(Throwable t) {

@@ -94,7 +94,7 @@ public final class DatasetReader {
       raw = spark.read().parquet(spec.path());
     } catch (Exception e) {
       String root = rootMessage(e);
-      if (root.contains("is not a Parquet file") || root.contains("Could not read footer")) {
+      if (BadInputException.hasCorruptInput(e)) {
         throw new BadInputException("dataset " + spec.name() + ": a file under " + spec.path()
             + " is corrupt or truncated (" + root + "); restore it from its source or remove it", e);
       }
