@@ -23,8 +23,15 @@ final class SensitivityCommand implements Callable<Integer> {
   @Mixin
   JobOptions job;
 
-  @Option(names = "--train", required = true, description = "training set as name=format:path (format idx, parquet or folder)")
+  @Option(names = "--train", description = "training set as name=format:path (format idx, parquet or folder)")
   String train;
+
+  @Option(names = "--from-features", description = "an evaluate run's feature cache to read instead of running the "
+      + "model; with --dataset, the name of the training set in it")
+  String fromFeatures;
+
+  @Option(names = "--dataset", description = "with --from-features: which cached dataset is the training set")
+  String dataset;
 
   @Option(names = "--output", required = true, description = "directory for the sensitivity Parquet")
   String output;
@@ -32,10 +39,31 @@ final class SensitivityCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     long start = System.nanoTime();
-    DatasetSpec spec = DatasetSpec.parse(train);
+    if ((train == null) == (fromFeatures == null) || (fromFeatures != null && dataset == null)) {
+      throw new io.opnp.BadInputException("give either --train name=format:path, or --from-features DIR with "
+          + "--dataset NAME");
+    }
     InferenceConfig cfg = job.inference();
     SparkSession spark = Sessions.getOrCreate(job.master, "opnp-sensitivity");
     Outputs.checkWritable(spark.sparkContext().hadoopConfiguration(), output, job.overwrite);
+    if (fromFeatures != null) {
+      Sensitivity s;
+      try (ProgressReporter progress = new ProgressReporter(spark, Long.getLong("opnp.progress.seconds", 10))) {
+        io.opnp.math.LinearHead head = io.opnp.model.HeadReader.read(io.opnp.spark.ExecutorModels.model(cfg),
+            cfg.weightParam(), cfg.biasParam());
+        Dataset<Row> rows = io.opnp.spark.FeatureCacheJob.read(spark, fromFeatures)
+            .where(org.apache.spark.sql.functions.col("dataset").equalTo(dataset));
+        s = SensitivityJob.fromFeatures(spark, rows, head, cfg.temperature(), cfg.modelName(), cfg.modelSha256());
+        SensitivityStore.save(spark, s, output, job.overwrite);
+      } catch (IllegalArgumentException e) {
+        throw new io.opnp.BadInputException("feature cache " + fromFeatures + ", dataset " + dataset + ": "
+            + e.getMessage(), e);
+      }
+      System.out.printf("opnp sensitivity: ok; from cached features %s (dataset %s), m=%d, C=%d, D=%d; output %s; "
+          + "wall %.1f s%n", fromFeatures, dataset, s.count(), s.classes(), s.dim(), output, (System.nanoTime() - start) / 1e9);
+      return 0;
+    }
+    DatasetSpec spec = DatasetSpec.parse(train);
     SensitivityJob.Outcome outcome;
     try (ProgressReporter progress = new ProgressReporter(spark, Long.getLong("opnp.progress.seconds", 10))) {
       Dataset<Row> data = DatasetReader.read(spark, spec, job.limitOrAll(), job.partitions);

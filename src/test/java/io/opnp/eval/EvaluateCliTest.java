@@ -137,6 +137,18 @@ class EvaluateCliTest {
   }
 
   @Test
+  void sensitivityFromTheFeatureCacheEqualsTheOneFromImages() {
+    Path fromCache = tmp.resolve("sens-from-cache");
+    cli("sensitivity", "--master", "local[2]", "--model", TestData.demoModel().toString(), "--from-features",
+        out.resolve("features").toString(), "--dataset", "tr", "--output", fromCache.toString());
+    Sensitivity a = SensitivityStore.load(spark, sens.toString());
+    Sensitivity b = SensitivityStore.load(spark, fromCache.toString());
+    assertEquals(3000, b.count());
+    assertTrue(a.maxRelativeDifference(b) <= 1e-12, "images vs cache: " + a.maxRelativeDifference(b));
+    assertEquals(a.modelSha256(), b.modelSha256());
+  }
+
+  @Test
   void thePlanDoesNotDependOnTheTestOodSets() throws Exception {
     Path other = tmp.resolve("only-noise");
     cli("evaluate", "--master", "local[2]", "--model", TestData.demoModel().toString(), "--sensitivity", sens.toString(),

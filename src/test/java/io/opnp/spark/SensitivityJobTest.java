@@ -56,6 +56,19 @@ class SensitivityJobTest {
   }
 
   @Test
+  void cachedFeaturesGiveTheSameSensitivityAsTheImages() {
+    Sensitivity fromImages = SensitivityJob.run(spark, cfg, train);
+    String cache = tmp.resolve("cache").toString();
+    io.opnp.math.LinearHead head = FeatureCacheJob.run(spark, cfg, java.util.List.of(train), java.util.List.of(),
+        java.util.List.of("fm-train"), cache, false);
+    Sensitivity fromCache = SensitivityJob.fromFeatures(spark,
+        FeatureCacheJob.read(spark, cache).where("dataset = 'fm-train'").repartition(5), head, 1.0, "m", "sha");
+    assertEquals(IMAGES, fromCache.count());
+    assertTrue(fromImages.maxRelativeDifference(fromCache) <= 1e-12,
+        "images vs cache: " + fromImages.maxRelativeDifference(fromCache));
+  }
+
+  @Test
   void savedSensitivityLoadsBackExactlyWithItsModelIdentity() {
     Sensitivity s = SensitivityJob.run(spark, cfg, train);
     String out = tmp.resolve("sens").toString();
