@@ -35,7 +35,8 @@ public record OodMetrics(double fpr95, double auroc, double auprIn, double auprO
     return new OodMetrics(inCurve.fprAtTpr(TPR_LEVEL), inCurve.rocArea(), inCurve.prArea(), outCurve.prArea());
   }
 
-  private static void checkFinite(double[] scores, String which) {
+  /** Rejects NaN and ±∞ scores, naming the first one. */
+  public static void checkFinite(double[] scores, String which) {
     for (int i = 0; i < scores.length; i++) {
       Check.argument(Double.isFinite(scores[i]), "%s score %s at position %s is not finite", which, scores[i], i);
     }
@@ -49,7 +50,7 @@ public record OodMetrics(double fpr95, double auroc, double auprIn, double auprO
     return out;
   }
 
-  /** Cumulative true/false positive counts at each distinct threshold, highest threshold first. */
+  /** The metrics computed from the counts at each distinct threshold, highest threshold first. */
   private static final class Curve {
     final long[] tps;
     final long[] fps;
@@ -57,38 +58,17 @@ public record OodMetrics(double fpr95, double auroc, double auprIn, double auprO
     final long positives;
     final long negatives;
 
-    private Curve(long[] tps, long[] fps, int points, long positives, long negatives) {
-      this.tps = tps;
-      this.fps = fps;
-      this.points = points;
-      this.positives = positives;
-      this.negatives = negatives;
+    private Curve(ThresholdCounts c) {
+      this.tps = c.tps();
+      this.fps = c.fps();
+      this.points = c.points();
+      this.positives = c.positives();
+      this.negatives = c.negatives();
     }
 
     /** Both arrays sorted ascending; positives should score higher. */
     static Curve descending(double[] pos, double[] neg) {
-      long[] tps = new long[pos.length + neg.length];
-      long[] fps = new long[pos.length + neg.length];
-      int p = pos.length - 1;
-      int q = neg.length - 1;
-      long tp = 0;
-      long fp = 0;
-      int points = 0;
-      while (p >= 0 || q >= 0) {
-        double t = Math.max(p >= 0 ? pos[p] : Double.NEGATIVE_INFINITY, q >= 0 ? neg[q] : Double.NEGATIVE_INFINITY);
-        while (p >= 0 && pos[p] == t) {
-          tp++;
-          p--;
-        }
-        while (q >= 0 && neg[q] == t) {
-          fp++;
-          q--;
-        }
-        tps[points] = tp;
-        fps[points] = fp;
-        points++;
-      }
-      return new Curve(tps, fps, points, pos.length, neg.length);
+      return new Curve(ThresholdCounts.descending(pos, neg));
     }
 
     double fprAtTpr(double level) {

@@ -11,15 +11,7 @@ enum LogitScore {
   MSP {
     @Override
     double of(double[] logits, int offset, int classes, double temperature) {
-      double max = Double.NEGATIVE_INFINITY;
-      for (int i = 0; i < classes; i++) {
-        max = Math.max(max, logits[offset + i] / temperature);
-      }
-      double sum = 0;
-      for (int i = 0; i < classes; i++) {
-        sum += Math.exp(logits[offset + i] / temperature - max);
-      }
-      return 1 / sum;  // exp(max − max) / Σ exp(f_i/T − max)
+      return Energy.maxSoftmax(logits, offset, classes, temperature);
     }
   },
   /**

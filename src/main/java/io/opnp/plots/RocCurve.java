@@ -1,6 +1,8 @@
 package io.opnp.plots;
 
 import io.opnp.math.Check;
+import io.opnp.math.OodMetrics;
+import io.opnp.math.ThresholdCounts;
 import java.util.Arrays;
 
 /**
@@ -23,44 +25,24 @@ public final class RocCurve {
   public static RocCurve of(double[] idScores, double[] oodScores) {
     Check.argument(idScores != null && idScores.length > 0, "no in-distribution scores: the ID set is empty");
     Check.argument(oodScores != null && oodScores.length > 0, "no OOD scores: the OOD set is empty");
-    checkFinite(idScores, "ID");
-    checkFinite(oodScores, "OOD");
+    OodMetrics.checkFinite(idScores, "ID");
+    OodMetrics.checkFinite(oodScores, "OOD");
     double[] id = idScores.clone();
     double[] ood = oodScores.clone();
     Arrays.sort(id);
     Arrays.sort(ood);
-    int cap = id.length + ood.length + 1;
-    double[] f = new double[cap];
-    double[] t = new double[cap];
-    double[] th = new double[cap];
+    ThresholdCounts c = ThresholdCounts.descending(id, ood);
+    int points = c.points() + 1;
+    double[] f = new double[points];
+    double[] t = new double[points];
+    double[] th = new double[points];
     th[0] = Double.POSITIVE_INFINITY;
-    int points = 1;
-    int p = id.length - 1;
-    int q = ood.length - 1;
-    long tp = 0;
-    long fp = 0;
-    while (p >= 0 || q >= 0) {
-      double s = Math.max(p >= 0 ? id[p] : Double.NEGATIVE_INFINITY, q >= 0 ? ood[q] : Double.NEGATIVE_INFINITY);
-      while (p >= 0 && id[p] == s) {
-        tp++;
-        p--;
-      }
-      while (q >= 0 && ood[q] == s) {
-        fp++;
-        q--;
-      }
-      t[points] = (double) tp / id.length;
-      f[points] = (double) fp / ood.length;
-      th[points] = s;
-      points++;
+    for (int k = 0; k < c.points(); k++) {
+      t[k + 1] = (double) c.tps()[k] / id.length;
+      f[k + 1] = (double) c.fps()[k] / ood.length;
+      th[k + 1] = c.thresholds()[k];
     }
-    return new RocCurve(Arrays.copyOf(f, points), Arrays.copyOf(t, points), Arrays.copyOf(th, points));
-  }
-
-  private static void checkFinite(double[] scores, String which) {
-    for (int i = 0; i < scores.length; i++) {
-      Check.argument(Double.isFinite(scores[i]), "%s score %s at position %s is not finite", which, scores[i], i);
-    }
+    return new RocCurve(f, t, th);
   }
 
   /** The number of points, including the (0, 0) start. */
