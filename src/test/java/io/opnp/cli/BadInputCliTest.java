@@ -5,10 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.opnp.data.Png;
+import io.opnp.testing.CliRun;
 import io.opnp.testing.SparkTestSession;
 import io.opnp.testing.TestData;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -38,30 +37,25 @@ class BadInputCliTest {
     train = "fm=idx:" + TestData.fashionTrainImages();
   }
 
-  private record Result(int code, String err) {}
-
-  private static Result cli(String... args) {
-    StringWriter err = new StringWriter();
-    int code = OpnpCli.run(new PrintWriter(err, true), args);
-    return new Result(code, err.toString());
+  private static CliRun cli(String... args) {
+    return CliRun.of(args);
   }
 
-  private Result sensitivity(String modelPath, String trainSpec, Path out) {
+
+  private CliRun sensitivity(String modelPath, String trainSpec, Path out) {
     return cli("sensitivity", "--master", "local[2]", "--model", modelPath, "--train", trainSpec, "--limit", "300",
         "--batch-size", "64", "--output", out.toString());
   }
 
-  private static void assertBadInput(Result r, String expectedFragment) {
-    System.out.println("exit " + r.code() + ": " + r.err().lines().findFirst().orElse(""));
-    assertEquals(2, r.code(), r.err());
-    assertTrue(r.err().contains("bad input: "), r.err());
-    assertTrue(r.err().contains(expectedFragment), "expected '" + expectedFragment + "' in:\n" + r.err());
+  private static void assertBadInput(CliRun r, String fragment) {
+    r.assertBadInput(fragment);
   }
+
 
   @Test
   void missingModelFile() {
     Path out = tmp.resolve("s");
-    Result r = sensitivity(tmp.resolve("none.pt").toString(), train, out);
+    CliRun r = sensitivity(tmp.resolve("none.pt").toString(), train, out);
     assertBadInput(r, "model file " + tmp.resolve("none.pt") + " does not exist; pass a TorchScript .pt file with --model");
     assertFalse(Files.exists(out));
   }
@@ -69,27 +63,27 @@ class BadInputCliTest {
   @Test
   void missingTrainingFile() {
     Path out = tmp.resolve("s");
-    Result r = sensitivity(model, "fm=idx:" + tmp.resolve("x-images-idx3-ubyte.gz"), out);
+    CliRun r = sensitivity(model, "fm=idx:" + tmp.resolve("x-images-idx3-ubyte.gz"), out);
     assertBadInput(r, "IDX file " + tmp.resolve("x-images-idx3-ubyte.gz") + " does not exist");
     assertFalse(Files.exists(out));
   }
 
   @Test
   void modelFileThatIsNotTorchScript() {
-    Result r = sensitivity(TestData.testModel("not-torchscript.pt").toString(), train, tmp.resolve("s"));
+    CliRun r = sensitivity(TestData.testModel("not-torchscript.pt").toString(), train, tmp.resolve("s"));
     assertBadInput(r, "as a TorchScript model");
     assertBadInput(r, "export it with torch.jit.trace or torch.jit.script");
   }
 
   @Test
   void modelThatReturnsOnlyLogits() {
-    Result r = sensitivity(TestData.testModel("logits-only.pt").toString(), train, tmp.resolve("s"));
+    CliRun r = sensitivity(TestData.testModel("logits-only.pt").toString(), train, tmp.resolve("s"));
     assertBadInput(r, "model logits-only.pt returned 1 output(s)");
   }
 
   @Test
   void modelWhoseLogitsAreNotItsHeadAppliedToItsFeatures() {
-    Result r = sensitivity(TestData.testModel("wrong-logits.pt").toString(), train, tmp.resolve("s"));
+    CliRun r = sensitivity(TestData.testModel("wrong-logits.pt").toString(), train, tmp.resolve("s"));
     assertBadInput(r, "model wrong-logits.pt breaks the contract logits = fc.weight · features + fc.bias");
   }
 
@@ -101,7 +95,7 @@ class BadInputCliTest {
     }
     Files.write(cls.resolve("broken.png"), "not a png at all".getBytes());
     Path out = tmp.resolve("s");
-    Result r = sensitivity(model, "bad=folder:" + tmp.resolve("folder"), out);
+    CliRun r = sensitivity(model, "bad=folder:" + tmp.resolve("folder"), out);
     assertBadInput(r, "dataset bad, image file:" + cls.resolve("broken.png")
         + ": the bytes are not in an image format Java can read");
     assertBadInput(r, "remove or replace that image");
@@ -118,7 +112,7 @@ class BadInputCliTest {
     }
     spark.createDataFrame(rows, schema).coalesce(1).write().parquet(pq.toString());
     Path out = tmp.resolve("s");
-    Result r = sensitivity(model, "lab=parquet:" + pq, out);
+    CliRun r = sensitivity(model, "lab=parquet:" + pq, out);
     assertBadInput(r, "label 12 is outside the model's 10 classes [0, 10)");
     assertFalse(Files.exists(out));
   }
@@ -128,19 +122,19 @@ class BadInputCliTest {
     Path pq = tmp.resolve("noimage");
     StructType schema = new StructType().add("img", DataTypes.BinaryType).add("label", DataTypes.IntegerType);
     spark.createDataFrame(List.of(RowFactory.create(new byte[] {1}, 1)), schema).write().parquet(pq.toString());
-    Result r = sensitivity(model, "x=parquet:" + pq, tmp.resolve("s"));
+    CliRun r = sensitivity(model, "x=parquet:" + pq, tmp.resolve("s"));
     assertBadInput(r, "dataset x: Parquet at " + pq + " has no column 'image' (columns: [img, label])");
   }
 
   @Test
   void missingParquetDirectoryAndNonIntegerLabels() {
-    Result missing = sensitivity(model, "gone=parquet:" + tmp.resolve("gone"), tmp.resolve("s"));
+    CliRun missing = sensitivity(model, "gone=parquet:" + tmp.resolve("gone"), tmp.resolve("s"));
     assertBadInput(missing, "dataset gone: " + tmp.resolve("gone") + " does not exist; fix the path");
     Path pq = tmp.resolve("strlabels");
     StructType schema = new StructType().add("image", DataTypes.BinaryType).add("label", DataTypes.StringType);
     spark.createDataFrame(List.of(RowFactory.create(Png.encodeGrey(new byte[784], 28, 28), "shirt")), schema)
         .write().parquet(pq.toString());
-    Result text = sensitivity(model, "txt=parquet:" + pq, tmp.resolve("s"));
+    CliRun text = sensitivity(model, "txt=parquet:" + pq, tmp.resolve("s"));
     assertBadInput(text, "column 'label' has type string; it must be an integer class index");
     assertFalse(Files.exists(tmp.resolve("s")));
   }
@@ -149,9 +143,9 @@ class BadInputCliTest {
   void percentagesOutOfRangeOrRemovingEverything() {
     String[] base = {"score", "--master", "local[2]", "--model", model, "--sensitivity", tmp.resolve("s").toString(),
         "--id-test", train, "--ood", "o=folder:" + tmp, "--output", tmp.resolve("o").toString()};
-    Result over = cli(concat(base, "--rho-o-max", "101"));
+    CliRun over = cli(concat(base, "--rho-o-max", "101"));
     assertBadInput(over, "rho-o-max is a percentage and must be in [0, 100], got 101.0; fix the --rho-* options");
-    Result sum = cli(concat(base, "--rho-w-max", "50", "--rho-w-min", "50"));
+    CliRun sum = cli(concat(base, "--rho-w-max", "50", "--rho-w-min", "50"));
     assertBadInput(sum, "rho-w-max + rho-w-min must be below 100 (it would remove every weight), got 50.0 + 50.0");
     assertFalse(Files.exists(tmp.resolve("o")));
   }
@@ -163,7 +157,7 @@ class BadInputCliTest {
     Path emptyFolder = Files.createDirectories(tmp.resolve("empty/0"));
     Files.writeString(emptyFolder.resolve("README.txt"), "not an image");
     Path out = tmp.resolve("o");
-    Result r = cli("score", "--master", "local[2]", "--model", model, "--sensitivity", sens.toString(), "--limit", "200",
+    CliRun r = cli("score", "--master", "local[2]", "--model", model, "--sensitivity", sens.toString(), "--limit", "200",
         "--id-test", "fm=idx:" + TestData.fashionTestImages(), "--ood", "empty=folder:" + tmp.resolve("empty"),
         "--output", out.toString());
     assertBadInput(r, "OOD dataset empty has no images; check its path");
@@ -184,7 +178,7 @@ class BadInputCliTest {
     StructType schema = new StructType().add("image", DataTypes.BinaryType);
     spark.createDataFrame(List.of(RowFactory.create((Object) Png.encodeGrey(new byte[784], 28, 28))), schema)
         .write().parquet(pq.toString());
-    Result r = cli("score", "--master", "local[2]", "--model", model, "--sensitivity", sens.toString(),
+    CliRun r = cli("score", "--master", "local[2]", "--model", model, "--sensitivity", sens.toString(),
         "--id-test", "nolab=parquet:" + pq, "--ood", "o=parquet:" + pq, "--output", tmp.resolve("o").toString());
     assertBadInput(r, "has no label; the in-distribution test set needs labels for the accuracy");
     assertFalse(Files.exists(tmp.resolve("o/scores")));
@@ -194,7 +188,7 @@ class BadInputCliTest {
   void existingOutputIsNotReplacedWithoutOverwrite() throws Exception {
     Path out = Files.createDirectories(tmp.resolve("exists"));
     Files.writeString(out.resolve("keep.txt"), "mine");
-    Result r = sensitivity(model, train, out);
+    CliRun r = sensitivity(model, train, out);
     assertBadInput(r, "output " + out + " already exists; pass --overwrite to replace it");
     assertEquals("mine", Files.readString(out.resolve("keep.txt")));
   }

@@ -10,10 +10,9 @@ import io.opnp.data.IdxFiles;
 import io.opnp.data.Png;
 import io.opnp.io.SensitivityStore;
 import io.opnp.math.Sensitivity;
+import io.opnp.testing.CliRun;
 import io.opnp.testing.SparkTestSession;
 import io.opnp.testing.TestData;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -44,27 +43,15 @@ class FaultsAndInputsTest {
     train = "fm=idx:" + TestData.fashionTrainImages();
   }
 
-  private record Result(int code, String out, String err) {}
-
-  private static Result cli(String... args) {
-    StringWriter err = new StringWriter();
-    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-    java.io.PrintStream old = System.out;
-    int code;
-    try {
-      System.setOut(new java.io.PrintStream(out, true));
-      code = OpnpCli.run(new PrintWriter(err, true), args);
-    } finally {
-      System.setOut(old);
-    }
-    return new Result(code, out.toString(), err.toString());
+  private static CliRun cli(String... args) {
+    return CliRun.of(args);
   }
 
-  private static void assertBadInput(Result r, String fragment) {
-    System.out.println("exit " + r.code() + ": " + r.err().lines().findFirst().orElse(""));
-    assertEquals(2, r.code(), r.err());
-    assertTrue(r.err().contains(fragment), "expected '" + fragment + "' in:\n" + r.err());
+
+  private static void assertBadInput(CliRun r, String fragment) {
+    r.assertBadInput(fragment);
   }
+
 
   /** A Parquet dataset of real Fashion-MNIST test images (binary image column, label). */
   private Path parquetImages(String name, int n, int whiteCornerAt) {
@@ -89,7 +76,7 @@ class FaultsAndInputsTest {
   void infiniteFeaturesNameTheImage() {
     Path data = parquetImages("inf", 200, 150);
     Path out = tmp.resolve("s");
-    Result r = cli("sensitivity", "--master", "local[2]", "--model", TestData.testModel("inf-on-white-corner.pt").toString(),
+    CliRun r = cli("sensitivity", "--master", "local[2]", "--model", TestData.testModel("inf-on-white-corner.pt").toString(),
         "--train", "inf=parquet:" + data, "--batch-size", "16", "--output", out.toString());
     assertBadInput(r, "model inf-on-white-corner.pt returned a non-finite value features[");
     assertBadInput(r, "for dataset inf, image img-150; check that image and the model");
@@ -98,7 +85,7 @@ class FaultsAndInputsTest {
 
   @Test
   void featuresOfTheWrongRankAreRejected() {
-    Result r = cli("sensitivity", "--master", "local[2]", "--model", TestData.testModel("features-3d.pt").toString(),
+    CliRun r = cli("sensitivity", "--master", "local[2]", "--model", TestData.testModel("features-3d.pt").toString(),
         "--train", train, "--limit", "100", "--batch-size", "16", "--output", tmp.resolve("s").toString());
     assertBadInput(r, "model features-3d.pt returned shapes [(16, 8, 1), (16, 10)] for a batch of 16 images; "
         + "expected (features [16,D], logits [16,C])");
@@ -113,7 +100,7 @@ class FaultsAndInputsTest {
     }
     byte[] bytes = Files.readAllBytes(victim);
     Files.write(victim, java.util.Arrays.copyOf(bytes, bytes.length / 2));
-    Result r = cli("sensitivity", "--master", "local[2]", "--model", model, "--train", "pq=parquet:" + data,
+    CliRun r = cli("sensitivity", "--master", "local[2]", "--model", model, "--train", "pq=parquet:" + data,
         "--output", tmp.resolve("s").toString());
     assertBadInput(r, victim.getFileName().toString());
     assertBadInput(r, "is corrupt or truncated");
@@ -128,7 +115,7 @@ class FaultsAndInputsTest {
     Path chosen = tmp.resolve("metrics.json");
     Files.writeString(chosen, "{\"plan\": {\"rho_w_max\": 2.0, \"rho_w_min\": 10.0, \"rho_o_max\": 5.0, \"rho_o_min\": 0.0}}");
     Path out = tmp.resolve("o");
-    Result r = cli("score", "--master", "local[2]", "--model", model, "--sensitivity", sens.toString(), "--limit", "200",
+    CliRun r = cli("score", "--master", "local[2]", "--model", model, "--sensitivity", sens.toString(), "--limit", "200",
         "--id-test", "fm=idx:" + TestData.fashionTestImages(), "--ood", "n=parquet:" + parquetImages("n", 50, -1),
         "--plan-from", chosen.toString(), "--output", out.toString());
     assertEquals(0, r.code(), r.err());
@@ -146,11 +133,11 @@ class FaultsAndInputsTest {
   @Test
   void emptyPartitionsAreHarmless() {
     Path sens = tmp.resolve("s");
-    Result s = cli("sensitivity", "--master", "local[2]", "--model", model, "--train", train, "--limit", "5",
+    CliRun s = cli("sensitivity", "--master", "local[2]", "--model", model, "--train", train, "--limit", "5",
         "--partitions", "8", "--output", sens.toString());
     assertEquals(0, s.code(), s.err());
     assertEquals(5, SensitivityStore.load(spark, sens.toString()).count());
-    Result sc = cli("score", "--master", "local[2]", "--model", model, "--sensitivity", sens.toString(), "--limit", "5",
+    CliRun sc = cli("score", "--master", "local[2]", "--model", model, "--sensitivity", sens.toString(), "--limit", "5",
         "--partitions", "8", "--id-test", "fm=idx:" + TestData.fashionTestImages(), "--ood",
         "o=idx:" + TestData.fashionTestImages() + "," + TestData.fashionMnist().resolve("t10k-labels-idx1-ubyte.gz"),
         "--output", tmp.resolve("o").toString());
@@ -166,14 +153,14 @@ class FaultsAndInputsTest {
     }
     Files.write(folder.resolve("broken.png"), "truncated".getBytes());
     Path sens = tmp.resolve("s");
-    Result s = cli("sensitivity", "--master", "local[2]", "--model", model, "--train", "f=folder:" + tmp.resolve("folder"),
+    CliRun s = cli("sensitivity", "--master", "local[2]", "--model", model, "--train", "f=folder:" + tmp.resolve("folder"),
         "--on-bad-image", "skip", "--output", sens.toString());
     assertEquals(0, s.code(), s.err());
     assertTrue(s.out().contains("m=20 images (1 unreadable skipped)"), s.out());
     assertEquals(20, SensitivityStore.load(spark, sens.toString()).count());
 
     Path out = tmp.resolve("o");
-    Result sc = cli("score", "--master", "local[2]", "--model", model, "--sensitivity", sens.toString(), "--limit", "300",
+    CliRun sc = cli("score", "--master", "local[2]", "--model", model, "--sensitivity", sens.toString(), "--limit", "300",
         "--id-test", "fm=idx:" + TestData.fashionTestImages(), "--ood", "bad=folder:" + tmp.resolve("folder"),
         "--on-bad-image", "skip", "--output", out.toString());
     assertEquals(0, sc.code(), sc.err());
@@ -208,12 +195,12 @@ class FaultsAndInputsTest {
     p.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
     assertFalse(Files.exists(out), "a killed run left " + out);
 
-    Result rerun = cli(concat(args, "--master", "local[2]"));
+    CliRun rerun = cli(concat(args, "--master", "local[2]"));
     assertEquals(0, rerun.code(), rerun.err());
     Sensitivity first = SensitivityStore.load(spark, out.toString());
-    Result again = cli(concat(args, "--master", "local[2]"));
+    CliRun again = cli(concat(args, "--master", "local[2]"));
     assertBadInput(again, "already exists; pass --overwrite");
-    Result overwrite = cli(concat(args, "--master", "local[2]", "--overwrite"));
+    CliRun overwrite = cli(concat(args, "--master", "local[2]", "--overwrite"));
     assertEquals(0, overwrite.code(), overwrite.err());
     Sensitivity second = SensitivityStore.load(spark, out.toString());
     assertEquals(12000, second.count());
