@@ -36,7 +36,8 @@ final class EvaluateCommand implements Callable<Integer> {
   @Mixin
   JobOptions job;
 
-  @Option(names = "--sensitivity", required = true, description = "output directory of the sensitivity job")
+  @Option(names = "--sensitivity", description = "output directory of a sensitivity job to use; default: compute "
+      + "it in the feature pass (one model pass over the training set for both) and save it to OUTPUT/sensitivity")
   String sensitivity;
 
   @Option(names = "--train", required = true, description = "ID training set (fits the baselines' statistics)")
@@ -119,15 +120,23 @@ final class EvaluateCommand implements Callable<Integer> {
     if (!reuseFeatures) {
       Outputs.checkWritable(conf, cache, job.overwrite);
     }
+    if (sensitivity == null && reuseFeatures) {
+      throw new BadInputException("--reuse-features needs --sensitivity DIR (the sensitivity saved by the run that "
+          + "made the cache, e.g. OUTPUT/sensitivity)");
+    }
+    String sensOut = sensitivity == null ? new Path(output, "sensitivity").toString() : null;
+    if (sensOut != null) {
+      Outputs.checkWritable(conf, sensOut, job.overwrite);
+    }
     List<String> specTexts = specs.stream().map(DatasetSpec::toString).toList();
     OodReport report;
     try (ProgressReporter progress = new ProgressReporter(spark, Long.getLong("opnp.progress.seconds", 10))) {
-      Sensitivity sens = SensitivityStore.load(spark, sensitivity);
-      if (sens.modelSha256() != null && !sens.modelSha256().equals(cfg.modelSha256())) {
+      Sensitivity sens = sensitivity == null ? null : SensitivityStore.load(spark, sensitivity);
+      if (sens != null && sens.modelSha256() != null && !sens.modelSha256().equals(cfg.modelSha256())) {
         throw new BadInputException("the sensitivities were computed for model " + sens.modelName() + ", not for "
             + cfg.modelName() + "; rerun the sensitivity job with this model");
       }
-      if (sens.temperature() != cfg.temperature()) {
+      if (sens != null && sens.temperature() != cfg.temperature()) {
         throw new BadInputException("the sensitivities were computed at temperature " + sens.temperature()
             + " but evaluate asks for " + cfg.temperature() + "; use the same --temperature for both");
       }
@@ -148,7 +157,13 @@ final class EvaluateCommand implements Callable<Integer> {
           data.add(DatasetReader.read(spark, specs.get(i), limit, job.partitions));
         }
         List<String> labelled = List.of(specs.get(0).name(), specs.get(1).name(), specs.get(3).name());
-        head = FeatureCacheJob.run(spark, cfg, data, labelled, specTexts, cache, job.overwrite);
+        FeatureCacheJob.Outcome pass = FeatureCacheJob.run(spark, cfg, data, labelled, specTexts, cache, job.overwrite,
+            sens == null ? specs.get(0).name() : null);
+        head = pass.head();
+        if (sens == null) {
+          sens = pass.sensitivity();
+          SensitivityStore.save(spark, sens, sensOut, job.overwrite);
+        }
       }
       EvaluateJob.Roles roles = new EvaluateJob.Roles(specs.get(0).name(), specs.get(1).name(), specs.get(2).name(),
           specs.get(3).name(), oodNames, knnBankSize, valLimit, new double[] {80, 85, 90, 95, 99});

@@ -43,6 +43,14 @@ final class JobOptions {
   @Option(names = "--torch-threads", defaultValue = "1", description = "libtorch intra-op threads per executor JVM; Spark runs one task per core (default: ${DEFAULT-VALUE})")
   int torchThreads;
 
+  @Option(names = "--decode-threads", defaultValue = "0", description = "threads per executor JVM that decode and "
+      + "resize images while the model runs; 0 = one per core (default: ${DEFAULT-VALUE})")
+  int decodeThreads;
+
+  @Option(names = "--precision", defaultValue = "auto", description = "model input type: auto (the model's own "
+      + "parameter type), fp32, fp16 or bf16; for mixed precision export the model in that type (README, 'GPU runs')")
+  String precision;
+
   @Option(names = "--limit", description = "use at most this many images of each dataset (default: all)")
   Integer limit;
 
@@ -75,6 +83,15 @@ final class JobOptions {
     if (batchSize <= 0) {
       throw new BadInputException("--batch-size must be positive, got " + batchSize);
     }
+    if (decodeThreads < 0) {
+      throw new BadInputException("--decode-threads must be >= 0 (0 = one per core), got " + decodeThreads);
+    }
+    io.opnp.model.Precision prec;
+    try {
+      prec = io.opnp.model.Precision.valueOf(precision.toUpperCase(java.util.Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new BadInputException("--precision must be auto, fp32, fp16 or bf16, got '" + precision + "'", e);
+    }
     Preprocess pre;
     try {
       pre = new Preprocess(inputShape[0], inputShape[1], inputShape[2], mean, std, resizeShorter);
@@ -82,7 +99,7 @@ final class JobOptions {
       throw new BadInputException("bad preprocessing options: " + e.getMessage(), e);
     }
     return new InferenceConfig(model.toAbsolutePath().toString(), sha256(model), weightParam, biasParam, pre,
-        batchSize, torchThreads, temperature, onBadImage == BadImagePolicy.skip);
+        batchSize, torchThreads, temperature, onBadImage == BadImagePolicy.skip, decodeThreads, prec);
   }
 
   static String sha256(Path file) {

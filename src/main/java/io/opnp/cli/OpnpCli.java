@@ -27,6 +27,8 @@ public final class OpnpCli {
   public static int run(java.io.PrintWriter err, String... args) {
     CommandLine cli = new CommandLine(new OpnpCli());
     cli.setErr(err);
+    // Preset files (@conf/imagenet.args) give defaults; options after them on the command line win.
+    cli.setOverwrittenOptionsAllowed(true);
     cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
       BadInputException bad = BadInputException.find(e);
       if (bad != null) {

@@ -33,6 +33,10 @@ final class SensitivityCommand implements Callable<Integer> {
   @Option(names = "--dataset", description = "with --from-features: which cached dataset is the training set")
   String dataset;
 
+  @Option(names = "--cache-features", description = "also write the training set's feature cache (id, label, "
+      + "features, logits) here, from the same model pass; later jobs can start from it with --from-features")
+  String cacheFeatures;
+
   @Option(names = "--output", required = true, description = "directory for the sensitivity Parquet")
   String output;
 
@@ -42,6 +46,10 @@ final class SensitivityCommand implements Callable<Integer> {
     if ((train == null) == (fromFeatures == null) || (fromFeatures != null && dataset == null)) {
       throw new io.opnp.BadInputException("give either --train name=format:path, or --from-features DIR with "
           + "--dataset NAME");
+    }
+    if (fromFeatures != null && cacheFeatures != null) {
+      throw new io.opnp.BadInputException("--cache-features writes a cache from images; it cannot be combined with "
+          + "--from-features, which reads one");
     }
     InferenceConfig cfg = job.inference();
     SparkSession spark = Sessions.getOrCreate(job.master, "opnp-sensitivity");
@@ -67,13 +75,21 @@ final class SensitivityCommand implements Callable<Integer> {
     SensitivityJob.Outcome outcome;
     try (ProgressReporter progress = new ProgressReporter(spark, Long.getLong("opnp.progress.seconds", 10))) {
       Dataset<Row> data = DatasetReader.read(spark, spec, job.limitOrAll(), job.partitions);
-      outcome = SensitivityJob.fit(spark, cfg, data);
+      if (cacheFeatures != null) {
+        Outputs.checkWritable(spark.sparkContext().hadoopConfiguration(), cacheFeatures, job.overwrite);
+        var fused = io.opnp.spark.FeatureCacheJob.run(spark, cfg, java.util.List.of(data), java.util.List.of(),
+            java.util.List.of(spec.toString()), cacheFeatures, job.overwrite, spec.name());
+        outcome = new SensitivityJob.Outcome(fused.sensitivity(), fused.skipped());
+      } else {
+        outcome = SensitivityJob.fit(spark, cfg, data);
+      }
       SensitivityStore.save(spark, outcome.sensitivity(), output, job.overwrite);
     }
     Sensitivity s = outcome.sensitivity();
     System.out.printf("opnp sensitivity: ok; train %s, m=%d images (%d unreadable skipped), C=%d, D=%d, model %s; "
-            + "output %s; wall %.1f s%n", spec.name(), s.count(), outcome.skipped(), s.classes(), s.dim(),
-        cfg.modelName(), output, (System.nanoTime() - start) / 1e9);
+            + "output %s%s; wall %.1f s%n", spec.name(), s.count(), outcome.skipped(), s.classes(), s.dim(),
+        cfg.modelName(), output, cacheFeatures == null ? "" : ", feature cache " + cacheFeatures,
+        (System.nanoTime() - start) / 1e9);
     return 0;
   }
 }

@@ -112,6 +112,10 @@ public final class SensitivityAccumulator implements Serializable {
     return dim;
   }
 
+  public double temperature() {
+    return temperature;
+  }
+
   /** The means {@code Mw = Σ|∂E/∂W| / m} and {@code Mo = Σ|∂E/∂h| / m}. */
   public Sensitivity result(String modelName, String modelSha256) {
     Check.argument(count > 0, "no samples were accumulated: the training set is empty");

@@ -25,6 +25,9 @@ final class BatchTranslator implements NoBatchifyTranslator<ImageBatch, ModelOut
   public NDList processInput(TranslatorContext ctx, ImageBatch batch) {
     Shape shape = new Shape(batch.n(), batch.channels(), batch.height(), batch.width());
     NDArray x = ctx.getNDManager().create(FloatBuffer.wrap(batch.data(), 0, batch.length()), shape);
+    if (batch.type() != DataType.FLOAT32) {
+      x = x.toType(batch.type(), false);
+    }
     ctx.setAttachment("n", batch.n());
     return new NDList(x);
   }

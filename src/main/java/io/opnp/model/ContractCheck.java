@@ -10,7 +10,24 @@ public final class ContractCheck {
 
   private ContractCheck() {}
 
+  /**
+   * The tolerance for a model computing in {@code type}: float32's, or what the half types' 8
+   * (bf16) and 11 (fp16) mantissa bits allow after a sum over D products; a wrong layer is off by
+   * far more.
+   */
+  public static double tolerance(ai.djl.ndarray.types.DataType type) {
+    if (type == ai.djl.ndarray.types.DataType.BFLOAT16) {
+      return 5e-2;
+    }
+    return type == ai.djl.ndarray.types.DataType.FLOAT16 ? 1e-2 : TOLERANCE;
+  }
+
   public static void verify(String modelName, LinearHead head, ModelOutput out, String weightName, String biasName) {
+    verify(modelName, head, out, weightName, biasName, TOLERANCE);
+  }
+
+  public static void verify(String modelName, LinearHead head, ModelOutput out, String weightName, String biasName,
+                            double tolerance) {
     if (out.dim() != head.dim() || out.classes() != head.classes()) {
       throw new BadInputException(String.format(
           "model %s returned features of width %d and %d logits, but '%s' is %dx%d; the first output must be "
@@ -42,12 +59,12 @@ public final class ContractCheck {
         at = i;
       }
     }
-    if (worst > TOLERANCE * scale) {
+    if (worst > tolerance * scale) {
       throw new BadInputException(String.format(
           "model %s breaks the contract logits = %s · features + %s: sample %d, class %d differs by %.3g "
               + "(relative %.3g > %.0e). Return (features, logits) where features is the input of that last "
               + "linear layer, or name the right layer with --weight-param/--bias-param.",
-          modelName, weightName, biasName, at / out.classes(), at % out.classes(), worst, worst / scale, TOLERANCE));
+          modelName, weightName, biasName, at / out.classes(), at % out.classes(), worst, worst / scale, tolerance));
     }
   }
 }

@@ -34,6 +34,31 @@ public final class TorchModels {
     }
   }
 
+  private static final ConcurrentHashMap<ZooModel<?, ?>, ai.djl.ndarray.types.DataType> PARAM_TYPES =
+      new ConcurrentHashMap<>();
+
+  /**
+   * The dtype of the model's first floating parameter (float32 for a model without any). DJL 0.33
+   * reports libtorch's bfloat16 tensors as UNKNOWN (and reports float16 as FLOAT16), so an UNKNOWN
+   * parameter of two bytes per element is bf16.
+   */
+  public static ai.djl.ndarray.types.DataType parameterType(ZooModel<?, ?> model) {
+    return PARAM_TYPES.computeIfAbsent(model, m -> {
+      for (var p : m.getBlock().getParameters()) {
+        ai.djl.ndarray.NDArray a = p.getValue().getArray();
+        ai.djl.ndarray.types.DataType t = a.getDataType();
+        if (t.isFloating()) {
+          return t;
+        }
+        if (t == ai.djl.ndarray.types.DataType.UNKNOWN && a.size() > 0
+            && a.toByteBuffer().remaining() == 2 * a.size()) {
+          return ai.djl.ndarray.types.DataType.BFLOAT16;
+        }
+      }
+      return ai.djl.ndarray.types.DataType.FLOAT32;
+    });
+  }
+
   public static ZooModel<ImageBatch, ModelOutput> get(Path path, Device device) {
     String key = path.toAbsolutePath().normalize() + "@" + device;
     return CACHE.computeIfAbsent(key, k -> load(path, device));

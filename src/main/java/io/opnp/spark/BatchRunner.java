@@ -1,23 +1,32 @@
 package io.opnp.spark;
 
 import ai.djl.inference.Predictor;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.repository.zoo.ZooModel;
 import ai.djl.translate.TranslateException;
 import io.opnp.BadInputException;
 import io.opnp.data.ImageDecoder;
 import io.opnp.model.ImageBatch;
 import io.opnp.model.ModelOutput;
+import io.opnp.model.TorchModels;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
 import org.apache.spark.TaskContext;
 import org.apache.spark.sql.Row;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs one partition's rows through the model in batches: decode into a reused float buffer,
- * predict, hand back features and logits with the rows' ids and labels. One per task; the
- * predictor is closed with the runner (the model itself stays cached in the JVM).
+ * Runs one partition's rows through the model in batches. Rows are read on the task's thread;
+ * their images are decoded on the executor's {@link DecodePool} into one of two reused float
+ * buffers while the model runs on the other, so decoding and the forward pass overlap. Hands back
+ * features and logits with the rows' ids and labels. One per task; the predictor is closed with
+ * the runner (the model itself stays cached in the JVM).
  */
 public final class BatchRunner implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(BatchRunner.class);
@@ -25,13 +34,19 @@ public final class BatchRunner implements AutoCloseable {
 
   private final InferenceConfig cfg;
   private final Predictor<ImageBatch, ModelOutput> predictor;
+  private final DataType inputType;
   private final ImageDecoder decoder;
-  private final float[] buffer;
+  private final ExecutorService pool;
+  private final float[][] buffers;
+  private final RowLayout layout;
   private final long start = System.nanoTime();
-  private long decodeNanos;
+  private int nextBuffer;
+  private Pending pending;
+  private long waitNanos;
   private long modelNanos;
   private long images;
   private long lastLog = start;
+  private long position;
 
   /** A batch's rows and what the model returned for them. */
   public record Batch(Row[] rows, String[] ids, Long[] labels, String[] datasets, ModelOutput output,
@@ -45,9 +60,6 @@ public final class BatchRunner implements AutoCloseable {
   /** An image left out under {@code --on-bad-image=skip}, with the reason. */
   public record Skipped(Row row, String dataset, String id, String reason) {}
 
-  private final RowLayout layout;
-  private long position;
-
   public BatchRunner(InferenceConfig cfg) {
     this(cfg, RowLayout.STANDARD);
   }
@@ -55,63 +67,160 @@ public final class BatchRunner implements AutoCloseable {
   public BatchRunner(InferenceConfig cfg, RowLayout layout) {
     this.cfg = cfg;
     this.layout = layout;
-    this.predictor = ExecutorModels.model(cfg).newPredictor();
+    ZooModel<ImageBatch, ModelOutput> model = ExecutorModels.model(cfg);
+    this.inputType = cfg.precision().inputType(TorchModels.parameterType(model), cfg.modelName());
+    this.predictor = model.newPredictor();
     this.decoder = new ImageDecoder(cfg.preprocess());
-    this.buffer = new float[cfg.batchSize() * cfg.preprocess().pixels()];
+    this.pool = DecodePool.get(cfg.decodeThreads());
+    int size = cfg.batchSize() * cfg.preprocess().pixels();
+    this.buffers = new float[][] {new float[size], new float[size]};
+  }
+
+  /** Rows taken for one batch, their images being decoded into {@code buffer} slot by slot. */
+  private final class Pending {
+    final Row[] rows;
+    final String[] ids;
+    final Long[] labels;
+    final String[] datasets;
+    final float[] buffer;
+    final String[] errors;
+    final Throwable[] causes;
+    final List<Future<?>> parts = new ArrayList<>();
+    final int n;
+
+    Pending(Iterator<Row> source, float[] buffer) {
+      int cap = cfg.batchSize();
+      rows = new Row[cap];
+      ids = new String[cap];
+      labels = new Long[cap];
+      datasets = new String[cap];
+      errors = new String[cap];
+      causes = new Throwable[cap];
+      this.buffer = buffer;
+      byte[][] bytes = new byte[cap][];
+      int k = 0;
+      while (k < cap && source.hasNext()) {
+        Row r = source.next();
+        rows[k] = r;
+        ids[k] = layout.id(r, position++);
+        labels[k] = layout.label(r);
+        datasets[k] = layout.dataset(r);
+        bytes[k] = layout.image(r);
+        k++;
+      }
+      n = k;
+      // A few images per pool task: enough work per hand-off, yet spread over every decode thread.
+      int chunk = Math.max(1, Math.min(8, (n + DecodePool.size() - 1) / Math.max(1, DecodePool.size())));
+      int pixels = cfg.preprocess().pixels();
+      for (int from = 0; from < n; from += chunk) {
+        int a = from;
+        int b = Math.min(n, from + chunk);
+        parts.add(pool.submit(() -> {
+          for (int i = a; i < b; i++) {
+            try {
+              decoder.decode(bytes[i], buffer, i * pixels);
+            } catch (ImageDecoder.UnreadableImageException e) {
+              errors[i] = e.getMessage();
+              causes[i] = e;
+            }
+          }
+        }));
+      }
+    }
+
+    void await() {
+      try {
+        for (Future<?> f : parts) {
+          f.get();
+        }
+      } catch (InterruptedException e) {
+        cancel();
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while decoding images", e);
+      } catch (ExecutionException e) {
+        cancel();
+        Throwable c = e.getCause();
+        throw c instanceof RuntimeException re ? re : new IllegalStateException("image decoding failed", c);
+      }
+    }
+
+    void cancel() {
+      for (Future<?> f : parts) {
+        f.cancel(true);
+      }
+    }
+  }
+
+  /** The dtype the model takes its input in (see {@link io.opnp.model.Precision}). */
+  public DataType inputType() {
+    return inputType;
   }
 
   /** The next batch from {@code rows}, or null when they are exhausted. */
   public Batch next(Iterator<Row> rows) {
-    int cap = cfg.batchSize();
-    Row[] batchRows = new Row[cap];
-    List<Skipped> skipped = new ArrayList<>();
-    String[] ids = new String[cap];
-    Long[] labels = new Long[cap];
-    String[] datasets = new String[cap];
-    int n = 0;
-    int pixels = cfg.preprocess().pixels();
+    if (pending == null) {
+      pending = new Pending(rows, nextBuffer());
+    }
+    Pending cur = pending;
     long t0 = System.nanoTime();
-    while (n < cap && rows.hasNext()) {
-      Row r = rows.next();
-      batchRows[n] = r;
-      ids[n] = layout.id(r, position++);
-      labels[n] = layout.label(r);
-      datasets[n] = layout.dataset(r);
-      byte[] bytes = layout.image(r);
-      try {
-        decoder.decode(bytes, buffer, n * pixels);
-      } catch (ImageDecoder.UnreadableImageException e) {
-        if (cfg.skipBadImages()) {
-          skipped.add(new Skipped(r, datasets[n], ids[n], e.getMessage()));
-          continue;
+    cur.await();
+    long t1 = System.nanoTime();
+    waitNanos += t1 - t0;
+    pending = rows.hasNext() ? new Pending(rows, nextBuffer()) : null;  // decoded while the model runs
+    if (cur.n == 0) {
+      return null;
+    }
+    int pixels = cfg.preprocess().pixels();
+    List<Skipped> skipped = new ArrayList<>();
+    int n = 0;
+    for (int i = 0; i < cur.n; i++) {
+      if (cur.errors[i] != null) {
+        if (!cfg.skipBadImages()) {
+          if (pending != null) {
+            pending.cancel();
+            pending = null;
+          }
+          throw new BadInputException("dataset " + cur.datasets[i] + ", image " + cur.ids[i] + ": " + cur.errors[i]
+              + "; remove or replace that image, or pass --on-bad-image=skip to leave such images out", cur.causes[i]);
         }
-        throw new BadInputException("dataset " + datasets[n] + ", image " + ids[n] + ": " + e.getMessage()
-            + "; remove or replace that image, or pass --on-bad-image=skip to leave such images out", e);
+        skipped.add(new Skipped(cur.rows[i], cur.datasets[i], cur.ids[i], cur.errors[i]));
+        continue;
+      }
+      if (n != i) {  // close the gap a skipped image left, keeping the order
+        System.arraycopy(cur.buffer, i * pixels, cur.buffer, n * pixels, pixels);
+        cur.rows[n] = cur.rows[i];
+        cur.ids[n] = cur.ids[i];
+        cur.labels[n] = cur.labels[i];
+        cur.datasets[n] = cur.datasets[i];
       }
       n++;
     }
     if (n == 0) {
-      return skipped.isEmpty() ? null : new Batch(batchRows, ids, labels, datasets, null, skipped);
+      return new Batch(cur.rows, cur.ids, cur.labels, cur.datasets, null, skipped);
     }
-    long t1 = System.nanoTime();
+    int cap = cfg.batchSize();
     // Always a full batch (zero padding): a sample's outputs then never depend on how many images
     // share its batch, so results do not change with the number of partitions.
-    java.util.Arrays.fill(buffer, n * pixels, cap * pixels, 0f);
+    Arrays.fill(cur.buffer, n * pixels, cap * pixels, 0f);
     ModelOutput full;
     try {
-      full = predictor.predict(new ImageBatch(buffer, cap, cfg.preprocess().channels(), cfg.preprocess().height(),
-          cfg.preprocess().width()));
+      full = predictor.predict(new ImageBatch(cur.buffer, cap, cfg.preprocess().channels(),
+          cfg.preprocess().height(), cfg.preprocess().width(), inputType));
     } catch (TranslateException e) {
       BadInputException bad = BadInputException.find(e);
       if (bad != null) {
         throw bad;
       }
+      if (String.valueOf(e.getMessage()).contains("Input type (") && String.valueOf(e.getMessage()).contains("weight type")) {
+        throw new BadInputException("model " + cfg.modelName() + " received " + inputType + " input but its weights "
+            + "are of another type (" + firstLine(e) + "); a bf16 model must cast its float32 input first "
+            + "(x = x.to(torch.bfloat16) in forward), see README, 'GPU runs and mixed precision'", e);
+      }
       throw new IllegalStateException("model " + cfg.modelName() + " failed on a batch of " + n + " images of "
-          + "dataset " + datasets[0] + " starting at " + ids[0] + ": " + e.getMessage(), e);
+          + "dataset " + cur.datasets[0] + " starting at " + cur.ids[0] + ": " + e.getMessage(), e);
     }
     ModelOutput out = new ModelOutput(full.features(), full.logits(), n, full.dim(), full.classes());
     long t2 = System.nanoTime();
-    decodeNanos += t1 - t0;
     modelNanos += t2 - t1;
     images += n;
     if (t2 - lastLog > LOG_EVERY_NANOS) {
@@ -122,16 +231,32 @@ public final class BatchRunner implements AutoCloseable {
     if (bad != null) {
       int k = Integer.parseInt(bad.substring(bad.indexOf('[') + 1, bad.indexOf(']')));
       throw new BadInputException("model " + cfg.modelName() + " returned a non-finite value " + bad
-          + " for dataset " + datasets[k] + ", image " + ids[k] + "; check that image and the model");
+          + " for dataset " + cur.datasets[k] + ", image " + cur.ids[k] + "; check that image and the model");
     }
-    return new Batch(batchRows, ids, labels, datasets, out, skipped);
+    return new Batch(cur.rows, cur.ids, cur.labels, cur.datasets, out, skipped);
+  }
+
+  private static String firstLine(Throwable e) {
+    for (String line : String.valueOf(e.getMessage()).split("\n")) {
+      if (line.startsWith("RuntimeError")) {
+        return line.trim();
+      }
+    }
+    return e.getClass().getSimpleName();
+  }
+
+  private float[] nextBuffer() {
+    float[] b = buffers[nextBuffer];
+    nextBuffer ^= 1;
+    return b;
   }
 
   private String rate() {
     double secs = (System.nanoTime() - start) / 1e9;
-    double busy = Math.max(1, decodeNanos + modelNanos);
-    return String.format("%.1f img/s (decode %.0f%%, model %.0f%%)", images / Math.max(secs, 1e-9),
-        100 * decodeNanos / busy, 100 * modelNanos / busy);
+    double busy = Math.max(1, waitNanos + modelNanos);
+    // "waiting for decode" high: the model is starved, raise --decode-threads; low: the model is the bottleneck.
+    return String.format("%.1f img/s (model %.0f%%, waiting for decode %.0f%%)", images / Math.max(secs, 1e-9),
+        100 * modelNanos / busy, 100 * waitNanos / busy);
   }
 
   private static String where() {
@@ -141,6 +266,10 @@ public final class BatchRunner implements AutoCloseable {
 
   @Override
   public void close() {
+    if (pending != null) {
+      pending.cancel();
+      pending = null;
+    }
     predictor.close();
     if (images > 0) {
       LOG.info("{}: done, {} images in {} s, {}", where(), images,

@@ -2,6 +2,8 @@ package io.opnp.spark;
 
 import io.opnp.io.Outputs;
 import io.opnp.math.LinearHead;
+import io.opnp.math.Sensitivity;
+import io.opnp.math.SensitivityAccumulator;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -36,12 +38,26 @@ public final class FeatureCacheJob {
 
   private FeatureCacheJob() {}
 
+  /** What one pass produced: the model's head and, when asked for, the training set's sensitivity. */
+  public record Outcome(LinearHead head, Sensitivity sensitivity, long skipped) {}
+
   /**
    * @param labelled datasets whose labels must be in [0, C) (in-distribution data)
    * @return the model's head, read and checked against the first batch
    */
   public static LinearHead run(SparkSession spark, InferenceConfig cfg, List<Dataset<Row>> datasets,
                                List<String> labelled, List<String> specs, String output, boolean overwrite) {
+    return run(spark, cfg, datasets, labelled, specs, output, overwrite, null).head();
+  }
+
+  /**
+   * One pass of the backbone over every dataset that writes the cache and, for the rows of dataset
+   * {@code sensitivityOf} (null: none), adds the sensitivity sums in the same tasks: the training
+   * set is decoded and run through the model once for both.
+   */
+  public static Outcome run(SparkSession spark, InferenceConfig cfg, List<Dataset<Row>> datasets,
+                            List<String> labelled, List<String> specs, String output, boolean overwrite,
+                            String sensitivityOf) {
     var conf = spark.sparkContext().hadoopConfiguration();
     Outputs.checkWritable(conf, output, overwrite);
     LinearHead head = ModelHeads.checkedHead(spark, cfg, datasets.get(0), "first dataset", false);
@@ -51,11 +67,17 @@ public final class FeatureCacheJob {
     for (int i = 1; i < datasets.size(); i++) {
       all = all.unionByName(datasets.get(i));
     }
+    SensitivitySums sums = new SensitivitySums();
+    spark.sparkContext().register(sums, "opnp sensitivity sums");
     String staging = Outputs.staging(output);
     long start = System.nanoTime();
     try {
-      jsc.setJobDescription("opnp features: run the model once over every dataset, cache h and logits");
-      JavaRDD<Row> rows = all.javaRDD().mapPartitions(new Extract(cfg, headB, new ArrayList<>(labelled)));
+      jsc.setJobDescription(sensitivityOf == null
+          ? "opnp features: run the model once over every dataset, cache h and logits"
+          : "opnp features + sensitivity: one model pass, cache h and logits, sum |dE/dW|, |dE/dh| over "
+              + sensitivityOf);
+      JavaRDD<Row> rows = all.javaRDD().mapPartitions(
+          new Extract(cfg, headB, new ArrayList<>(labelled), sensitivityOf, sums));
       spark.createDataFrame(rows, SCHEMA).write().partitionBy("dataset").parquet(staging);
       // Which model and datasets made this cache; Spark's readers skip files starting with "_".
       Outputs.create(conf, staging + "/" + IDENTITY, identity(cfg.modelSha256(), specs));
@@ -66,7 +88,14 @@ public final class FeatureCacheJob {
       headB.destroy();
     }
     LOG.info("feature cache written to {} in {} s", output, String.format("%.1f", (System.nanoTime() - start) / 1e9));
-    return head;
+    if (sensitivityOf == null) {
+      return new Outcome(head, null, 0);
+    }
+    SensitivityAccumulator acc = sums.value();
+    if (acc == null || acc.count() == 0) {
+      throw new io.opnp.BadInputException("the training set " + sensitivityOf + " has no readable images; check its path");
+    }
+    return new Outcome(head, acc.result(cfg.modelName(), cfg.modelSha256()), acc.skipped());
   }
 
   public static final String IDENTITY = "_opnp_cache.txt";
@@ -86,11 +115,16 @@ public final class FeatureCacheJob {
     private final InferenceConfig cfg;
     private final Broadcast<LinearHead> head;
     private final List<String> labelled;
+    private final String sensitivityOf;
+    private final SensitivitySums sums;
 
-    Extract(InferenceConfig cfg, Broadcast<LinearHead> head, List<String> labelled) {
+    Extract(InferenceConfig cfg, Broadcast<LinearHead> head, List<String> labelled, String sensitivityOf,
+            SensitivitySums sums) {
       this.cfg = cfg;
       this.head = head;
       this.labelled = labelled;
+      this.sensitivityOf = sensitivityOf;
+      this.sums = sums;
     }
 
     @Override
@@ -101,8 +135,12 @@ public final class FeatureCacheJob {
       if (tc != null) {
         tc.addTaskCompletionListener((org.apache.spark.util.TaskCompletionListener) ctx -> runner.close());
       }
+      SensitivityAccumulator acc = sensitivityOf == null ? null
+          : new SensitivityAccumulator(h.classes(), h.dim(), cfg.temperature());
       return new Iterator<>() {
         private final List<Row> ready = new ArrayList<>();
+        private float[] subF = new float[0];
+        private float[] subL = new float[0];
         private int next;
         private boolean done;
 
@@ -114,11 +152,23 @@ public final class FeatureCacheJob {
             BatchRunner.Batch b = runner.next(rows);
             if (b == null) {
               done = true;
+              if (acc != null) {
+                sums.add(acc);  // once, when the partition is complete
+              }
               if (tc == null) {
                 runner.close();
               }
-            } else if (b.count() > 0) {
+            } else {
+              if (acc != null) {
+                acc.skip(b.skipped().stream().filter(x -> sensitivityOf.equals(x.dataset())).count());
+              }
+              if (b.count() == 0) {
+                continue;
+              }
               ModelHeads.checkShape(cfg, h, b);
+              if (acc != null) {
+                addSums(b, h);
+              }
               int d = h.dim();
               int c = h.classes();
               for (int k = 0; k < b.count(); k++) {
@@ -138,6 +188,34 @@ public final class FeatureCacheJob {
             }
           }
           return next < ready.size();
+        }
+
+        /** Adds the batch's training-set rows (usually all or none of them) to the sums. */
+        private void addSums(BatchRunner.Batch b, LinearHead h) {
+          int n = b.count();
+          int d = h.dim();
+          int c = h.classes();
+          int m = 0;
+          for (int k = 0; k < n; k++) {
+            m += sensitivityOf.equals(b.datasets()[k]) ? 1 : 0;
+          }
+          if (m == n) {
+            acc.add(b.output().features(), b.output().logits(), n, h.weight());
+          } else if (m > 0) {
+            if (subF.length < m * d) {
+              subF = new float[m * d];
+              subL = new float[m * c];
+            }
+            int j = 0;
+            for (int k = 0; k < n; k++) {
+              if (sensitivityOf.equals(b.datasets()[k])) {
+                System.arraycopy(b.output().features(), k * d, subF, j * d, d);
+                System.arraycopy(b.output().logits(), k * c, subL, j * c, c);
+                j++;
+              }
+            }
+            acc.add(subF, subL, m, h.weight());
+          }
         }
 
         @Override

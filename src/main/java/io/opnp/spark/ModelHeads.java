@@ -35,7 +35,8 @@ final class ModelHeads {
         throw new BadInputException("none of the first " + first.size() + " images of the " + what
             + " could be read; check its path and format");
       }
-      ContractCheck.verify(cfg.modelName(), head, b.output(), cfg.weightParam(), cfg.biasParam());
+      ContractCheck.verify(cfg.modelName(), head, b.output(), cfg.weightParam(), cfg.biasParam(),
+          ContractCheck.tolerance(runner.inputType()));
       Labels.check(b, head.classes(), labelsRequired);  // fail fast, before the whole dataset runs
     }
     ExecutorModels.ship(spark, cfg);

@@ -69,7 +69,8 @@ class EvaluateCliTest {
     cli("sensitivity", "--master", "local[2]", "--model", model, "--limit", "3000", "--train", train, "--output",
         sens.toString());
     out = tmp.resolve("out");
-    cli("evaluate", "--master", "local[2]", "--model", model, "--sensitivity", sens.toString(), "--train", train,
+    // No --sensitivity: the one model pass computes it along with the feature cache.
+    cli("evaluate", "--master", "local[2]", "--model", model, "--train", train,
         "--train-limit", "3000", "--limit", "800", "--knn-bank-size", "2000",
         "--val-id", "val-id=parquet:" + data.resolve("val-id"), "--val-ood", "val-ood=parquet:" + data.resolve("val-ood"),
         "--id-test", "fm=idx:" + TestData.fashionTestImages(), "--ood", "mnist=parquet:" + data.resolve("mnist"),
@@ -134,6 +135,16 @@ class EvaluateCliTest {
     JsonNode again = new ObjectMapper().readTree(other.resolve("metrics.json").toFile());
     assertEquals(metrics.get("plan"), again.get("plan"));
     assertEquals(metrics.get("results"), again.get("results"));  // from the cache alone, the same numbers
+  }
+
+  @Test
+  void theOnePassSensitivityEqualsTheSensitivityJobs() {
+    Sensitivity separate = SensitivityStore.load(spark, sens.toString());
+    Sensitivity fused = SensitivityStore.load(spark, out.resolve("sensitivity").toString());
+    assertEquals(3000, fused.count());
+    assertTrue(separate.maxRelativeDifference(fused) <= 1e-12, "separate vs one pass: "
+        + separate.maxRelativeDifference(fused));
+    assertEquals(separate.modelSha256(), fused.modelSha256());
   }
 
   @Test

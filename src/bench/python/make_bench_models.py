@@ -1,0 +1,64 @@
+#!/usr/bin/python3
+"""Write DIR/resnet18.pt and DIR/resnet50.pt as TorchScript (random weights).
+
+forward(x) -> (features [N,D], logits [N,C]); the classifier sits at top level
+as `fc` so the scripted parameter names are exactly fc.weight / fc.bias, which
+is what the OPNP code looks up.
+"""
+import argparse
+import os
+
+import torch
+import torchvision
+
+
+class FeaturesAndLogits(torch.nn.Module):
+    def __init__(self, resnet):
+        super().__init__()
+        self.fc = resnet.fc
+        resnet.fc = torch.nn.Identity()  # body now returns pooled, flattened features
+        self.body = resnet
+
+    def forward(self, x):
+        features = self.body(x)
+        return features, self.fc(features)
+
+
+def export(name, path):
+    torch.manual_seed(0)  # no pretrained weights offline; random but reproducible
+    net = FeaturesAndLogits(getattr(torchvision.models, name)(weights=None, num_classes=1000)).eval()
+    with torch.no_grad():
+        traced = torch.jit.trace(net, torch.randn(1, 3, 224, 224))
+    traced.save(path)
+
+    # Reload and check the file really has the contract the benchmark relies on.
+    m = torch.jit.load(path).eval()
+    params = dict(m.named_parameters())
+    assert "fc.weight" in params and "fc.bias" in params, sorted(params)[-5:]
+    w, b = params["fc.weight"].detach(), params["fc.bias"].detach()
+    with torch.no_grad():
+        feats, logits = m(torch.randn(2, 3, 224, 224))
+    expect = feats @ w.T + b
+    rel = ((logits - expect).abs().max() / expect.abs().max().clamp_min(1e-12)).item()
+    assert rel < 1e-4, "logits != features @ fc.weight.T + fc.bias (rel err %g)" % rel
+    c, d = w.shape
+    assert feats.shape == (2, d) and logits.shape == (2, c)
+    print("%s: D=%d C=%d size_mb=%.1f rel_err=%.2g" % (path, d, c, os.path.getsize(path) / 1e6, rel))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--models", nargs="+", default=["resnet18", "resnet50"])
+    a = ap.parse_args()
+    os.makedirs(a.out, exist_ok=True)
+    for name in a.models:
+        path = os.path.join(a.out, name + ".pt")
+        if os.path.exists(path):
+            print("%s: already present" % path)
+            continue
+        export(name, path)
+
+
+if __name__ == "__main__":
+    main()
