@@ -70,7 +70,7 @@ public final class EvaluateJob {
     int c = head.classes();
     int d = head.dim();
 
-    jsc.setJobDescription("opnp evaluate: training-feature statistics");
+    io.opnp.spark.Stages.describe(jsc, "opnp evaluate: training-feature statistics");
     FeatureStatsAccumulator sums = train.javaRDD().mapPartitions(new StatsPartition(c, d))
         .treeAggregate(new FeatureStatsAccumulator(c, d, true), FeatureStatsAccumulator::merge,
             FeatureStatsAccumulator::merge, 2);
@@ -84,11 +84,11 @@ public final class EvaluateJob {
     for (int i = 0; i < roles.reactPercentiles().length; i++) {
       percentiles[i + 1] = roles.reactPercentiles()[i] / 100.0;
     }
-    jsc.setJobDescription("opnp evaluate: ReAct activation percentiles");
+    io.opnp.spark.Stages.describe(jsc, "opnp evaluate: ReAct activation percentiles");
     double[] thresholds = train.select(explode(col("features")).as("v")).stat().approxQuantile("v", percentiles, 1e-4);
     VimSubspace vim = VimSubspace.fit(head, stats, 0);
     Broadcast<VimSubspace> vimB = jsc.broadcast(vim);
-    jsc.setJobDescription("opnp evaluate: ViM residual norms of the training features");
+    io.opnp.spark.Stages.describe(jsc, "opnp evaluate: ViM residual norms of the training features");
     double residualSum = train.javaRDD().mapPartitions(new ResidualPartition(vimB, d))
         .treeAggregate(0.0, Double::sum, Double::sum, 2);
     KnnBank bank = KnnBank.of(collect(train, roles.knnBankSize(), d), (int) Math.min(roles.knnBankSize(),
@@ -136,7 +136,7 @@ public final class EvaluateJob {
     String staging = Outputs.staging(output + "/scores-all");
     OodReport report;
     try {
-      jsc.setJobDescription("opnp evaluate: score the test sets with " + methods.size() + " methods");
+      io.opnp.spark.Stages.describe(jsc, "opnp evaluate: score the test sets with " + methods.size() + " methods");
       Dataset<Row> evalRows = cache.where(col("dataset").isin(evalSets.toArray()));
       spark.createDataFrame(evalRows.javaRDD().mapPartitions(new ScorePartition(methodsB, headsB, sens.temperature())),
           schema).write().partitionBy("dataset").parquet(staging + "/scores-all");
@@ -156,7 +156,7 @@ public final class EvaluateJob {
       Outputs.commit(conf, staging + "/metrics.json", output + "/metrics.json", overwrite);
     } finally {
       Outputs.abort(conf, staging);
-      jsc.setJobDescription(null);
+      io.opnp.spark.Stages.clear(jsc);
       vimB.destroy();
       methodsB.destroy();
       headsB.destroy();

@@ -72,7 +72,7 @@ public final class FeatureCacheJob {
     String staging = Outputs.staging(output);
     long start = System.nanoTime();
     try {
-      jsc.setJobDescription(sensitivityOf == null
+      Stages.describe(jsc, sensitivityOf == null
           ? "opnp features: run the model once over every dataset, cache h and logits"
           : "opnp features + sensitivity: one model pass, cache h and logits, sum |dE/dW|, |dE/dh| over "
               + sensitivityOf);
@@ -84,7 +84,7 @@ public final class FeatureCacheJob {
       Outputs.commit(conf, staging, output, overwrite);
     } finally {
       Outputs.abort(conf, staging);
-      jsc.setJobDescription(null);
+      Stages.clear(jsc);
       headB.destroy();
     }
     LOG.info("feature cache written to {} in {} s", output, String.format("%.1f", (System.nanoTime() - start) / 1e9));

@@ -20,12 +20,16 @@ final class ModelHeads {
   static LinearHead checkedHead(SparkSession spark, InferenceConfig cfg, Dataset<Row> data, String what,
                                 boolean labelsRequired) {
     LinearHead head = HeadReader.read(ExecutorModels.model(cfg), cfg.weightParam(), cfg.biasParam());
-    List<Row> first = data.limit(cfg.batchSize()).collectAsList();
+    // A small first batch: the check runs on the driver before the job, so it should cost little.
+    InferenceConfig probe = new InferenceConfig(cfg.modelPath(), cfg.modelSha256(), cfg.weightParam(),
+        cfg.biasParam(), cfg.preprocess(), Math.min(cfg.batchSize(), 16), cfg.torchThreads(), cfg.temperature(),
+        cfg.skipBadImages(), cfg.decodeThreads(), cfg.precision());
+    List<Row> first = data.limit(probe.batchSize()).collectAsList();
     if (first.isEmpty()) {
       throw new BadInputException("the " + what + " has no images; check its path (and, for folders, that the "
           + "images have a .png/.jpg/.jpeg/.bmp/.gif name)");
     }
-    try (BatchRunner runner = new BatchRunner(cfg)) {
+    try (BatchRunner runner = new BatchRunner(probe)) {
       java.util.Iterator<Row> it = first.iterator();
       BatchRunner.Batch b = runner.next(it);
       while (b != null && b.count() == 0) {

@@ -97,11 +97,11 @@ public final class ScoreJob {
     long start = System.nanoTime();
     OodReport report;
     try {
-      jsc.setJobDescription("opnp score: energy and OPNP scores for " + idName + " and " + String.join(", ", oodNames));
+      Stages.describe(jsc, "opnp score: energy and OPNP scores for " + idName + " and " + String.join(", ", oodNames));
       JavaRDD<Row> scores = all.javaRDD().mapPartitions(new ScorePartition(cfg, heads, idName));
       spark.createDataFrame(scores, SCORES).write().partitionBy("dataset").parquet(staging + "/scores");
       LOG.info("scored all datasets in {} s", String.format("%.1f", (System.nanoTime() - start) / 1e9));
-      jsc.setJobDescription("opnp metrics: collect scores");
+      Stages.describe(jsc, "opnp metrics: collect scores");
       // An explicit schema keeps dataset names strings (partition inference would turn "1" into an int).
       report = metrics(spark.read().schema(SCORES).parquet(staging + "/scores"), idName, oodNames, percentages, plan);
       Outputs.create(conf, staging + "/metrics.md", report.markdown());
@@ -114,7 +114,7 @@ public final class ScoreJob {
       Outputs.commit(conf, staging + "/metrics.json", jsonPath, overwrite);
     } finally {
       Outputs.abort(conf, staging);
-      jsc.setJobDescription(null);
+      Stages.clear(jsc);
       heads.destroy();
     }
     return report;

@@ -35,7 +35,7 @@ public final class SensitivityJob {
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     Broadcast<LinearHead> headB = jsc.broadcast(head);
     long start = System.nanoTime();
-    jsc.setJobDescription("opnp sensitivity: sum |dE/dW|, |dE/dh| over the training set");
+    Stages.describe(jsc, "opnp sensitivity: sum |dE/dW|, |dE/dh| over the training set");
     try {
       SensitivityAccumulator sums = train.javaRDD()
           .mapPartitions(new SensitivityPartition(cfg, headB))
@@ -47,7 +47,7 @@ public final class SensitivityJob {
           sums.skipped() > 0 ? "; skipped " + sums.skipped() + " unreadable image(s) (--on-bad-image=skip)" : "");
       return new Outcome(sums.result(cfg.modelName(), cfg.modelSha256()), sums.skipped());
     } finally {
-      jsc.setJobDescription(null);
+      Stages.clear(jsc);
       headB.destroy();
     }
   }
@@ -62,7 +62,7 @@ public final class SensitivityJob {
                                          String modelName, String modelSha256) {
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     Broadcast<LinearHead> headB = jsc.broadcast(head);
-    jsc.setJobDescription("opnp sensitivity from cached features");
+    Stages.describe(jsc, "opnp sensitivity from cached features");
     try {
       SensitivityAccumulator sums = cached.select("features", "logits").javaRDD()
           .mapPartitions(new CachedPartition(headB, temperature))
@@ -70,7 +70,7 @@ public final class SensitivityJob {
               SensitivityAccumulator::merge, SensitivityAccumulator::merge, 2);
       return sums.result(modelName, modelSha256);
     } finally {
-      jsc.setJobDescription(null);
+      Stages.clear(jsc);
       headB.destroy();
     }
   }

@@ -1,0 +1,324 @@
+package io.opnp.bench;
+
+import io.opnp.data.DatasetReader;
+import io.opnp.data.DatasetSpec;
+import io.opnp.data.Preprocess;
+import io.opnp.eval.PlanSweep;
+import io.opnp.io.Hashes;
+import io.opnp.io.SensitivityStore;
+import io.opnp.math.LinearHead;
+import io.opnp.math.PruningPercentages;
+import io.opnp.math.Sensitivity;
+import io.opnp.math.SensitivityAccumulator;
+import io.opnp.model.HeadReader;
+import io.opnp.model.ImageBatch;
+import io.opnp.model.ModelOutput;
+import io.opnp.model.Precision;
+import io.opnp.model.TorchModels;
+import io.opnp.spark.ExecutorModels;
+import io.opnp.spark.FeatureCacheJob;
+import io.opnp.spark.InferenceConfig;
+import io.opnp.spark.SensitivityJob;
+import io.opnp.spark.Sessions;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+import java.util.concurrent.Callable;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The benchmark behind {@code jobs/bench} (not a test): the sensitivity pass of this project in
+ * Spark local mode against a plain PyTorch loop over the same JPEG files and model, runs
+ * alternating, medians compared; the OPNP sums' cost against the forward pass; a 100-plan sweep
+ * over cached Fashion-MNIST features. Prints a table, writes it as Markdown, and ends with one
+ * line of the three headline figures.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true, description = "opnp-spark benchmark (see BENCHMARKS.md)")
+public final class Bench implements Callable<Integer> {
+  @Option(names = "--images", required = true, description = "folder of class sub-folders of .JPEG files")
+  Path images;
+
+  @Option(names = "--models", required = true, split = ",", description = "TorchScript models (3x224x224 input)")
+  List<Path> models;
+
+  @Option(names = "--images-per-run", required = true, split = ",", description = "images per timed run, per model")
+  List<Integer> imagesPerRun;
+
+  @Option(names = "--runs", defaultValue = "3", description = "timed runs per side (median)")
+  int runs;
+
+  @Option(names = "--batch-size", defaultValue = "32")
+  int batchSize;
+
+  @Option(names = "--cores", defaultValue = "2", description = "Spark local[N] and the PyTorch loop's threads")
+  int cores;
+
+  @Option(names = "--torch-loop", required = true, description = "the plain PyTorch loop script")
+  Path torchLoop;
+
+  @Option(names = "--python", defaultValue = "/usr/bin/python3")
+  String python;
+
+  @Option(names = "--demo-model", required = true)
+  Path demoModel;
+
+  @Option(names = "--fashion-mnist", required = true, description = "folder of the Fashion-MNIST IDX files")
+  Path fashionMnist;
+
+  @Option(names = "--mnist", required = true, description = "MNIST as Parquet (prepare-demo-data's mnist)")
+  Path mnist;
+
+  @Option(names = "--work", required = true, description = "where subsets, the feature cache and results go")
+  Path work;
+
+  public static void main(String[] args) {
+    System.exit(new CommandLine(new Bench()).execute(args));
+  }
+
+  private record Side(double imagesPerSecond, double weightTotal) {}
+
+  @Override
+  public Integer call() throws Exception {
+    TorchModels.configureThreads(1);  // one intra-op thread per Spark task, as the jobs run
+    SparkSession spark = Sessions.getOrCreate("local[" + cores + "]", "opnp-bench");
+    spark.sparkContext().setLogLevel("WARN");
+    List<String> table = new ArrayList<>();
+    table.add("| model | images/run | project img/s (median) | PyTorch img/s (median) | ratio | runs | "
+        + "sums Σ|dE/dW| rel. diff |");
+    table.add("|---|---:|---:|---:|---:|---:|---:|");
+    List<String> shares = new ArrayList<>();
+    shares.add("| model | D × C | forward ms/batch (1 thread) | OPNP sums ms/batch | share |");
+    shares.add("|---|---|---:|---:|---:|");
+    double firstRatio = Double.NaN;
+    double worstShare = 0;
+    for (int m = 0; m < models.size(); m++) {
+      Path model = models.get(m).toAbsolutePath();
+      int n = imagesPerRun.get(Math.min(m, imagesPerRun.size() - 1));
+      Path subset = subset(n);
+      InferenceConfig cfg = new InferenceConfig(model.toString(), Hashes.sha256(model), "fc.weight", "fc.bias",
+          new Preprocess(3, 224, 224, new float[] {0.485f, 0.456f, 0.406f}, new float[] {0.229f, 0.224f, 0.225f}, 256),
+          batchSize, 1, 1.0, false, cores, Precision.AUTO);
+      String name = model.getFileName().toString();
+      say("%s: warm-up (model load, first batches)", name);
+      project(spark, cfg, subset(Math.min(n, 2 * batchSize)));
+      List<Double> ours = new ArrayList<>();
+      List<Double> theirs = new ArrayList<>();
+      Side lastOurs = null;
+      Side lastTheirs = null;
+      for (int r = 0; r < runs; r++) {
+        // Alternate which side goes first, so that drift on a shared machine hits both alike.
+        for (int side = 0; side < 2; side++) {
+          if ((side == 0) == (r % 2 == 0)) {
+            lastOurs = project(spark, cfg, subset);
+            ours.add(lastOurs.imagesPerSecond());
+            say("%s run %d: project %.2f img/s", name, r + 1, lastOurs.imagesPerSecond());
+          } else {
+            lastTheirs = pytorch(model, subset, n);
+            theirs.add(lastTheirs.imagesPerSecond());
+            say("%s run %d: pytorch %.2f img/s", name, r + 1, lastTheirs.imagesPerSecond());
+          }
+        }
+      }
+      double a = median(ours);
+      double b = median(theirs);
+      if (m == 0) {
+        firstRatio = a / b;
+      }
+      double sumDiff = Math.abs(lastOurs.weightTotal() - lastTheirs.weightTotal()) / Math.abs(lastTheirs.weightTotal());
+      table.add(String.format(Locale.ROOT, "| %s | %d | %.2f | %.2f | %.2f | %d | %.2e |", name, n, a, b, a / b, runs,
+          sumDiff));
+      double[] share = sumsShare(cfg);
+      worstShare = Math.max(worstShare, share[2]);
+      LinearHead head = HeadReader.read(ExecutorModels.model(cfg), "fc.weight", "fc.bias");
+      shares.add(String.format(Locale.ROOT, "| %s | %d × %d | %.1f | %.2f | %.2f %% |", name, head.dim(),
+          head.classes(), share[0], share[1], 100 * share[2]));
+    }
+    double[] sweep = sweep(spark);
+    List<String> out = new ArrayList<>();
+    out.add("Sensitivity pass, local[" + cores + "] vs plain PyTorch (" + cores + " threads), batch " + batchSize
+        + ", JPEG decode + resize 256 + crop 224 included:");
+    out.add("");
+    out.addAll(table);
+    out.add("");
+    out.add("OPNP sums (float64 BLAS) against the forward pass, batch " + batchSize + ", same thread:");
+    out.add("");
+    out.addAll(shares);
+    out.add("");
+    out.add(String.format(Locale.ROOT, "Sweep of %d pruning plans over cached Fashion-MNIST features (%d ID test + %d "
+        + "MNIST images, read from the Parquet cache): %.2f s (best AUROC %.2f %%).", (int) sweep[1], (int) sweep[2],
+        (int) sweep[3], sweep[0], 100 * sweep[4]));
+    String md = String.join("\n", out) + "\n";
+    Files.createDirectories(work);
+    Files.writeString(work.resolve("results.md"), md, StandardCharsets.UTF_8);
+    System.out.println();
+    System.out.print(md);
+    System.out.println();
+    System.out.printf(Locale.ROOT, "bench sensitivity_ratio_vs_pytorch=%.3f sums_share_of_forward=%.4f "
+        + "sweep100_seconds=%.2f%n", firstRatio, worstShare, sweep[0]);
+    spark.stop();
+    return 0;
+  }
+
+  /** The first n images in sorted path order, hard-linked into their own folder: both sides read exactly these. */
+  private Path subset(int n) throws IOException {
+    Path dir = work.resolve("subset-" + n);
+    if (Files.isDirectory(dir)) {
+      return dir;
+    }
+    List<Path> all;
+    try (var s = Files.walk(images)) {
+      all = s.filter(p -> p.toString().endsWith(".JPEG")).sorted().toList();
+    }
+    if (all.size() < n) {
+      throw new IllegalArgumentException("only " + all.size() + " images under " + images + ", need " + n);
+    }
+    Path tmp = work.resolve(".subset-" + n + ".tmp");
+    for (Path p : all.subList(0, n)) {
+      Path target = tmp.resolve(images.relativize(p));
+      Files.createDirectories(target.getParent());
+      Files.createLink(target, p);
+    }
+    Files.move(tmp, dir);
+    return dir;
+  }
+
+  private static Side project(SparkSession spark, InferenceConfig cfg, Path folder) {
+    Dataset<Row> data = DatasetReader.read(spark, DatasetSpec.parse("bench=folder:" + folder), Integer.MAX_VALUE, 0);
+    long t0 = System.nanoTime();
+    Sensitivity s = SensitivityJob.run(spark, cfg, data);
+    double secs = (System.nanoTime() - t0) / 1e9;
+    double total = 0;
+    for (double v : s.weight()) {
+      total += v;
+    }
+    return new Side(s.count() / secs, total * s.count());
+  }
+
+  private Side pytorch(Path model, Path folder, int n) throws IOException, InterruptedException {
+    Process p = new ProcessBuilder(python, torchLoop.toString(), "--model", model.toString(), "--images",
+        folder.toString(), "--threads", Integer.toString(cores), "--batch-size", Integer.toString(batchSize),
+        "--limit", Integer.toString(n), "--runs", "1").redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    String json = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (p.waitFor() != 0) {
+      throw new IllegalStateException("the PyTorch loop failed (exit " + p.exitValue() + "): " + json);
+    }
+    return new Side(field(json, "images_per_second"), field(json, "weight_sum_total"));
+  }
+
+  private static double field(String json, String name) {
+    Matcher m = Pattern.compile("\"" + name + "\":\\s*([-0-9.eE+]+)").matcher(json);
+    if (!m.find()) {
+      throw new IllegalStateException("no " + name + " in the PyTorch loop's output: " + json);
+    }
+    return Double.parseDouble(m.group(1));
+  }
+
+  /** Forward ms per batch, OPNP-sums ms per batch and their ratio, on one thread (as in a task). */
+  private double[] sumsShare(InferenceConfig cfg) throws Exception {
+    var model = ExecutorModels.model(cfg);
+    LinearHead head = HeadReader.read(model, "fc.weight", "fc.bias");
+    int n = batchSize;
+    float[] x = new float[n * 3 * 224 * 224];
+    Random rnd = new Random(1);
+    for (int i = 0; i < x.length; i++) {
+      x[i] = (float) rnd.nextGaussian();
+    }
+    double forward;
+    ModelOutput out;
+    try (var predictor = model.newPredictor()) {
+      ImageBatch batch = new ImageBatch(x, n, 3, 224, 224);
+      out = predictor.predict(batch);
+      List<Double> times = new ArrayList<>();
+      for (int r = 0; r < 3; r++) {
+        long t0 = System.nanoTime();
+        predictor.predict(batch);
+        times.add((System.nanoTime() - t0) / 1e6);
+      }
+      forward = median(times);
+    }
+    SensitivityAccumulator acc = new SensitivityAccumulator(head.classes(), head.dim(), 1.0);
+    for (int r = 0; r < 5; r++) {
+      acc.add(out.features(), out.logits(), n, head.weight());  // warm-up (JIT, BLAS)
+    }
+    List<Double> times = new ArrayList<>();
+    for (int r = 0; r < 20; r++) {
+      long t0 = System.nanoTime();
+      acc.add(out.features(), out.logits(), n, head.weight());
+      times.add((System.nanoTime() - t0) / 1e6);
+    }
+    double sums = median(times);
+    return new double[] {forward, sums, sums / forward};
+  }
+
+  /** Seconds for 100 plans (cached features read back included), plans, ID and OOD counts, best AUROC. */
+  private double[] sweep(SparkSession spark) throws IOException {
+    Path cache = work.resolve("fmnist-cache");
+    Path sensPath = work.resolve("fmnist-sensitivity");
+    Path demo = demoModel.toAbsolutePath();
+    InferenceConfig cfg = new InferenceConfig(demo.toString(), Hashes.sha256(demo), "fc.weight", "fc.bias",
+        Preprocess.grey(28, 28), 256, 1, 1.0, false);
+    if (!Files.isDirectory(sensPath)) {
+      say("building the Fashion-MNIST feature cache (one pass: 55,000 training images with their sensitivity, "
+          + "10,000 test, 10,000 MNIST)");
+      List<DatasetSpec> specs = List.of(
+          DatasetSpec.parse("fm-train=idx:" + fashionMnist.resolve("train-images-idx3-ubyte.gz")),
+          DatasetSpec.parse("fm-test=idx:" + fashionMnist.resolve("t10k-images-idx3-ubyte.gz")),
+          DatasetSpec.parse("mnist=parquet:" + mnist));
+      List<Dataset<Row>> data = new ArrayList<>();
+      for (int i = 0; i < specs.size(); i++) {
+        data.add(DatasetReader.read(spark, specs.get(i), i == 0 ? 55_000 : Integer.MAX_VALUE, 0));
+      }
+      var pass = FeatureCacheJob.run(spark, cfg, data, List.of("fm-train", "fm-test"),
+          specs.stream().map(DatasetSpec::toString).toList(), cache.toString(), true, "fm-train");
+      SensitivityStore.save(spark, pass.sensitivity(), sensPath.toString(), true);
+    }
+    Sensitivity s = SensitivityStore.load(spark, sensPath.toString());
+    LinearHead head = HeadReader.read(ExecutorModels.model(cfg), "fc.weight", "fc.bias");
+    List<PruningPercentages> grid = PlanSweep.grid(PlanSweep.RHO_W_MAX, PlanSweep.RHO_W_MIN, PlanSweep.RHO_O_MAX,
+        new double[] {0});
+    long t0 = System.nanoTime();
+    Dataset<Row> cached = FeatureCacheJob.read(spark, cache.toString());
+    double[] id = features(cached, "fm-test", head.dim());
+    double[] ood = features(cached, "mnist", head.dim());
+    int nId = id.length / head.dim();
+    int nOod = ood.length / head.dim();
+    List<PlanSweep.Point> points = PlanSweep.run(s, head, grid, id, nId, ood, nOod);
+    double secs = (System.nanoTime() - t0) / 1e9;
+    return new double[] {secs, points.size(), nId, nOod, PlanSweep.best(points).metrics().auroc()};
+  }
+
+  private static double[] features(Dataset<Row> cache, String dataset, int d) {
+    List<Row> rows = cache.where(org.apache.spark.sql.functions.col("dataset").equalTo(dataset))
+        .select("features").collectAsList();
+    double[] out = new double[rows.size() * d];
+    for (int k = 0; k < rows.size(); k++) {
+      List<Float> f = rows.get(k).getList(0);
+      for (int j = 0; j < d; j++) {
+        out[k * d + j] = f.get(j);
+      }
+    }
+    return out;
+  }
+
+  private static double median(List<Double> xs) {
+    double[] a = xs.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+    return a.length % 2 == 1 ? a[a.length / 2] : (a[a.length / 2 - 1] + a[a.length / 2]) / 2;
+  }
+
+  private static void say(String fmt, Object... args) {
+    System.err.printf("[bench] " + fmt + "%n", args);
+  }
+}
