@@ -66,7 +66,7 @@ public final class ProgressReporter implements AutoCloseable {
         int total = s.numTasks();
         String eta = done == 0 ? "?" : (elapsed * (total - done) / done) + " s";
         long read = records.of(id);
-        String rate = read == 0 ? "" : String.format(", %d records read by finished tasks (%.1f/s)", read,
+        String rate = read == 0 ? "" : String.format(", %d records through finished tasks (%.1f/s)", read,
             read / (double) Math.max(1, elapsed));
         LOG.info("stage {} '{}': {}/{} tasks done, {} running{}, {} s elapsed, ETA {}", id, s.name(), done, total,
             s.numActiveTasks(), rate, elapsed, eta);
