@@ -50,16 +50,13 @@ public final class ImageDecoder {
       if (w == pre.width() && h == pre.height()) {
         System.arraycopy(planes[c], 0, out, base, w * h);
       } else if (pre.resizeShorter() > 0) {
-        // Shorter side to resizeShorter (rounded like torchvision), then the central crop.
+        // Shorter side to resizeShorter (rounded like torchvision), then the central crop; only the
+        // crop's pixels are computed.
         int rw = w <= h ? pre.resizeShorter() : (int) ((long) pre.resizeShorter() * w / h);
         int rh = w <= h ? (int) ((long) pre.resizeShorter() * h / w) : pre.resizeShorter();
-        float[] resized = new float[rw * rh];
-        Resize.bilinear(planes[c], h, w, resized, 0, rh, rw);
         int top = (int) Math.round((rh - pre.height()) / 2.0);
         int left = (int) Math.round((rw - pre.width()) / 2.0);
-        for (int y = 0; y < pre.height(); y++) {
-          System.arraycopy(resized, (top + y) * rw + left, out, base + y * pre.width(), pre.width());
-        }
+        Resize.bilinearCrop(planes[c], h, w, rh, rw, top, left, out, base, pre.height(), pre.width());
       } else {
         Resize.bilinear(planes[c], h, w, out, base, pre.height(), pre.width());
       }
@@ -73,12 +70,47 @@ public final class ImageDecoder {
     }
   }
 
+  // Per decode thread, grown to the largest image seen: no per-image plane garbage.
+  private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[3][0]);
+
+  private static float[][] scratch(int channels, int size) {
+    float[][] s = SCRATCH.get();
+    for (int c = 0; c < channels; c++) {
+      if (s[c].length < size) {
+        s[c] = new float[size];
+      }
+    }
+    return s;
+  }
+
   private static float[][] toPlanes(BufferedImage img, int channels) {
     int w = img.getWidth();
     int h = img.getHeight();
     Raster raster = img.getRaster();
     int bands = raster.getNumBands();
-    float[][] planes = new float[channels][w * h];
+    float[][] planes = scratch(channels, w * h);
+    if (img.getType() == BufferedImage.TYPE_3BYTE_BGR && img.getColorModel().getColorSpace().isCS_sRGB()
+        && raster.getDataBuffer() instanceof java.awt.image.DataBufferByte buf && buf.getNumBanks() == 1
+        && raster.getSampleModel() instanceof java.awt.image.PixelInterleavedSampleModel sm
+        && sm.getPixelStride() == 3 && sm.getScanlineStride() == 3 * w && raster.getSampleModelTranslateX() == 0
+        && raster.getSampleModelTranslateY() == 0) {
+      // What ImageIO returns for colour JPEGs: read the BGR bytes directly (getRGB gives the same
+      // values through a per-pixel colour-model call, at twice the cost of the decode itself).
+      byte[] bgr = buf.getData();
+      for (int i = 0, j = 0, n = w * h; i < n; i++, j += 3) {
+        float r = (bgr[j + 2] & 0xff) / 255f;
+        float g = (bgr[j + 1] & 0xff) / 255f;
+        float b = (bgr[j] & 0xff) / 255f;
+        if (channels == 1) {
+          planes[0][i] = 0.299f * r + 0.587f * g + 0.114f * b;
+        } else {
+          planes[0][i] = r;
+          planes[1][i] = g;
+          planes[2][i] = b;
+        }
+      }
+      return planes;
+    }
     boolean grey = bands <= 2 && img.getColorModel().getColorSpace().getNumComponents() == 1;
     if (grey) {
       float max = (float) ((1 << img.getColorModel().getComponentSize(0)) - 1);

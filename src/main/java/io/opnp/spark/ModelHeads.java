@@ -22,7 +22,7 @@ final class ModelHeads {
     LinearHead head = HeadReader.read(ExecutorModels.model(cfg), cfg.weightParam(), cfg.biasParam());
     // A small first batch: the check runs on the driver before the job, so it should cost little.
     InferenceConfig probe = new InferenceConfig(cfg.modelPath(), cfg.modelSha256(), cfg.weightParam(),
-        cfg.biasParam(), cfg.preprocess(), Math.min(cfg.batchSize(), 16), cfg.torchThreads(), cfg.temperature(),
+        cfg.biasParam(), cfg.preprocess(), Math.min(cfg.batchSize(), 4), cfg.torchThreads(), cfg.temperature(),
         cfg.skipBadImages(), cfg.decodeThreads(), cfg.precision());
     List<Row> first = data.limit(probe.batchSize()).collectAsList();
     if (first.isEmpty()) {

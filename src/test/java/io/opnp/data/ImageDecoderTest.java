@@ -165,6 +165,57 @@ class ImageDecoderTest {
   }
 
   @Test
+  void croppedResizeEqualsResizingWholeThenCropping() {
+    java.util.Random rnd = new java.util.Random(3);
+    for (int[] c : new int[][] {{375, 500, 256, 341}, {500, 375, 341, 256}, {333, 500, 256, 384}, {40, 60, 256, 384}}) {
+      float[] src = new float[c[0] * c[1]];
+      for (int i = 0; i < src.length; i++) {
+        src[i] = rnd.nextFloat();
+      }
+      float[] whole = new float[c[2] * c[3]];
+      Resize.bilinear(src, c[0], c[1], whole, 0, c[2], c[3]);
+      int top = (c[2] - 224) / 2;
+      int left = (c[3] - 224) / 2;
+      float[] crop = new float[5 + 224 * 224];
+      Resize.bilinearCrop(src, c[0], c[1], c[2], c[3], top, left, crop, 5, 224, 224);
+      for (int y = 0; y < 224; y++) {
+        for (int x = 0; x < 224; x++) {
+          assertEquals(whole[(top + y) * c[3] + left + x], crop[5 + y * 224 + x], 0f, Arrays.toString(c));
+        }
+      }
+    }
+  }
+
+  @Test
+  void colourJpegsDecodeToTheValuesOfJavasGetRgb() throws Exception {
+    // The fast path reads ImageIO's BGR bytes directly; getRGB is the reference it must equal.
+    java.util.Random rnd = new java.util.Random(5);
+    BufferedImage src = new BufferedImage(67, 45, BufferedImage.TYPE_INT_RGB);
+    for (int y = 0; y < 45; y++) {
+      for (int x = 0; x < 67; x++) {
+        src.setRGB(x, y, rnd.nextInt(1 << 24));
+      }
+    }
+    byte[] jpeg = encode(src, "jpeg");
+    BufferedImage read = ImageIO.read(new java.io.ByteArrayInputStream(jpeg));
+    assertEquals(BufferedImage.TYPE_3BYTE_BGR, read.getType());  // so the fast path is what runs
+    float[] rgb = new float[3 * 45 * 67];
+    float[] grey = new float[45 * 67];
+    new ImageDecoder(new Preprocess(3, 45, 67, null, null)).decode(jpeg, rgb, 0);
+    new ImageDecoder(Preprocess.grey(45, 67)).decode(jpeg, grey, 0);
+    for (int i = 0; i < 45 * 67; i++) {
+      int p = read.getRGB(i % 67, i / 67);
+      float r = ((p >> 16) & 0xff) / 255f;
+      float g = ((p >> 8) & 0xff) / 255f;
+      float b = (p & 0xff) / 255f;
+      assertEquals(r, rgb[i], 0f);
+      assertEquals(g, rgb[45 * 67 + i], 0f);
+      assertEquals(b, rgb[2 * 45 * 67 + i], 0f);
+      assertEquals(0.299f * r + 0.587f * g + 0.114f * b, grey[i], 0f);
+    }
+  }
+
+  @Test
   void resizeShorterSmallerThanTheCropIsRejected() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> new Preprocess(3, 224, 224, null, null, 200));
