@@ -1,5 +1,8 @@
 #!/usr/bin/python3
-"""Write DIR/resnet18.pt and DIR/resnet50.pt as TorchScript (random weights).
+"""Write DIR/resnet18.pt, DIR/resnet50.pt and DIR/poolfc.pt as TorchScript (random weights).
+
+poolfc (8x8 average pool of the image, then a linear layer) costs almost nothing to run: with it
+the pass is bound by JPEG decoding, as on a GPU executor, whose forward pass outruns the CPUs.
 
 forward(x) -> (features [N,D], logits [N,C]); the classifier sits at top level
 as `fc` so the scripted parameter names are exactly fc.weight / fc.bias, which
@@ -24,9 +27,22 @@ class FeaturesAndLogits(torch.nn.Module):
         return features, self.fc(features)
 
 
+class PoolFc(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = torch.nn.Linear(3 * 8 * 8, 1000)
+
+    def forward(self, x):
+        features = torch.flatten(torch.nn.functional.adaptive_avg_pool2d(x, 8), 1)
+        return features, self.fc(features)
+
+
 def export(name, path):
     torch.manual_seed(0)  # no pretrained weights offline; random but reproducible
-    net = FeaturesAndLogits(getattr(torchvision.models, name)(weights=None, num_classes=1000)).eval()
+    if name == "poolfc":
+        net = PoolFc().eval()
+    else:
+        net = FeaturesAndLogits(getattr(torchvision.models, name)(weights=None, num_classes=1000)).eval()
     with torch.no_grad():
         traced = torch.jit.trace(net, torch.randn(1, 3, 224, 224))
     traced.save(path)
@@ -49,7 +65,7 @@ def export(name, path):
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--out", required=True)
-    ap.add_argument("--models", nargs="+", default=["resnet18", "resnet50"])
+    ap.add_argument("--models", nargs="+", default=["resnet18", "resnet50", "poolfc"])
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
     for name in a.models:
