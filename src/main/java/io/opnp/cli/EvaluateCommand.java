@@ -73,21 +73,6 @@ final class EvaluateCommand implements Callable<Integer> {
   @Option(names = "--val-limit", defaultValue = "5000", description = "validation images per side for the sweep (default: ${DEFAULT-VALUE})")
   int valLimit;
 
-  private static String readIdentity(org.apache.hadoop.conf.Configuration conf, String cache) {
-    try {
-      Path p = new Path(cache, FeatureCacheJob.IDENTITY);
-      var fs = p.getFileSystem(conf);
-      if (!fs.exists(p)) {
-        return null;
-      }
-      try (var in = fs.open(p)) {
-        return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-      }
-    } catch (java.io.IOException e) {
-      throw new BadInputException("cannot read the feature cache " + cache + ": " + e.getMessage(), e);
-    }
-  }
-
   @Override
   public Integer call() {
     long start = System.nanoTime();
@@ -142,7 +127,7 @@ final class EvaluateCommand implements Callable<Integer> {
       }
       LinearHead head;
       if (reuseFeatures) {
-        String found = readIdentity(conf, cache);
+        String found = FeatureCacheJob.readIdentity(spark, cache);
         String expected = FeatureCacheJob.identity(cfg.modelSha256(), specTexts);
         if (!expected.equals(found)) {
           throw new BadInputException("the feature cache " + cache + " was made by another model or from other "

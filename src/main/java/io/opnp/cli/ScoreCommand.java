@@ -32,11 +32,17 @@ final class ScoreCommand implements Callable<Integer> {
   @Option(names = "--sensitivity", required = true, description = "output directory of the sensitivity job")
   String sensitivity;
 
-  @Option(names = "--id-test", required = true, description = "in-distribution test set as name=format:path")
+  @Option(names = "--id-test", required = true, description = "in-distribution test set as name=format:path "
+      + "(with --from-features: its name in the cache)")
   String idTest;
 
-  @Option(names = "--ood", required = true, description = "an OOD set as name=format:path; repeat for several")
+  @Option(names = "--ood", required = true, description = "an OOD set as name=format:path; repeat for several "
+      + "(with --from-features: names in the cache)")
   List<String> ood;
+
+  @Option(names = "--from-features", description = "score from a feature cache (evaluate's OUTPUT/features or "
+      + "sensitivity --cache-features) instead of running the model: another plan costs no model pass")
+  String fromFeatures;
 
   @Option(names = "--output", required = true, description = "directory for scores/ (Parquet), metrics.json and metrics.md")
   String output;
@@ -70,6 +76,9 @@ final class ScoreCommand implements Callable<Integer> {
         throw new BadInputException(e.getMessage() + "; fix the --rho-* options", e);
       }
     }
+    if (fromFeatures != null) {
+      return fromCache(start, pct);
+    }
     DatasetSpec idSpec = DatasetSpec.parse(idTest);
     List<DatasetSpec> oodSpecs = new ArrayList<>();
     Set<String> names = new HashSet<>(List.of(idSpec.name()));
@@ -101,6 +110,55 @@ final class ScoreCommand implements Callable<Integer> {
             + "skipped; output %s; wall %.1f s%n", idSpec.name(), report.idCount(), oodSpecs.size(),
         report.results().size(), report.skipped().values().stream().mapToLong(Long::longValue).sum(), output,
         (System.nanoTime() - start) / 1e9);
+    return 0;
+  }
+
+  /** A cached dataset's name: a bare name, or the name part of name=format:path. */
+  private static String cachedName(String text) {
+    String name = text.contains("=") ? text.substring(0, text.indexOf('=')) : text;
+    return DatasetSpec.parse(name + "=folder:.").name();  // the same name rules as everywhere else
+  }
+
+  private Integer fromCache(long start, PruningPercentages pct) {
+    String idName = cachedName(idTest);
+    List<String> oodNames = new ArrayList<>();
+    Set<String> names = new HashSet<>(List.of(idName));
+    for (String o : ood) {
+      String n = cachedName(o);
+      if (!names.add(n)) {
+        throw new BadInputException("dataset name '" + n + "' is used twice; give every --id-test and --ood a distinct name");
+      }
+      oodNames.add(n);
+    }
+    InferenceConfig cfg = job.inference();
+    SparkSession spark = Sessions.getOrCreate(job.master, "opnp-score");
+    OodReport report;
+    try (ProgressReporter progress = new ProgressReporter(spark, Long.getLong("opnp.progress.seconds", 10))) {
+      String identity = io.opnp.spark.FeatureCacheJob.readIdentity(spark, fromFeatures);
+      if (identity != null && !identity.contains("model_sha256=" + cfg.modelSha256() + "\n")) {
+        throw new BadInputException("the feature cache " + fromFeatures + " was made by another model ("
+            + identity.replace('\n', ' ').trim() + "); score with that model, or rebuild the cache");
+      }
+      Sensitivity sens = SensitivityStore.load(spark, sensitivity);
+      if (sens.modelSha256() != null && !sens.modelSha256().equals(cfg.modelSha256())) {
+        throw new BadInputException("the sensitivities were computed for model " + sens.modelName() + ", not for "
+            + cfg.modelName() + "; rerun the sensitivity job with this model");
+      }
+      if (sens.temperature() != cfg.temperature()) {
+        throw new BadInputException("the sensitivities were computed at temperature " + sens.temperature()
+            + " but scoring asks for " + cfg.temperature() + "; use the same --temperature for both jobs");
+      }
+      io.opnp.math.LinearHead head = io.opnp.model.HeadReader.read(io.opnp.spark.ExecutorModels.model(cfg),
+          cfg.weightParam(), cfg.biasParam());
+      report = io.opnp.spark.ScoreJob.runFromFeatures(spark, io.opnp.spark.FeatureCacheJob.read(spark, fromFeatures),
+          head, sens, pct, idName, oodNames, output, job.overwrite);
+    }
+    System.out.println();
+    System.out.print(report.markdown());
+    System.out.println();
+    System.out.printf("opnp score: ok; from cached features %s; id %s (%d images), %d OOD set(s), %d result rows; "
+            + "output %s; wall %.1f s%n", fromFeatures, idName, report.idCount(), oodNames.size(),
+        report.results().size(), output, (System.nanoTime() - start) / 1e9);
     return 0;
   }
 

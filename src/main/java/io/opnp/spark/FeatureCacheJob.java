@@ -105,6 +105,25 @@ public final class FeatureCacheJob {
     return "model_sha256=" + modelSha256 + "\ndatasets=" + String.join(" ", specs) + "\n";
   }
 
+  /** The identity text a cache was written with, or null when it has none. */
+  public static String readIdentity(SparkSession spark, String cache) {
+    try {
+      org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(cache, IDENTITY);
+      var fs = p.getFileSystem(spark.sparkContext().hadoopConfiguration());
+      if (!fs.exists(p)) {
+        if (!fs.exists(p.getParent())) {
+          throw new io.opnp.BadInputException("feature cache " + cache + " does not exist; fix the path");
+        }
+        return null;
+      }
+      try (var in = fs.open(p)) {
+        return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      }
+    } catch (java.io.IOException e) {
+      throw new io.opnp.BadInputException("cannot read the feature cache " + cache + ": " + e.getMessage(), e);
+    }
+  }
+
   /** Reads a cache back with its schema (dataset names stay strings). */
   public static Dataset<Row> read(SparkSession spark, String path) {
     return spark.read().schema(SCHEMA).parquet(path);

@@ -2,6 +2,7 @@ package io.opnp.spark;
 
 import io.opnp.BadInputException;
 import io.opnp.io.Outputs;
+import io.opnp.math.Energy;
 import io.opnp.math.LinearHead;
 import io.opnp.math.OodMetrics;
 import io.opnp.math.PruningPercentages;
@@ -69,10 +70,7 @@ public final class ScoreJob {
           + " but scoring asks for " + cfg.temperature() + "; use the same --temperature for both jobs");
     }
     var conf = spark.sparkContext().hadoopConfiguration();
-    String scoresPath = output + "/scores";
-    String jsonPath = output + "/metrics.json";
-    String mdPath = output + "/metrics.md";
-    for (String p : List.of(scoresPath, jsonPath, mdPath)) {
+    for (String p : List.of(output + "/scores", output + "/metrics.json", output + "/metrics.md")) {
       Outputs.checkWritable(conf, p, overwrite);
     }
 
@@ -91,14 +89,68 @@ public final class ScoreJob {
     for (Dataset<Row> d : oodSets) {
       all = all.unionByName(d);
     }
+    String label = "opnp score: energy and OPNP scores for " + idName + " and " + String.join(", ", oodNames);
+    try {
+      return write(spark, jsc, all.javaRDD().mapPartitions(new ScorePartition(cfg, heads, idName)), label, idName,
+          oodNames, percentages, plan, output, overwrite);
+    } finally {
+      heads.destroy();
+    }
+  }
+
+  /**
+   * The same job from a feature cache ({@link FeatureCacheJob}): the backbone does not run, the
+   * scores are those the images give (the logits are recomputed from the cached features in
+   * float64 either way). Re-scoring with another plan therefore reads only the cache.
+   *
+   * @param cache the cache's rows (columns id, dataset, label, features)
+   */
+  public static OodReport runFromFeatures(SparkSession spark, Dataset<Row> cache, LinearHead head,
+                                          Sensitivity sensitivity, PruningPercentages percentages, String idName,
+                                          List<String> oodNames, String output, boolean overwrite) {
+    if (oodNames.isEmpty()) {
+      throw new BadInputException("no OOD dataset given; pass at least one --ood NAME");
+    }
+    if (head.classes() != sensitivity.classes() || head.dim() != sensitivity.dim()) {
+      throw new BadInputException(String.format("the sensitivities are %dx%d but the model's head is %dx%d; "
+          + "rerun the sensitivity job with this model", sensitivity.classes(), sensitivity.dim(),
+          head.classes(), head.dim()));
+    }
+    var conf = spark.sparkContext().hadoopConfiguration();
+    for (String p : List.of(output + "/scores", output + "/metrics.json", output + "/metrics.md")) {
+      Outputs.checkWritable(conf, p, overwrite);
+    }
+    PruningPlan plan = PruningPlan.of(sensitivity, percentages);
+    LOG.info("{}", plan);
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    Broadcast<ScoringHeads> heads = jsc.broadcast(new ScoringHeads(head, head.pruned(plan), sensitivity.temperature()));
+    List<String> wanted = new ArrayList<>(oodNames);
+    wanted.add(0, idName);
+    Dataset<Row> rows = cache.where(org.apache.spark.sql.functions.col("dataset").isin(wanted.toArray()))
+        .select("id", "dataset", "label", "features");
+    String label = "opnp score from cached features: " + idName + " and " + String.join(", ", oodNames);
+    try {
+      return write(spark, jsc, rows.javaRDD().mapPartitions(new CachedScorePartition(heads, idName)), label, idName,
+          oodNames, percentages, plan, output, overwrite);
+    } finally {
+      heads.destroy();
+    }
+  }
+
+  private static OodReport write(SparkSession spark, JavaSparkContext jsc, JavaRDD<Row> scores, String label,
+                                 String idName, List<String> oodNames, PruningPercentages percentages,
+                                 PruningPlan plan, String output, boolean overwrite) {
+    var conf = spark.sparkContext().hadoopConfiguration();
+    String scoresPath = output + "/scores";
+    String jsonPath = output + "/metrics.json";
+    String mdPath = output + "/metrics.md";
     // Scores and metrics are made in one hidden staging directory and moved into place only when
     // all of them are complete; metrics.json moves last and marks a finished run.
     String staging = Outputs.staging(scoresPath);
     long start = System.nanoTime();
     OodReport report;
     try {
-      Stages.describe(jsc, "opnp score: energy and OPNP scores for " + idName + " and " + String.join(", ", oodNames));
-      JavaRDD<Row> scores = all.javaRDD().mapPartitions(new ScorePartition(cfg, heads, idName));
+      Stages.describe(jsc, label);
       spark.createDataFrame(scores, SCORES).write().partitionBy("dataset").parquet(staging + "/scores");
       LOG.info("scored all datasets in {} s", String.format("%.1f", (System.nanoTime() - start) / 1e9));
       Stages.describe(jsc, "opnp metrics: collect scores");
@@ -115,7 +167,6 @@ public final class ScoreJob {
     } finally {
       Outputs.abort(conf, staging);
       Stages.clear(jsc);
-      heads.destroy();
     }
     return report;
   }
@@ -186,6 +237,59 @@ public final class ScoreJob {
       return new ScoringIterator<>(cfg, RowLayout.STANDARD, heads.value(), idName, rows,
           s -> RowFactory.create(s.id(), s.dataset(), s.label(), s.pred(), s.energy(), s.opnpPred(), s.opnp(),
               s.status()));
+    }
+  }
+
+  /** Scores cached rows (id, dataset, label, features) exactly as {@link ScoringIterator} scores images. */
+  static final class CachedScorePartition implements FlatMapFunction<Iterator<Row>, Row> {
+    private static final long serialVersionUID = 1L;
+    private final Broadcast<ScoringHeads> heads;
+    private final String idName;
+
+    CachedScorePartition(Broadcast<ScoringHeads> heads, String idName) {
+      this.heads = heads;
+      this.idName = idName;
+    }
+
+    @Override
+    public Iterator<Row> call(Iterator<Row> rows) {
+      ScoringHeads h = heads.value();
+      LinearHead full = h.original();
+      int c = full.classes();
+      int d = full.dim();
+      double[] feats = new double[d];
+      double[] logits = new double[c];
+      double[] pruned = new double[c];
+      double t = h.temperature();
+      return new Iterator<>() {
+        @Override
+        public boolean hasNext() {
+          return rows.hasNext();
+        }
+
+        @Override
+        public Row next() {
+          Row r = rows.next();
+          String id = r.getString(0);
+          String dataset = r.getString(1);
+          Long label = r.isNullAt(2) ? null : r.getLong(2);
+          List<Float> f = r.getList(3);
+          if (f.size() != d) {
+            throw new BadInputException("the feature cache holds rows of " + f.size() + " features, but the model's "
+                + "head is " + c + "x" + d + "; rebuild the cache with this model");
+          }
+          for (int j = 0; j < d; j++) {
+            feats[j] = f.get(j);
+          }
+          full.logits(feats, 1, logits);
+          h.pruned().logits(feats, 1, pruned);
+          if (idName.equals(dataset)) {
+            Labels.check(dataset, id, label, c, true);
+          }
+          return RowFactory.create(id, dataset, label, Energy.argmax(logits, 0, c), Energy.score(logits, 0, c, t),
+              Energy.argmax(pruned, 0, c), Energy.score(pruned, 0, c, t), null);
+        }
+      };
     }
   }
 }

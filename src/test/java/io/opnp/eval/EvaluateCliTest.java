@@ -160,6 +160,48 @@ class EvaluateCliTest {
   }
 
   @Test
+  void scoringFromTheFeatureCacheGivesTheScoresOfTheImages() throws Exception {
+    String model = TestData.demoModel().toString();
+    String[] plan = {"--rho-w-max", "2", "--rho-w-min", "10", "--rho-o-max", "10", "--rho-o-min", "0"};
+    Path fromImages = tmp.resolve("score-images");
+    Path fromCache = tmp.resolve("score-cache");
+    java.util.List<String> a = new java.util.ArrayList<>(java.util.List.of("score", "--master", "local[2]", "--model",
+        model, "--sensitivity", sens.toString(), "--limit", "800", "--id-test", "fm=idx:" + TestData.fashionTestImages(),
+        "--ood", "mnist=parquet:" + tmp.resolve("data/mnist"), "--ood", "noise=folder:" + tmp.resolve("data/noise"),
+        "--output", fromImages.toString()));
+    a.addAll(java.util.List.of(plan));
+    cli(a.toArray(String[]::new));
+    java.util.List<String> b = new java.util.ArrayList<>(java.util.List.of("score", "--master", "local[2]", "--model",
+        model, "--sensitivity", sens.toString(), "--from-features", out.resolve("features").toString(),
+        "--id-test", "fm", "--ood", "mnist", "--ood", "noise", "--output", fromCache.toString()));
+    b.addAll(java.util.List.of(plan));
+    cli(b.toArray(String[]::new));
+    var x = spark.read().parquet(fromImages.resolve("scores").toString()).selectExpr("id", "dataset", "energy as e1",
+        "opnp as o1", "pred as p1", "opnp_pred as q1");
+    var y = spark.read().parquet(fromCache.resolve("scores").toString()).selectExpr("id", "dataset", "energy as e2",
+        "opnp as o2", "pred as p2", "opnp_pred as q2");
+    var joined = x.join(y, new scala.collection.immutable.Set.Set2<>("id", "dataset").toSeq());
+    assertEquals(800 + 800 + 400, joined.count());
+    assertEquals(x.count(), joined.count());
+    assertEquals(y.count(), joined.count());
+    Row worst = joined.selectExpr("max(abs(e1 - e2))", "max(abs(o1 - o2))", "sum(cast(p1 != p2 as int))",
+        "sum(cast(q1 != q2 as int))", "max(abs(o1 - e1))").first();
+    assertTrue(worst.getDouble(0) <= 1e-9 && worst.getDouble(1) <= 1e-9, "score differences " + worst);
+    assertEquals(0L, worst.getLong(2));
+    assertEquals(0L, worst.getLong(3));
+    assertTrue(worst.getDouble(4) > 1e-3, "the plan pruned nothing?");  // a real plan, not the unpruned head
+    JsonNode m1 = new ObjectMapper().readTree(fromImages.resolve("metrics.json").toFile());
+    JsonNode m2 = new ObjectMapper().readTree(fromCache.resolve("metrics.json").toFile());
+    assertEquals(m1.get("plan"), m2.get("plan"));
+    for (int i = 0; i < m1.get("results").size(); i++) {
+      for (String f : java.util.List.of("auroc", "fpr95", "aupr_in", "aupr_out")) {
+        assertEquals(m1.get("results").get(i).get(f).asDouble(), m2.get("results").get(i).get(f).asDouble(), 1e-12,
+            f + " of " + m1.get("results").get(i));
+      }
+    }
+  }
+
+  @Test
   void thePlanDoesNotDependOnTheTestOodSets() throws Exception {
     Path other = tmp.resolve("only-noise");
     cli("evaluate", "--master", "local[2]", "--model", TestData.demoModel().toString(), "--sensitivity", sens.toString(),
