@@ -57,12 +57,12 @@ public final class Bench implements Callable<Integer> {
   @Option(names = "--images-per-run", required = true, split = ",", description = "images per timed run, per model")
   List<Integer> imagesPerRun;
 
-  @Option(names = "--decode-bound-model", description = "a model whose forward costs next to nothing, so that the "
-      + "pass is bound by decoding as on GPU executors; reported apart from the headline")
-  Path decodeBoundModel;
+  @Option(names = "--extra-models", split = ",", description = "more models, in the table but not in the headline "
+      + "(e.g. a decode-bound one whose forward costs next to nothing, as on GPU executors; a bf16 export)")
+  List<Path> extraModels = List.of();
 
-  @Option(names = "--decode-bound-images", defaultValue = "1024", description = "images per timed run for it")
-  int decodeBoundImages;
+  @Option(names = "--extra-images", split = ",", description = "images per timed run for each extra model")
+  List<Integer> extraImages = List.of();
 
   @Option(names = "--runs", defaultValue = "3", description = "timed runs per side (median)")
   int runs;
@@ -112,13 +112,12 @@ public final class Bench implements Callable<Integer> {
     double worstRatio = Double.POSITIVE_INFINITY;  // the headline: the least favourable model
     double worstShare = 0;
     List<Path> all = new ArrayList<>(models);
-    if (decodeBoundModel != null) {
-      all.add(decodeBoundModel);
-    }
+    all.addAll(extraModels);
     for (int m = 0; m < all.size(); m++) {
       Path model = all.get(m).toAbsolutePath();
       boolean headline = m < models.size();
-      int n = headline ? imagesPerRun.get(Math.min(m, imagesPerRun.size() - 1)) : decodeBoundImages;
+      int n = headline ? imagesPerRun.get(Math.min(m, imagesPerRun.size() - 1))
+          : extraImages.get(Math.min(m - models.size(), extraImages.size() - 1));
       Path subset = subset(n);
       InferenceConfig cfg = new InferenceConfig(model.toString(), Hashes.sha256(model), "fc.weight", "fc.bias",
           new Preprocess(3, 224, 224, new float[] {0.485f, 0.456f, 0.406f}, new float[] {0.229f, 0.224f, 0.225f}, 256),
@@ -151,7 +150,7 @@ public final class Bench implements Callable<Integer> {
       }
       double sumDiff = Math.abs(lastOurs.weightTotal() - lastTheirs.weightTotal()) / Math.abs(lastTheirs.weightTotal());
       table.add(String.format(Locale.ROOT, "| %s | %d | %.2f | %.2f | %.2f | %d | %.2e |", headline ? name
-          : name + " (decode-bound)", n, a, b, a / b, runs, sumDiff));
+          : name + " (extra)", n, a, b, a / b, runs, sumDiff));
       if (!headline) {
         continue;
       }

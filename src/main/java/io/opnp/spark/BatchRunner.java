@@ -35,6 +35,7 @@ public final class BatchRunner implements AutoCloseable {
   private final InferenceConfig cfg;
   private final Predictor<ImageBatch, ModelOutput> predictor;
   private final DataType inputType;
+  private final DataType modelType;
   private final ImageDecoder decoder;
   private final ExecutorService pool;
   private final float[][] buffers;
@@ -68,7 +69,8 @@ public final class BatchRunner implements AutoCloseable {
     this.cfg = cfg;
     this.layout = layout;
     ZooModel<ImageBatch, ModelOutput> model = ExecutorModels.model(cfg);
-    this.inputType = cfg.precision().inputType(TorchModels.parameterType(model), cfg.modelName());
+    this.modelType = TorchModels.parameterType(model);
+    this.inputType = cfg.precision().inputType(modelType, cfg.modelName());
     this.predictor = model.newPredictor();
     this.decoder = new ImageDecoder(cfg.preprocess());
     this.pool = DecodePool.get(cfg.decodeThreads());
@@ -151,9 +153,9 @@ public final class BatchRunner implements AutoCloseable {
     }
   }
 
-  /** The dtype the model takes its input in (see {@link io.opnp.model.Precision}). */
-  public DataType inputType() {
-    return inputType;
+  /** The dtype of the model's parameters, i.e. the precision it computes in (see {@link io.opnp.model.Precision}). */
+  public DataType modelType() {
+    return modelType;
   }
 
   /** The next batch from {@code rows}, or null when they are exhausted. */

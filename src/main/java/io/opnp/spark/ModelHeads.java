@@ -40,7 +40,7 @@ final class ModelHeads {
             + " could be read; check its path and format");
       }
       ContractCheck.verify(cfg.modelName(), head, b.output(), cfg.weightParam(), cfg.biasParam(),
-          ContractCheck.tolerance(runner.inputType()));
+          ContractCheck.tolerance(runner.modelType()));
       Labels.check(b, head.classes(), labelsRequired);  // fail fast, before the whole dataset runs
     }
     ExecutorModels.ship(spark, cfg);
