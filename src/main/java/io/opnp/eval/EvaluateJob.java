@@ -91,12 +91,12 @@ public final class EvaluateJob {
     io.opnp.spark.Stages.describe(jsc, "opnp evaluate: ViM residual norms of the training features");
     double residualSum = train.javaRDD().mapPartitions(new ResidualPartition(vimB, d))
         .treeAggregate(0.0, Double::sum, Double::sum, 2);
-    KnnBank bank = KnnBank.of(collect(train, roles.knnBankSize(), d), (int) Math.min(roles.knnBankSize(),
+    KnnBank bank = KnnBank.of(collectFeatures(train, roles.knnBankSize(), d), (int) Math.min(roles.knnBankSize(),
         stats.count()), d);
 
     // The plan and the ReAct percentile of OPNP+ReAct come from the validation split only.
-    double[] valId = collect(cache.where(col("dataset").equalTo(roles.valId())), roles.valLimit(), d);
-    double[] valOod = collect(cache.where(col("dataset").equalTo(roles.valOod())), roles.valLimit(), d);
+    double[] valId = collectFeatures(cache.where(col("dataset").equalTo(roles.valId())), roles.valLimit(), d);
+    double[] valOod = collectFeatures(cache.where(col("dataset").equalTo(roles.valOod())), roles.valLimit(), d);
     int nValId = valId.length / d;
     int nValOod = valOod.length / d;
     long sweepStart = System.nanoTime();
@@ -282,7 +282,7 @@ public final class EvaluateJob {
   }
 
   /** At most {@code limit} feature rows of a cached dataset, to the driver (validation sets, the KNN bank). */
-  private static double[] collect(Dataset<Row> ds, int limit, int d) {
+  public static double[] collectFeatures(Dataset<Row> ds, int limit, int d) {
     // The first images by id: the same subset whatever the cache's partitioning.
     List<Row> rows = ds.select("id", "features").orderBy("id").limit(limit).select("features").collectAsList();
     double[] out = new double[rows.size() * d];

@@ -18,8 +18,10 @@ public final class SensitivityAccumulator implements Serializable {
   private final int classes;
   private final int dim;
   private final double temperature;
-  private final double[] weightSums;  // C×D, row-major
-  private final double[] neuronSums;  // D
+  // Allocated with the first sample: an empty accumulator (a treeAggregate's zero value, which
+  // Spark serializes into every task) stays a few bytes instead of C×D doubles (16 MB for ResNet-50).
+  private double[] weightSums;  // C×D, row-major
+  private double[] neuronSums;  // D
   private long count;
   private long skipped;
 
@@ -32,8 +34,14 @@ public final class SensitivityAccumulator implements Serializable {
     this.classes = Check.positive(classes, "classes");
     this.dim = Check.positive(dim, "dim");
     this.temperature = Check.finitePositive(temperature, "temperature");
-    this.weightSums = new double[Math.multiplyExact(classes, dim)];
-    this.neuronSums = new double[dim];
+    Math.multiplyExact(classes, dim);  // fail now, not at the first sample, if C×D cannot be an array
+  }
+
+  private void allocate() {
+    if (weightSums == null) {
+      weightSums = new double[classes * dim];
+      neuronSums = new double[dim];
+    }
   }
 
   /**
@@ -52,6 +60,7 @@ public final class SensitivityAccumulator implements Serializable {
     Check.capacity(logits, (long) n * classes, "logits");
     Check.length(weight, (long) classes * dim, "weight");
     ensureScratch(n);
+    allocate();
     for (int k = 0; k < n; k++) {
       Energy.softmax(logits, k * classes, classes, temperature, probs, k * classes);
     }
@@ -79,11 +88,14 @@ public final class SensitivityAccumulator implements Serializable {
         "cannot merge sums of shape %sx%s into %sx%s", other.classes, other.dim, classes, dim);
     Check.argument(other.temperature == temperature,
         "cannot merge sums at temperature %s into %s", other.temperature, temperature);
-    for (int i = 0; i < weightSums.length; i++) {
-      weightSums[i] += other.weightSums[i];
-    }
-    for (int j = 0; j < dim; j++) {
-      neuronSums[j] += other.neuronSums[j];
+    if (other.weightSums != null) {
+      allocate();
+      for (int i = 0; i < weightSums.length; i++) {
+        weightSums[i] += other.weightSums[i];
+      }
+      for (int j = 0; j < dim; j++) {
+        neuronSums[j] += other.neuronSums[j];
+      }
     }
     count += other.count;
     skipped += other.skipped;
