@@ -87,8 +87,9 @@ class FaultsAndInputsTest {
   void featuresOfTheWrongRankAreRejected() {
     CliRun r = cli("sensitivity", "--master", "local[2]", "--model", TestData.testModel("features-3d.pt").toString(),
         "--train", train, "--limit", "100", "--batch-size", "16", "--output", tmp.resolve("s").toString());
-    assertBadInput(r, "model features-3d.pt returned shapes [(16, 8, 1), (16, 10)] for a batch of 16 images; "
-        + "expected (features [16,D], logits [16,C])");
+    // Caught on the driver's first small batch (4 images), before the job starts.
+    assertBadInput(r, "model features-3d.pt returned shapes [(4, 8, 1), (4, 10)] for a batch of 4 images; "
+        + "expected (features [4,D], logits [4,C])");
   }
 
   @Test
