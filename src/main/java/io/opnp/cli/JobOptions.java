@@ -48,7 +48,8 @@ final class JobOptions {
   int decodeThreads;
 
   @Option(names = "--precision", defaultValue = "auto", description = "model input type: auto (the model's own "
-      + "parameter type), fp32, fp16 or bf16; for mixed precision export the model in that type (README, 'GPU runs')")
+      + "parameter type), fp32, fp16 or bf16; for mixed precision export the model in that type "
+      + "(README, 'ImageNet scale, GPUs and mixed precision')")
   String precision;
 
   @Option(names = "--limit", description = "use at most this many images of each dataset (default: all)")

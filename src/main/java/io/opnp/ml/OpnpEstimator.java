@@ -81,6 +81,17 @@ public final class OpnpEstimator extends Estimator<OpnpModel> implements OpnpPar
     return this;
   }
 
+  public OpnpEstimator setDecodeThreads(int value) {
+    set(decodeThreads(), value);
+    return this;
+  }
+
+  /** auto, fp32, fp16 or bf16: see {@link io.opnp.model.Precision}. */
+  public OpnpEstimator setPrecision(String value) {
+    set(precision(), value);
+    return this;
+  }
+
   public OpnpEstimator setBatchSize(int value) {
     set(batchSize(), value);
     return this;

@@ -134,6 +134,17 @@ public final class OpnpModel extends Model<OpnpModel> implements OpnpParams, MLW
     return this;
   }
 
+  public OpnpModel setDecodeThreads(int value) {
+    set(decodeThreads(), value);
+    return this;
+  }
+
+  /** auto, fp32, fp16 or bf16: see {@link io.opnp.model.Precision}. */
+  public OpnpModel setPrecision(String value) {
+    set(precision(), value);
+    return this;
+  }
+
   public OpnpModel setBatchSize(int value) {
     set(batchSize(), value);
     return this;
@@ -157,7 +168,10 @@ public final class OpnpModel extends Model<OpnpModel> implements OpnpParams, MLW
           + sensitivity.temperature() + " but temperature is set to " + cfg.temperature() + "; use the same value");
     }
     ExecutorModels.ship(dataset.sparkSession(), cfg);
-    LinearHead head = HeadReader.read(ExecutorModels.model(cfg), cfg.weightParam(), cfg.biasParam());
+    var loaded = ExecutorModels.model(cfg);
+    // Here, not lazily in the tasks: a precision the model was not exported in is the caller's error.
+    cfg.precision().inputType(io.opnp.model.TorchModels.parameterType(loaded), cfg.modelName());
+    LinearHead head = HeadReader.read(loaded, cfg.weightParam(), cfg.biasParam());
     if (head.classes() != sensitivity.classes() || head.dim() != sensitivity.dim()) {
       throw new BadInputException(String.format("the sensitivities are %dx%d but the model's head is %dx%d",
           sensitivity.classes(), sensitivity.dim(), head.classes(), head.dim()));

@@ -33,6 +33,8 @@ public interface OpnpParams extends Params {
     final IntParam batchSize;
     final DoubleParam temperature;
     final IntParam torchThreads;
+    final IntParam decodeThreads;
+    final Param<String> precision;
     final Param<String> imageCol;
     final Param<String> idCol;
     final Param<String> labelCol;
@@ -51,6 +53,10 @@ public interface OpnpParams extends Params {
       batchSize = new IntParam(uid, "batchSize", "images per model call", ParamValidators.gt(0));
       temperature = new DoubleParam(uid, "temperature", "energy temperature T", ParamValidators.gt(0));
       torchThreads = new IntParam(uid, "torchThreads", "libtorch intra-op threads per executor JVM", ParamValidators.gt(0));
+      decodeThreads = new IntParam(uid, "decodeThreads", "image-decode threads per executor JVM (0: one per core)",
+          ParamValidators.gtEq(0));
+      precision = new Param<String>(uid, "precision", "model input type: auto (the model's own), fp32, fp16 or bf16",
+          ParamValidators.inArray(new String[] {"auto", "fp32", "fp16", "bf16"}));
       imageCol = new Param<String>(uid, "imageCol", "column with the encoded image: binary or struct<bytes, path>");
       idCol = new Param<String>(uid, "idCol", "optional column identifying each image in error messages");
       labelCol = new Param<String>(uid, "labelCol", "optional integer label column; labels, where present, must be in [0, C)");
@@ -101,6 +107,14 @@ public interface OpnpParams extends Params {
     return opnpParams().torchThreads;
   }
 
+  default IntParam decodeThreads() {
+    return opnpParams().decodeThreads;
+  }
+
+  default Param<String> precision() {
+    return opnpParams().precision;
+  }
+
   default Param<String> imageCol() {
     return opnpParams().imageCol;
   }
@@ -133,6 +147,8 @@ public interface OpnpParams extends Params {
     p.setDefault(h.batchSize, 256);
     p.setDefault(h.temperature, 1.0);
     p.setDefault(h.torchThreads, 1);
+    p.setDefault(h.decodeThreads, 0);
+    p.setDefault(h.precision, "auto");
     p.setDefault(h.imageCol, "image");
     p.setDefault(h.idCol, "id");
     p.setDefault(h.labelCol, "label");
@@ -164,7 +180,8 @@ public interface OpnpParams extends Params {
     }
     return new InferenceConfig(model.toAbsolutePath().toString(), io.opnp.io.Hashes.sha256(model),
         $(weightParam()), $(biasParam()), pre, (Integer) $(batchSize()), (Integer) $(torchThreads()),
-        (Double) $(temperature()), false);
+        (Double) $(temperature()), false, (Integer) $(decodeThreads()),
+        io.opnp.model.Precision.valueOf(((String) $(precision())).toUpperCase(java.util.Locale.ROOT)));
   }
 
   private static float[] toFloat(double[] a) {

@@ -25,11 +25,12 @@ public enum Precision {
   /** The input dtype for a model whose floating parameters are of {@code modelType}. */
   public DataType inputType(DataType modelType, String modelName) {
     if (this != AUTO && type != modelType) {
-      throw new io.opnp.BadInputException("--precision " + name().toLowerCase(Locale.ROOT) + " asks for a " + type
-          + " model but " + modelName + " has " + modelType + " parameters; use --precision auto, or export the "
-          + "model in that precision (" + (this == BF16 ? "model.to(torch.bfloat16) with forward starting "
-          + "x = x.to(torch.bfloat16)" : this == FP16 ? "model.half()" : "model.float()")
-          + " before torch.jit.trace; see README, 'GPU runs and mixed precision')");
+      String export = this == BF16 ? "model.to(torch.bfloat16) with forward starting x = x.to(torch.bfloat16)"
+          : this == FP16 ? "model.half()" : "model.float()";
+      throw new io.opnp.BadInputException("--precision " + name().toLowerCase(Locale.ROOT)
+          + " (setPrecision in the ML API) asks for a " + type + " model but " + modelName + " has " + modelType
+          + " parameters; use --precision auto, or export the model in that precision (" + export
+          + " before torch.jit.trace; see README, 'ImageNet scale, GPUs and mixed precision')");
     }
     return modelType == DataType.FLOAT16 ? DataType.FLOAT16 : DataType.FLOAT32;
   }

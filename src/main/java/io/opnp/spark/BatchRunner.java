@@ -216,7 +216,7 @@ public final class BatchRunner implements AutoCloseable {
       if (String.valueOf(e.getMessage()).contains("Input type (") && String.valueOf(e.getMessage()).contains("weight type")) {
         throw new BadInputException("model " + cfg.modelName() + " received " + inputType + " input but its weights "
             + "are of another type (" + firstLine(e) + "); a bf16 model must cast its float32 input first "
-            + "(x = x.to(torch.bfloat16) in forward), see README, 'GPU runs and mixed precision'", e);
+            + "(x = x.to(torch.bfloat16) in forward), see README, 'ImageNet scale, GPUs and mixed precision'", e);
       }
       throw new IllegalStateException("model " + cfg.modelName() + " failed on a batch of " + n + " images of "
           + "dataset " + cur.datasets[0] + " starting at " + cur.ids[0] + ": " + e.getMessage(), e);

@@ -125,13 +125,16 @@ class OpnpEstimatorTest {
 
   @Test
   void estimatorSavesAndLoadsItsParams() throws Exception {
-    OpnpEstimator e = new OpnpEstimator().setModelPath(MODEL).setBatchSize(64).setInputShape(1, 28, 28);
+    OpnpEstimator e = new OpnpEstimator().setModelPath(MODEL).setBatchSize(64).setInputShape(1, 28, 28)
+        .setDecodeThreads(3).setPrecision("fp32");
     String path = tmp.resolve("estimator").toString();
     e.write().overwrite().save(path);
     OpnpEstimator back = OpnpEstimator.load(path);
     assertEquals(e.uid(), back.uid());
     assertEquals(64, (Integer) back.getOrDefault(back.batchSize()));
     assertEquals(MODEL, back.getOrDefault(back.modelPath()));
+    assertEquals(3, (Integer) back.getOrDefault(back.decodeThreads()));
+    assertEquals("fp32", back.getOrDefault(back.precision()));
   }
 
   @Test
@@ -142,6 +145,11 @@ class OpnpEstimatorTest {
         sum.getMessage());
     assertThrows(IllegalArgumentException.class, () -> model.copy(new ParamMap()).set(model.rhoOMax(), 150.0));
     assertThrows(IllegalArgumentException.class, () -> model.copy(new ParamMap()).setMethod("msp"));
+    assertThrows(IllegalArgumentException.class, () -> model.copy(new ParamMap()).setPrecision("int8"));
+    assertThrows(IllegalArgumentException.class, () -> model.copy(new ParamMap()).setDecodeThreads(-1));
+    BadInputException precision = assertThrows(BadInputException.class,
+        () -> model.copy(new ParamMap()).setImageCol("image").setPrecision("bf16").transform(test));
+    assertTrue(precision.getMessage().contains("--precision bf16"), precision.getMessage());
     BadInputException noImage = assertThrows(BadInputException.class,
         () -> model.copy(new ParamMap()).setImageCol("pixels").transform(test));
     assertEquals("the DataFrame has no image column 'pixels' (columns: [id, image, label]); set imageCol",
