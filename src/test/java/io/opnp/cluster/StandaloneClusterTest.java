@@ -148,7 +148,30 @@ class StandaloneClusterTest {
   @Order(3)
   void killingAnExecutorMidJobStillGivesTheIdenticalSensitivity() throws Exception {
     Path out = tmp.resolve("cluster-sens-killed");
-    Process driver = clusterDriver("sens-killed", sensitivityArgs(out, 16));
+    Sensitivity s = killAnExecutorDuring("sens-killed", sensitivityArgs(out, 16), out);
+    File[] leftovers = tmp.toFile().listFiles((d, n) -> n.startsWith(".cluster-sens-killed"));
+    assertEquals(0, leftovers == null ? 0 : leftovers.length, "staging left behind");
+  }
+
+  @Test
+  @Order(4)
+  void killingAnExecutorInTheOnePassCountsEveryImageOnceInSumsAndCache() throws Exception {
+    // The one-pass job adds its sums through an accumulator: a lost executor's finished tasks
+    // must count once, and its unfinished ones once when rerun elsewhere.
+    Path out = tmp.resolve("cluster-fused-killed");
+    Path cache = tmp.resolve("cluster-fused-cache");
+    List<String> args = new java.util.ArrayList<>(sensitivityArgs(out, 16));
+    args.addAll(List.of("--cache-features", cache.toString()));
+    killAnExecutorDuring("fused-killed", args, out);
+    Row counts = SparkTestSession.get().read().parquet(cache.toString())
+        .selectExpr("count(*)", "count(distinct id)").first();
+    assertEquals(IMAGES, counts.getLong(0));
+    assertEquals(IMAGES, counts.getLong(1));
+  }
+
+  /** Runs a driver, SIGKILLs an executor once it has finished a partition, checks the sensitivity. */
+  private static Sensitivity killAnExecutorDuring(String name, List<String> args, Path out) throws Exception {
+    Process driver = clusterDriver(name, args);
     long killed = -1;
     long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
     // Wait until an executor has finished a partition (the job is under way), then SIGKILL it.
@@ -162,21 +185,20 @@ class StandaloneClusterTest {
       }
       Thread.sleep(100);
     }
-    assertTrue(killed > 0, "no executor was killed; driver log:\n" + log("sens-killed"));
-    System.out.printf("killed executor pid %d after it finished a partition%n", killed);
-    assertEquals(0, await(driver, "sens-killed"), log("sens-killed"));
-    String driverLog = log("sens-killed");
+    assertTrue(killed > 0, "no executor was killed; driver log:\n" + log(name));
+    System.out.printf("%s: killed executor pid %d after it finished a partition%n", name, killed);
+    assertEquals(0, await(driver, name), log(name));
+    String driverLog = log(name);
     assertTrue(driverLog.contains("Lost executor") || driverLog.contains("ExecutorLostFailure"),
         "the driver never noticed the kill:\n" + driverLog);
     Sensitivity s = SensitivityStore.load(SparkTestSession.get(), out.toString());
     assertEquals(IMAGES, s.count());
-    System.out.printf("after the kill: m=%d, max relative difference to local mode %.3g; driver log lines on the loss:%n%s%n",
-        s.count(), local.maxRelativeDifference(s), driverLog.lines()
+    System.out.printf("%s after the kill: m=%d, max relative difference to local mode %.3g; driver log lines on the "
+            + "loss:%n%s%n", name, s.count(), local.maxRelativeDifference(s), driverLog.lines()
             .filter(l -> l.contains("Lost executor") || l.contains("ExecutorLostFailure") || l.contains("opnp sensitivity"))
             .limit(6).collect(java.util.stream.Collectors.joining("\n")));
     assertTrue(local.maxRelativeDifference(s) <= 1e-12, "after a kill: " + local.maxRelativeDifference(s));
-    File[] leftovers = tmp.toFile().listFiles((d, n) -> n.startsWith(".cluster-sens-killed"));
-    assertEquals(0, leftovers == null ? 0 : leftovers.length, "staging left behind");
+    return s;
   }
 
   /** Whether the executor with this PID has logged a finished partition (its stderr in the worker's work dir). */
