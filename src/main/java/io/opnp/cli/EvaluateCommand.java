@@ -117,13 +117,8 @@ final class EvaluateCommand implements Callable<Integer> {
     OodReport report;
     try (ProgressReporter progress = new ProgressReporter(spark, Long.getLong("opnp.progress.seconds", 10))) {
       Sensitivity sens = sensitivity == null ? null : SensitivityStore.load(spark, sensitivity);
-      if (sens != null && sens.modelSha256() != null && !sens.modelSha256().equals(cfg.modelSha256())) {
-        throw new BadInputException("the sensitivities were computed for model " + sens.modelName() + ", not for "
-            + cfg.modelName() + "; rerun the sensitivity job with this model");
-      }
-      if (sens != null && sens.temperature() != cfg.temperature()) {
-        throw new BadInputException("the sensitivities were computed at temperature " + sens.temperature()
-            + " but evaluate asks for " + cfg.temperature() + "; use the same --temperature for both");
+      if (sens != null) {
+        io.opnp.spark.ScoreJob.checkSensitivityFits(sens, cfg);
       }
       LinearHead head;
       if (reuseFeatures) {

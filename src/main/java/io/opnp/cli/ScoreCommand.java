@@ -116,7 +116,7 @@ final class ScoreCommand implements Callable<Integer> {
   /** A cached dataset's name: a bare name, or the name part of name=format:path. */
   private static String cachedName(String text) {
     String name = text.contains("=") ? text.substring(0, text.indexOf('=')) : text;
-    return DatasetSpec.parse(name + "=folder:.").name();  // the same name rules as everywhere else
+    return DatasetSpec.checkName(name);
   }
 
   private Integer fromCache(long start, PruningPercentages pct) {
@@ -140,18 +140,8 @@ final class ScoreCommand implements Callable<Integer> {
             + identity.replace('\n', ' ').trim() + "); score with that model, or rebuild the cache");
       }
       Sensitivity sens = SensitivityStore.load(spark, sensitivity);
-      if (sens.modelSha256() != null && !sens.modelSha256().equals(cfg.modelSha256())) {
-        throw new BadInputException("the sensitivities were computed for model " + sens.modelName() + ", not for "
-            + cfg.modelName() + "; rerun the sensitivity job with this model");
-      }
-      if (sens.temperature() != cfg.temperature()) {
-        throw new BadInputException("the sensitivities were computed at temperature " + sens.temperature()
-            + " but scoring asks for " + cfg.temperature() + "; use the same --temperature for both jobs");
-      }
-      io.opnp.math.LinearHead head = io.opnp.model.HeadReader.read(io.opnp.spark.ExecutorModels.model(cfg),
-          cfg.weightParam(), cfg.biasParam());
-      report = io.opnp.spark.ScoreJob.runFromFeatures(spark, io.opnp.spark.FeatureCacheJob.read(spark, fromFeatures),
-          head, sens, pct, idName, oodNames, output, job.overwrite);
+      report = io.opnp.spark.ScoreJob.runFromFeatures(spark, cfg, io.opnp.spark.FeatureCacheJob.read(spark,
+          fromFeatures), sens, pct, idName, oodNames, output, job.overwrite);
     }
     System.out.println();
     System.out.print(report.markdown());

@@ -18,9 +18,15 @@ public record DatasetSpec(String name, Format format, String path, String labels
   public enum Format { IDX, PARQUET, FOLDER }
 
   public DatasetSpec {
+    checkName(name);
+  }
+
+  /** Returns {@code name} if it is a valid dataset name, else fails naming the rule. */
+  public static String checkName(String name) {
     if (name == null || !NAME.matcher(name).matches()) {
       throw new BadInputException("dataset name '" + name + "' must be letters, digits, '_', '.' or '-'");
     }
+    return name;
   }
 
   public static DatasetSpec parse(String text) {

@@ -42,18 +42,11 @@ public final class FeatureCacheJob {
   public record Outcome(LinearHead head, Sensitivity sensitivity, long skipped) {}
 
   /**
-   * @param labelled datasets whose labels must be in [0, C) (in-distribution data)
-   * @return the model's head, read and checked against the first batch
-   */
-  public static LinearHead run(SparkSession spark, InferenceConfig cfg, List<Dataset<Row>> datasets,
-                               List<String> labelled, List<String> specs, String output, boolean overwrite) {
-    return run(spark, cfg, datasets, labelled, specs, output, overwrite, null).head();
-  }
-
-  /**
    * One pass of the backbone over every dataset that writes the cache and, for the rows of dataset
    * {@code sensitivityOf} (null: none), adds the sensitivity sums in the same tasks: the training
    * set is decoded and run through the model once for both.
+   *
+   * @param labelled datasets whose labels must be in [0, C) (in-distribution data)
    */
   public static Outcome run(SparkSession spark, InferenceConfig cfg, List<Dataset<Row>> datasets,
                             List<String> labelled, List<String> specs, String output, boolean overwrite,

@@ -43,6 +43,12 @@ public record InferenceConfig(
         skipBadImages, 0, Precision.AUTO);
   }
 
+  /** This configuration with another batch size. */
+  public InferenceConfig withBatchSize(int size) {
+    return new InferenceConfig(modelPath, modelSha256, weightParam, biasParam, preprocess, size, torchThreads,
+        temperature, skipBadImages, decodeThreads, precision);
+  }
+
   public String modelName() {
     return new java.io.File(modelPath).getName();
   }

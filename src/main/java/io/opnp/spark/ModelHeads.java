@@ -21,9 +21,7 @@ final class ModelHeads {
                                 boolean labelsRequired) {
     LinearHead head = HeadReader.read(ExecutorModels.model(cfg), cfg.weightParam(), cfg.biasParam());
     // A small first batch: the check runs on the driver before the job, so it should cost little.
-    InferenceConfig probe = new InferenceConfig(cfg.modelPath(), cfg.modelSha256(), cfg.weightParam(),
-        cfg.biasParam(), cfg.preprocess(), Math.min(cfg.batchSize(), 4), cfg.torchThreads(), cfg.temperature(),
-        cfg.skipBadImages(), cfg.decodeThreads(), cfg.precision());
+    InferenceConfig probe = cfg.withBatchSize(Math.min(cfg.batchSize(), 4));
     List<Row> first = data.limit(probe.batchSize()).collectAsList();
     if (first.isEmpty()) {
       throw new BadInputException("the " + what + " has no images; check its path (and, for folders, that the "

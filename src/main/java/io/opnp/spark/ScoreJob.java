@@ -8,6 +8,7 @@ import io.opnp.math.OodMetrics;
 import io.opnp.math.PruningPercentages;
 import io.opnp.math.PruningPlan;
 import io.opnp.math.Sensitivity;
+import io.opnp.model.HeadReader;
 import io.opnp.report.MethodResult;
 import io.opnp.report.OodReport;
 import java.util.ArrayList;
@@ -59,27 +60,10 @@ public final class ScoreJob {
     if (oodSets.isEmpty()) {
       throw new BadInputException("no OOD dataset given; pass at least one --ood name=format:path");
     }
-    if (sensitivity.modelSha256() != null && cfg.modelSha256() != null
-        && !sensitivity.modelSha256().equals(cfg.modelSha256())) {
-      throw new BadInputException("the sensitivities were computed for model " + sensitivity.modelName() + " (sha256 "
-          + sensitivity.modelSha256() + "), not for " + cfg.modelName() + " (sha256 " + cfg.modelSha256()
-          + "); rerun the sensitivity job with this model");
-    }
-    if (sensitivity.temperature() != cfg.temperature()) {
-      throw new BadInputException("the sensitivities were computed at temperature " + sensitivity.temperature()
-          + " but scoring asks for " + cfg.temperature() + "; use the same --temperature for both jobs");
-    }
-    var conf = spark.sparkContext().hadoopConfiguration();
-    for (String p : List.of(output + "/scores", output + "/metrics.json", output + "/metrics.md")) {
-      Outputs.checkWritable(conf, p, overwrite);
-    }
-
+    checkSensitivityFits(sensitivity, cfg);
+    checkOutputs(spark, output, overwrite);
     LinearHead head = ModelHeads.checkedHead(spark, cfg, idTest, "ID test set " + idName, true);
-    if (head.classes() != sensitivity.classes() || head.dim() != sensitivity.dim()) {
-      throw new BadInputException(String.format("the sensitivities are %dx%d but the model's head is %dx%d; "
-          + "rerun the sensitivity job with this model", sensitivity.classes(), sensitivity.dim(),
-          head.classes(), head.dim()));
-    }
+    checkShape(sensitivity, head);
     PruningPlan plan = PruningPlan.of(sensitivity, percentages);
     LOG.info("{}", plan);
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
@@ -105,21 +89,17 @@ public final class ScoreJob {
    *
    * @param cache the cache's rows (columns id, dataset, label, features)
    */
-  public static OodReport runFromFeatures(SparkSession spark, Dataset<Row> cache, LinearHead head,
+  public static OodReport runFromFeatures(SparkSession spark, InferenceConfig cfg, Dataset<Row> cache,
                                           Sensitivity sensitivity, PruningPercentages percentages, String idName,
                                           List<String> oodNames, String output, boolean overwrite) {
     if (oodNames.isEmpty()) {
       throw new BadInputException("no OOD dataset given; pass at least one --ood NAME");
     }
-    if (head.classes() != sensitivity.classes() || head.dim() != sensitivity.dim()) {
-      throw new BadInputException(String.format("the sensitivities are %dx%d but the model's head is %dx%d; "
-          + "rerun the sensitivity job with this model", sensitivity.classes(), sensitivity.dim(),
-          head.classes(), head.dim()));
-    }
-    var conf = spark.sparkContext().hadoopConfiguration();
-    for (String p : List.of(output + "/scores", output + "/metrics.json", output + "/metrics.md")) {
-      Outputs.checkWritable(conf, p, overwrite);
-    }
+    checkSensitivityFits(sensitivity, cfg);
+    checkOutputs(spark, output, overwrite);
+    // Only the head's parameters are read: the model never runs here.
+    LinearHead head = HeadReader.read(ExecutorModels.model(cfg), cfg.weightParam(), cfg.biasParam());
+    checkShape(sensitivity, head);
     PruningPlan plan = PruningPlan.of(sensitivity, percentages);
     LOG.info("{}", plan);
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
@@ -134,6 +114,36 @@ public final class ScoreJob {
           oodNames, percentages, plan, output, overwrite);
     } finally {
       heads.destroy();
+    }
+  }
+
+  /** The sensitivities must come from this model file and temperature. */
+  public static void checkSensitivityFits(Sensitivity sensitivity, InferenceConfig cfg) {
+    if (sensitivity.modelSha256() != null && cfg.modelSha256() != null
+        && !sensitivity.modelSha256().equals(cfg.modelSha256())) {
+      throw new BadInputException("the sensitivities were computed for model " + sensitivity.modelName() + " (sha256 "
+          + sensitivity.modelSha256() + "), not for " + cfg.modelName() + " (sha256 " + cfg.modelSha256()
+          + "); rerun the sensitivity job with this model");
+    }
+    if (sensitivity.temperature() != cfg.temperature()) {
+      throw new BadInputException("the sensitivities were computed at temperature " + sensitivity.temperature()
+          + " but this run asks for " + cfg.temperature() + "; use the same --temperature for both jobs");
+    }
+  }
+
+  private static void checkShape(Sensitivity sensitivity, LinearHead head) {
+    if (head.classes() != sensitivity.classes() || head.dim() != sensitivity.dim()) {
+      throw new BadInputException(String.format("the sensitivities are %dx%d but the model's head is %dx%d; "
+          + "rerun the sensitivity job with this model", sensitivity.classes(), sensitivity.dim(),
+          head.classes(), head.dim()));
+    }
+  }
+
+  /** Checked before the model runs, not after. */
+  private static void checkOutputs(SparkSession spark, String output, boolean overwrite) {
+    var conf = spark.sparkContext().hadoopConfiguration();
+    for (String p : List.of(output + "/scores", output + "/metrics.json", output + "/metrics.md")) {
+      Outputs.checkWritable(conf, p, overwrite);
     }
   }
 

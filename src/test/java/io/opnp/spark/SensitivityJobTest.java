@@ -60,7 +60,7 @@ class SensitivityJobTest {
     Sensitivity fromImages = SensitivityJob.run(spark, cfg, train);
     String cache = tmp.resolve("cache").toString();
     io.opnp.math.LinearHead head = FeatureCacheJob.run(spark, cfg, java.util.List.of(train), java.util.List.of(),
-        java.util.List.of("fm-train"), cache, false);
+        java.util.List.of("fm-train"), cache, false, null).head();
     Sensitivity fromCache = SensitivityJob.fromFeatures(spark,
         FeatureCacheJob.read(spark, cache).where("dataset = 'fm-train'").repartition(5), head, 1.0, "m", "sha");
     assertEquals(IMAGES, fromCache.count());
