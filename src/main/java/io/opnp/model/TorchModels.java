@@ -59,9 +59,17 @@ public final class TorchModels {
     });
   }
 
+  /**
+   * The JVM's loaded model for this file and device. The first call settles the engine's numerics
+   * ({@link EngineGuard}: self-test, safe mode where needed) before any model runs; a model computing
+   * in bf16 has the bf16 self-test run too.
+   */
   public static ZooModel<ImageBatch, ModelOutput> get(Path path, Device device) {
+    EngineGuard.ensure();
     String key = path.toAbsolutePath().normalize() + "@" + device;
-    return CACHE.computeIfAbsent(key, k -> load(path, device));
+    ZooModel<ImageBatch, ModelOutput> model = CACHE.computeIfAbsent(key, k -> load(path, device));
+    EngineGuard.ensurePrecision(parameterType(model));
+    return model;
   }
 
   private static ZooModel<ImageBatch, ModelOutput> load(Path path, Device device) {

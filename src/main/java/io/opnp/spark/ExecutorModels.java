@@ -24,6 +24,7 @@ public final class ExecutorModels {
 
   public static ZooModel<ImageBatch, ModelOutput> model(InferenceConfig cfg) {
     TorchModels.configureThreads(cfg.torchThreads());
+    io.opnp.model.EngineGuard.ensure();  // before device() starts the engine: the ISA cap must come first
     return TorchModels.get(resolve(cfg), device());
   }
 

@@ -1,0 +1,27 @@
+package io.opnp;
+
+/**
+ * The engine computes wrong numbers on this machine and no mode reachable from inside the process
+ * repairs it. Nothing is written; the message names the machine, the deviation and the fix; the
+ * CLI exits with code 3.
+ */
+public class EngineNumericsException extends RuntimeException {
+  private static final long serialVersionUID = 1L;
+
+  public EngineNumericsException(String message) {
+    super(message);
+  }
+
+  /** The first EngineNumericsException in a cause chain (Spark wraps executor failures), or null. */
+  public static EngineNumericsException find(Throwable t) {
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      if (c instanceof EngineNumericsException e) {
+        return e;
+      }
+      if (c.getCause() == c) {
+        break;
+      }
+    }
+    return null;
+  }
+}
