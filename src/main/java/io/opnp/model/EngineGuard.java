@@ -97,6 +97,53 @@ public final class EngineGuard {
     }
   }
 
+  /**
+   * Checks a freshly loaded model: its precision's self-test, and its card's golden outputs when
+   * the card beside the file has them ({@link GoldenOutputs}). A mismatch falls back like a failed
+   * self-test; one that persists stops the job. On a GPU the golden check is skipped (cuDNN's
+   * TF32 convolutions differ from the CPU export by more than its tolerance; the fault is the CPU's).
+   */
+  static void verifyModel(ZooModel<ImageBatch, ModelOutput> model, Path path, Device device) {
+    ensurePrecision(TorchModels.parameterType(model));
+    java.util.Optional<GoldenOutputs> golden = GoldenOutputs.find(path);
+    if (golden.isEmpty() || !device.equals(Device.cpu())) {
+      return;
+    }
+    GoldenOutputs g = golden.get();
+    String name = path.getFileName().toString();
+    synchronized (EngineGuard.class) {
+      Deviation d = golden(model, g, name);
+      if (!d.within(g.tolerance()) && NumericsPolicy.after(choice, false) == NumericsPolicy.Action.FALL_BACK) {
+        fallBack(d);
+        checked(status);
+        d = golden(model, g, name);
+      }
+      if (!d.within(g.tolerance())) {
+        throw new EngineNumericsException(String.format("model %s computes outputs on this machine that differ from "
+            + "the golden outputs in its card %s (made with %s) by %.3g, more than its tolerance %.0e, in numerics mode "
+            + "%s (self-test passed: %s). Either libtorch computes this model's layers wrong here, or the card belongs "
+            + "to another export of the model (regenerate it with src/main/python/make_golden_outputs.py). No output "
+            + "was written. If the engine is at fault: %s", name, g.card(), g.madeWith(), d.relative(), g.tolerance(),
+            choice.mode().id(), status.passed(), NumericsPolicy.fix()));
+      }
+      LOG.info("model {}: golden outputs of its card reproduced (largest deviation {}, tolerance {}, {} inputs)",
+          name, String.format("%.2g", d.relative()), g.tolerance(), g.n());
+    }
+  }
+
+  private static Deviation golden(ZooModel<ImageBatch, ModelOutput> model, GoldenOutputs g, String name) {
+    DataType input = io.opnp.model.Precision.AUTO.inputType(TorchModels.parameterType(model), name);
+    int[] s = g.inputShape();
+    try (Predictor<ImageBatch, ModelOutput> p = model.newPredictor()) {
+      ModelOutput out = p.predict(new ImageBatch(g.inputs(), s[0], s[1], s[2], s[3], input));
+      simulateFault(out);
+      return g.compare(out, name);
+    } catch (ai.djl.translate.TranslateException e) {
+      throw new io.opnp.BadInputException("model " + name + " could not run the golden inputs of its card " + g.card()
+          + " (shape " + java.util.Arrays.toString(s) + "): " + e.getMessage(), e);
+    }
+  }
+
   private static NumericsStatus checked(NumericsStatus s) {
     if (!s.passed()) {
       throw new EngineNumericsException("libtorch computes wrong values on this machine (" + s.cpu().describe()

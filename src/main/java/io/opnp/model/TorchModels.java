@@ -61,15 +61,13 @@ public final class TorchModels {
 
   /**
    * The JVM's loaded model for this file and device. The first call settles the engine's numerics
-   * ({@link EngineGuard}: self-test, safe mode where needed) before any model runs; a model computing
-   * in bf16 has the bf16 self-test run too.
+   * ({@link EngineGuard}: self-test, safe mode where needed) before any model runs; each model is
+   * then verified once per JVM (its precision's self-test, its card's golden outputs if it has any).
    */
   public static ZooModel<ImageBatch, ModelOutput> get(Path path, Device device) {
     EngineGuard.ensure();
     String key = path.toAbsolutePath().normalize() + "@" + device;
-    ZooModel<ImageBatch, ModelOutput> model = CACHE.computeIfAbsent(key, k -> load(path, device));
-    EngineGuard.ensurePrecision(parameterType(model));
-    return model;
+    return CACHE.computeIfAbsent(key, k -> load(path, device));
   }
 
   private static ZooModel<ImageBatch, ModelOutput> load(Path path, Device device) {
@@ -87,15 +85,22 @@ public final class TorchModels {
         .optOption("mapLocation", "true")
         .optTranslator(new BatchTranslator(name))
         .build();
+    ZooModel<ImageBatch, ModelOutput> model;
     try {
-      ZooModel<ImageBatch, ModelOutput> model = criteria.loadModel();
-      LOG.info("loaded model {} on {} in {} ms", path, device, (System.nanoTime() - start) / 1_000_000);
-      return model;
+      model = criteria.loadModel();
     } catch (Exception e) {
       throw new BadInputException("could not load " + path + " as a TorchScript model (" + rootMessage(e)
           + "); export it with torch.jit.trace or torch.jit.script and save it with .save(path) "
           + "(see README, 'Model contract')", e);
     }
+    LOG.info("loaded model {} on {} in {} ms", path, device, (System.nanoTime() - start) / 1_000_000);
+    try {
+      EngineGuard.verifyModel(model, path, device);
+    } catch (RuntimeException e) {
+      model.close();
+      throw e;
+    }
+    return model;
   }
 
   private static String rootMessage(Throwable e) {

@@ -1,0 +1,59 @@
+#!/usr/bin/python3
+"""Golden outputs for a model card: features and logits of a few fixed inputs, computed by PyTorch
+when the model is exported, so the project can check at load time that the engine on the machine
+at hand reproduces them (io.opnp.model.GoldenOutputs).
+
+The card is the JSON file beside the model with the same stem (fmnist-resnet.pt -> fmnist-resnet.json);
+this adds or replaces its "golden" object:
+  {"inputs": {"shape": [N, C, H, W], "float32_le_base64": ...},
+   "features": {"shape": [N, D], ...}, "logits": {"shape": [N, C], ...},
+   "tolerance": 1e-3, "made_with": "torch <version>, CPU"}
+Any model under the project's contract may carry one; the inputs are whatever the model takes
+(here: the first four Fashion-MNIST test images, float32 in [0, 1]).
+
+Usage: /usr/bin/python3 src/main/python/make_golden_outputs.py [MODEL.pt]   (Debian's python3-torch)
+"""
+import base64
+import gzip
+import json
+import os
+import sys
+
+import numpy as np
+import torch
+
+HERE = os.path.dirname(__file__)
+DEMO = os.path.join(HERE, "..", "resources", "demo", "fmnist-resnet.pt")
+FASHION = "/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz"
+
+
+def tensor(a):
+    a = np.ascontiguousarray(a, dtype="<f4")
+    return {"shape": list(a.shape), "float32_le_base64": base64.b64encode(a.tobytes()).decode("ascii")}
+
+
+def fashion_inputs(n=4):
+    with gzip.open(FASHION, "rb") as f:
+        raw = f.read()
+    pixels = np.frombuffer(raw, dtype=np.uint8, offset=16)[: n * 784]
+    return (pixels.astype(np.float32) / 255.0).reshape(n, 1, 28, 28)
+
+
+def main():
+    model_path = sys.argv[1] if len(sys.argv) > 1 else DEMO
+    card_path = os.path.splitext(model_path)[0] + ".json"
+    model = torch.jit.load(model_path).eval()
+    x = fashion_inputs()
+    with torch.no_grad():
+        h, f = model(torch.from_numpy(x))
+    card = json.load(open(card_path)) if os.path.exists(card_path) else {}
+    card["golden"] = {"inputs": tensor(x), "features": tensor(h.float().numpy()), "logits": tensor(f.float().numpy()),
+                      "tolerance": 1e-3, "made_with": f"torch {torch.__version__}, CPU"}
+    with open(card_path, "w") as out:
+        json.dump(card, out, indent=2)
+        out.write("\n")
+    print(f"{card_path}: golden outputs of {x.shape[0]} inputs; logits[0] = {f[0].tolist()}")
+
+
+if __name__ == "__main__":
+    main()
