@@ -212,15 +212,23 @@ public final class EngineGuard {
         + ")", engine.getVersion(), onednnVersion(), cpu, STEPS);
   }
 
-  /** Runs the self-test network in {@code storage} at batch 1 and 17 and returns its largest deviation. */
+  /** Runs the self-test network in {@code storage} at batch 1 and 17 and records its largest deviation. */
   private static Deviation selfTest(SelfTestNet.Storage storage) {
     long start = System.nanoTime();
-    SelfTestNet ref = new SelfTestNet(storage);
+    Deviation d = deviation(storage, new SelfTestNet(storage));
+    CHECKED.add(storage);
+    worst = worst.max(d);
+    STEPS.add(String.format(Locale.ROOT, "self-test %s in %s: largest deviation %.3g (%d ms)",
+        storage.name().toLowerCase(Locale.ROOT), choice.mode().id(), d.relative(), (System.nanoTime() - start) / 1_000_000));
+    return d;
+  }
+
+  /** The self-test model in {@code storage}, run by libtorch, against {@code reference}. */
+  static Deviation deviation(SelfTestNet.Storage storage, SelfTestNet reference) {
     Deviation d = Deviation.NONE;
-    Path file = extract(storage);
     Criteria<ImageBatch, ModelOutput> criteria = Criteria.builder()
         .setTypes(ImageBatch.class, ModelOutput.class)
-        .optModelPath(file)
+        .optModelPath(extract(storage))
         .optEngine("PyTorch")
         .optDevice(Device.cpu())
         .optTranslator(new BatchTranslator("engine self-test"))
@@ -231,24 +239,20 @@ public final class EngineGuard {
         float[] x = SelfTestNet.input(n);
         ModelOutput out = p.predict(new ImageBatch(x, n, SelfTestNet.CHANNELS, SelfTestNet.SIZE, SelfTestNet.SIZE));
         simulateFault(out);
-        SelfTestNet.Outputs r = ref.forward(x, n);
+        SelfTestNet.Outputs r = reference.forward(x, n);
         d = d.max(Deviation.of(out.features(), r.features(), n * SelfTestNet.FEATURES))
             .max(Deviation.of(out.logits(), r.logits(), n * SelfTestNet.CLASSES));
       }
     } catch (Exception e) {
       throw new IllegalStateException("the engine self-test could not run: " + e.getMessage(), e);
     }
-    CHECKED.add(storage);
-    worst = worst.max(d);
-    STEPS.add(String.format(Locale.ROOT, "self-test %s in %s: largest deviation %.3g (%d ms)",
-        storage.name().toLowerCase(Locale.ROOT), choice.mode().id(), d.relative(), (System.nanoTime() - start) / 1_000_000));
     return d;
   }
 
   /** Test hook: corrupts the self-test's outputs as the real fault does (NaN features). */
   private static void simulateFault(ModelOutput out) {
     String sim = System.getProperty("opnp.numerics.simulate-fault", "");
-    if (sim.equals("always") || (sim.equals("default") && choice.mode() == NumericsMode.DEFAULT)) {
+    if (sim.equals("always") || (sim.equals("default") && choice != null && choice.mode() == NumericsMode.DEFAULT)) {
       out.features()[0] = Float.NaN;
     }
   }

@@ -1,0 +1,155 @@
+package io.opnp.model;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.opnp.cluster.ClusterTestAccess;
+import io.opnp.io.SensitivityStore;
+import io.opnp.math.Sensitivity;
+import io.opnp.testing.CliRun;
+import io.opnp.testing.SparkTestSession;
+import io.opnp.testing.TestData;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The safe modes and the failure path, each in a JVM of its own (the numerics are settled once per
+ * JVM). This machine may not have the fault, so it is brought about: a CPU treated as hiding its
+ * caches ({@code opnp.cpu.cache-visible=false}) takes the real ISA cap; a self-test whose outputs
+ * are corrupted with NaN, as the fault corrupts them ({@code opnp.numerics.simulate-fault}), takes
+ * the real run-time switch. Results in every mode are compared with this JVM's.
+ */
+class NumericsModesTest {
+  private static SparkSession spark;
+  private static String train;
+  private static Sensitivity reference;
+
+  @TempDir
+  static Path shared;
+
+  @TempDir
+  Path tmp;
+
+  @BeforeAll
+  static void referenceInThisJvm() {
+    spark = SparkTestSession.get();
+    train = "fm=idx:" + TestData.fashionTrainImages();
+    Path out = shared.resolve("reference");
+    CliRun r = CliRun.of(sensitivityArgs(out));
+    assertEquals(0, r.code(), r.err());
+    reference = SensitivityStore.load(spark, out.toString());
+  }
+
+  private static String[] sensitivityArgs(Path out) {
+    return new String[] {"sensitivity", "--model", TestData.demoModel().toString(), "--train", train, "--limit", "1024",
+        "--batch-size", "128", "--output", out.toString(), "--master", "local[2]"};
+  }
+
+  /** Runs the command line in a child JVM with {@code props}; returns exit code and everything it printed. */
+  private Run fork(List<String> props, String... args) throws Exception {
+    List<String> cmd = new ArrayList<>(ClusterTestAccess.javaCommand());
+    cmd.add("-Xmx1g");
+    cmd.add("-Dai.djl.offline=true");
+    cmd.addAll(props);
+    cmd.add("io.opnp.cli.OpnpCli");
+    cmd.addAll(List.of(args));
+    Path log = Files.createTempFile(tmp, "child", ".log");
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+    pb.environment().put("DJL_CACHE_DIR", ClusterTestAccess.djlCache());
+    pb.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
+    pb.environment().remove("ONEDNN_MAX_CPU_ISA");
+    pb.environment().remove("DNNL_MAX_CPU_ISA");
+    pb.environment().remove("OPNP_NUMERICS");
+    Process p = pb.start();
+    assertTrue(p.waitFor(5, TimeUnit.MINUTES), "child JVM timed out: " + cmd);
+    Run r = new Run(p.exitValue(), Files.readString(log));
+    System.out.println("exit " + r.code + ": " + r.log.lines().filter(l -> l.contains("numerics") || l.contains("opnp "))
+        .findFirst().orElse(""));
+    return r;
+  }
+
+  private record Run(int code, String log) {}
+
+  private void assertSameSensitivity(Path out, Run r) {
+    assertEquals(0, r.code(), r.log());
+    Sensitivity s = SensitivityStore.load(spark, out.toString());
+    assertEquals(reference.count(), s.count());
+    double d = reference.maxRelativeDifference(s);
+    assertTrue(d <= 1e-4, "safe-mode sensitivity differs from this JVM's by " + d);
+  }
+
+  @Test
+  void onACpuHidingItsCachesTheJobRunsWithOnednnCappedAtAvx2AndGivesTheSameNumbers() throws Exception {
+    Path out = tmp.resolve("avx2");
+    Run r = fork(List.of("-Dopnp.cpu.cache-visible=false"), sensitivityArgs(out));
+    assertTrue(r.log().contains("numerics OK: avx2 (this "), r.log());
+    assertTrue(r.log().contains("golden outputs of its card reproduced"), r.log());
+    assertSameSensitivity(out, r);
+  }
+
+  @Test
+  void aSelfTestFailingInDefaultModeSwitchesOnednnOffAndTheJobGoesOn() throws Exception {
+    Path out = tmp.resolve("fallback");
+    Run r = fork(List.of("-Dopnp.numerics.simulate-fault=default"), sensitivityArgs(out));
+    assertTrue(r.log().contains("engine self-test FAILED in mode default"), r.log());
+    assertTrue(r.log().contains("numerics OK: no-onednn (the self-test failed in mode default"), r.log());
+    assertSameSensitivity(out, r);
+  }
+
+  @Test
+  void whenNoModeComputesRightTheJobStopsWithExitThreeNamingTheFixAndWritesNothing() throws Exception {
+    Path out = tmp.resolve("never");
+    Run r = fork(List.of("-Dopnp.numerics.simulate-fault=always"), sensitivityArgs(out));
+    assertEquals(3, r.code(), r.log());
+    assertTrue(r.log().contains("opnp sensitivity: wrong numerics: libtorch computes wrong values on this machine"), r.log());
+    assertTrue(r.log().contains("--conf spark.executorEnv.ONEDNN_MAX_CPU_ISA=AVX2"), r.log());
+    assertFalse(Files.exists(out), "nothing may be written");
+  }
+
+  @Test
+  void doctorSaysRightOrWrongWithItsExitCode() throws Exception {
+    Run ok = fork(List.of(), "doctor", "--probe-seconds", "1");
+    assertEquals(0, ok.code(), ok.log());
+    assertTrue(ok.log().contains("opnp doctor: results will be RIGHT; numerics OK"), ok.log());
+    for (String line : new String[] {"  cpu:", "  engine:       PyTorch", "oneDNN 3.", "  numerics:", "  self-test:    passed",
+        "  gpu:", "golden outputs reproduced", "  throughput:"}) {
+      assertTrue(ok.log().contains(line), line + " missing:\n" + ok.log());
+    }
+    Run bad = fork(List.of("-Dopnp.numerics.simulate-fault=always"), "doctor", "--probe-seconds", "0");
+    assertEquals(3, bad.code(), bad.log());
+    assertTrue(bad.log().contains("opnp doctor: results will be WRONG"), bad.log());
+    assertTrue(bad.log().contains("fix:          start the JVMs with ONEDNN_MAX_CPU_ISA=AVX2"), bad.log());
+  }
+
+  @Test
+  void aModelWhoseOutputsDisagreeWithItsCardIsRefused() throws Exception {
+    Path dir = Files.createDirectories(tmp.resolve("tampered"));
+    Path model = dir.resolve("fmnist-resnet.pt");
+    Files.copy(TestData.demoModel(), model);
+    ObjectMapper json = new ObjectMapper();
+    ObjectNode card = (ObjectNode) json.readTree(TestData.demoModel().resolveSibling("fmnist-resnet.json").toFile());
+    ObjectNode logits = (ObjectNode) card.path("golden").path("logits");
+    ByteBuffer b = ByteBuffer.wrap(Base64.getDecoder().decode(logits.path("float32_le_base64").asText()))
+        .order(ByteOrder.LITTLE_ENDIAN);
+    b.putFloat(0, b.getFloat(0) + 1f);  // one logit off by 1: as if the engine computed it wrong
+    logits.put("float32_le_base64", Base64.getEncoder().encodeToString(b.array()));
+    json.writeValue(dir.resolve("fmnist-resnet.json").toFile(), card);
+    Run r = fork(List.of(), "doctor", "--model", model.toString(), "--probe-seconds", "0");
+    assertEquals(3, r.code(), r.log());
+    assertTrue(r.log().contains("differ from the golden outputs in its card " + dir.resolve("fmnist-resnet.json")), r.log());
+    assertTrue(r.log().contains("fall back to no-onednn"), "a mismatch is first taken for the engine's fault:\n" + r.log());
+  }
+}
