@@ -142,7 +142,8 @@ public final class EvaluateJob {
           schema).write().partitionBy("dataset").parquet(staging + "/scores-all");
       List<Row> rows = spark.read().schema(schema).parquet(staging + "/scores-all").drop("id").collectAsList();
       report = buildReport(rows, roles, chosen, plan, sweep, thresholds, percentiles, bestReact, sweepSeconds,
-          nValId, nValOod, sens, staging, conf);
+          nValId, nValOod, sens, staging, conf)
+          .withExtra("engine", io.opnp.model.EngineProvenance.current(spark.sparkContext().isLocal()));
       Outputs.create(conf, staging + "/metrics.json", report.json());
       Outputs.create(conf, staging + "/report.md", Reports.markdown(report, roles, sweep, chosen));
       Outputs.create(conf, staging + "/metrics.md", report.markdown());

@@ -16,7 +16,9 @@ import org.apache.spark.sql.types.StructType;
 /**
  * {@link Sensitivity} as Parquet: one row per class with that class's weight sensitivities
  * ({@code kind = "weight"}, {@code index = class}) and one row with the neuron sensitivities
- * ({@code kind = "neuron"}), each carrying m, C, D, T and the model's name and SHA-256.
+ * ({@code kind = "neuron"}), each carrying m, C, D, T and the model's name and SHA-256, and the
+ * engine that computed them ({@code engine}: JSON of {@link io.opnp.model.EngineProvenance}; read
+ * back by {@link #engine}, optional so that older outputs still load).
  */
 public final class SensitivityStore {
   public static final StructType SCHEMA = new StructType()
@@ -28,21 +30,24 @@ public final class SensitivityStore {
       .add("dim", DataTypes.IntegerType, false)
       .add("temperature", DataTypes.DoubleType, false)
       .add("model_name", DataTypes.StringType, true)
-      .add("model_sha256", DataTypes.StringType, true);
+      .add("model_sha256", DataTypes.StringType, true)
+      .add("engine", DataTypes.StringType, true);
+  private static final int REQUIRED_COLUMNS = 9;
 
   private SensitivityStore() {}
 
   public static void save(SparkSession spark, Sensitivity s, String path, boolean overwrite) {
     var conf = spark.sparkContext().hadoopConfiguration();
     Outputs.checkWritable(conf, path, overwrite);
+    String engine = io.opnp.model.EngineProvenance.json(spark.sparkContext().isLocal());
     List<Row> rows = new ArrayList<>(s.classes() + 1);
     double[] w = s.weight();
     for (int i = 0; i < s.classes(); i++) {
       double[] row = new double[s.dim()];
       System.arraycopy(w, i * s.dim(), row, 0, s.dim());
-      rows.add(row("weight", i, row, s));
+      rows.add(row("weight", i, row, s, engine));
     }
-    rows.add(row("neuron", 0, s.neuron(), s));
+    rows.add(row("neuron", 0, s.neuron(), s, engine));
     String staging = Outputs.staging(path);
     try {
       spark.createDataFrame(rows, SCHEMA).coalesce(1).write().parquet(staging);
@@ -53,13 +58,23 @@ public final class SensitivityStore {
     }
   }
 
-  private static Row row(String kind, int index, double[] values, Sensitivity s) {
+  private static Row row(String kind, int index, double[] values, Sensitivity s, String engine) {
     Double[] boxed = new Double[values.length];
     for (int i = 0; i < values.length; i++) {
       boxed[i] = values[i];
     }
     return RowFactory.create(kind, index, boxed, s.count(), s.classes(), s.dim(), s.temperature(),
-        s.modelName(), s.modelSha256());
+        s.modelName(), s.modelSha256(), engine);
+  }
+
+  /** The engine provenance (JSON) saved with the sensitivities at {@code path}, or null for older outputs. */
+  public static String engine(SparkSession spark, String path) {
+    Dataset<Row> ds = spark.read().parquet(path);
+    if (!List.of(ds.schema().fieldNames()).contains("engine")) {
+      return null;
+    }
+    Row r = ds.select("engine").where(col("engine").isNotNull()).limit(1).collectAsList().stream().findFirst().orElse(null);
+    return r == null ? null : r.getString(0);
   }
 
   public static Sensitivity load(SparkSession spark, String path) {
@@ -70,7 +85,7 @@ public final class SensitivityStore {
       throw new BadInputException("cannot read sensitivities at " + path + " (" + e.getMessage()
           + "); run the sensitivity job first and pass its --output here", e);
     }
-    for (String c : SCHEMA.fieldNames()) {
+    for (String c : java.util.Arrays.copyOf(SCHEMA.fieldNames(), REQUIRED_COLUMNS)) {
       if (!List.of(ds.schema().fieldNames()).contains(c)) {
         throw new BadInputException("sensitivities at " + path + " lack column '" + c + "'; "
             + "this is not a sensitivity job's output, rerun the sensitivity job");

@@ -74,7 +74,7 @@ public final class LinearHead implements Serializable {
       return;
     }
     // Column-major: outᵀ (C×n) = W (C×D) · Hᵀ (D×n); row-major W is column-major Wᵀ, hence "T".
-    BLAS.getInstance().dgemm("T", "N", classes, n, dim, 1.0, weight, dim, features, dim, 0.0, out, classes);
+    io.opnp.math.Blas.get().dgemm("T", "N", classes, n, dim, 1.0, weight, dim, features, dim, 0.0, out, classes);
     for (int k = 0; k < n; k++) {
       for (int i = 0; i < classes; i++) {
         out[k * classes + i] += bias[i];

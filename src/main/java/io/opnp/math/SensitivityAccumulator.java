@@ -67,7 +67,7 @@ public final class SensitivityAccumulator implements Serializable {
     for (int i = 0, len = n * dim; i < len; i++) {
       absFeatures[i] = Math.abs(features[i]);
     }
-    BLAS blas = BLAS.getInstance();
+    BLAS blas = io.opnp.math.Blas.get();
     // Row-major X is column-major Xᵀ. weightSums (C×D) += Pᵀ|H| is, column-major, D×C += |H|ᵀ(D×n) · P(n×C).
     blas.dgemm("N", "T", dim, classes, n, 1.0, absFeatures, dim, probs, classes, 1.0, weightSums, dim);
     // Q (n×D) = P (n×C) · W (C×D); column-major: Qᵀ (D×n) = Wᵀ (D×C) · Pᵀ (C×n).

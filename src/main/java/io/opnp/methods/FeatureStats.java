@@ -90,7 +90,7 @@ public final class FeatureStats implements Serializable {
         scaled[c * dim + j] = w * classMeans[c * dim + j];
       }
     }
-    BLAS.getInstance().dsyrk("U", "N", dim, classes, -1.0, scaled, dim, 1.0, cov, dim);
+    io.opnp.math.Blas.get().dsyrk("U", "N", dim, classes, -1.0, scaled, dim, 1.0, cov, dim);
     for (int r = 0; r < dim; r++) {
       for (int s = r + 1; s < dim; s++) {
         cov[r * dim + s] = cov[s * dim + r];

@@ -81,7 +81,7 @@ public final class FeatureStatsAccumulator implements Serializable {
     }
     if (secondMoments) {
       // Row-major H (n×D) is column-major Hᵀ (D×n); Σ h hᵀ += Hᵀ H is dsyrk "N" on it.
-      BLAS.getInstance().dsyrk("U", "N", dim, n, 1.0, features, dim, 1.0, outerSums, dim);
+      io.opnp.math.Blas.get().dsyrk("U", "N", dim, n, 1.0, features, dim, 1.0, outerSums, dim);
     }
     count += n;
     return this;

@@ -1,6 +1,5 @@
 package io.opnp.methods;
 
-import dev.ludovic.netlib.blas.BLAS;
 import io.opnp.math.Check;
 
 /**
@@ -86,7 +85,7 @@ final class Mahalanobis implements OodMethod {
   private static double[] whiten(double[] a, double[] x, int n, int dim) {
     double[] out = new double[n * dim];
     // Column-major: outᵀ (D×n) = A (D×D) · Xᵀ (D×n); row-major A is column-major Aᵀ, hence "T".
-    BLAS.getInstance().dgemm("T", "N", dim, n, dim, 1.0, a, dim, x, dim, 0.0, out, dim);
+    io.opnp.math.Blas.get().dgemm("T", "N", dim, n, dim, 1.0, a, dim, x, dim, 0.0, out, dim);
     return out;
   }
 
@@ -111,7 +110,7 @@ final class Mahalanobis implements OodMethod {
     double[] z = whiten(whitener, centered, n, dim);
     // G (n×classes) = Z · Mᵀ; column-major: Gᵀ (classes×n) = M (classes×D) · Zᵀ (D×n).
     double[] g = new double[n * classes];
-    BLAS.getInstance().dgemm("T", "N", classes, n, dim, 1.0, whiteMeans, dim, z, dim, 0.0, g, classes);
+    io.opnp.math.Blas.get().dgemm("T", "N", classes, n, dim, 1.0, whiteMeans, dim, z, dim, 0.0, g, classes);
     for (int k = 0; k < n; k++) {
       double z2 = 0;
       for (int j = 0; j < dim; j++) {

@@ -45,7 +45,7 @@ public final class TopK implements Serializable {
     double[] heaps = new double[n * k];
     Arrays.fill(heaps, Double.POSITIVE_INFINITY);  // a max-heap per query; +∞ fills empty slots
     double[] g = new double[QUERY_BLOCK * BANK_BLOCK];
-    BLAS blas = BLAS.getInstance();
+    BLAS blas = io.opnp.math.Blas.get();
     for (int q0 = 0; q0 < n; q0 += QUERY_BLOCK) {
       int qn = Math.min(QUERY_BLOCK, n - q0);
       for (int b0 = 0; b0 < m; b0 += BANK_BLOCK) {

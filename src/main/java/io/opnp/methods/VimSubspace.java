@@ -1,6 +1,5 @@
 package io.opnp.methods;
 
-import dev.ludovic.netlib.blas.BLAS;
 import io.opnp.math.Check;
 import io.opnp.math.LinearHead;
 import java.io.Serializable;
@@ -165,7 +164,7 @@ public final class VimSubspace implements Serializable {
     }
     // Y (n×r) = X Rᵀ; column-major: Yᵀ (r×n) = R (r×D) · Xᵀ (D×n); row-major R is column-major Rᵀ.
     double[] y = new double[n * r];
-    BLAS.getInstance().dgemm("T", "N", r, n, dim, 1.0, residual, dim, shifted, dim, 0.0, y, r);
+    io.opnp.math.Blas.get().dgemm("T", "N", r, n, dim, 1.0, residual, dim, shifted, dim, 0.0, y, r);
     for (int k = 0; k < n; k++) {
       double s = 0;
       for (int i = 0; i < r; i++) {

@@ -232,6 +232,8 @@ public final class OpnpModel extends Model<OpnpModel> implements OpnpParams, MLW
     public void saveImpl(String path) {
       DefaultParamsWriter.saveMetadata(instance, path, sparkSession().sparkContext(), Option.empty(), Option.empty());
       SensitivityStore.save(sparkSession(), instance.sensitivity, path + "/sensitivity", true);
+      io.opnp.io.Outputs.create(sparkSession().sparkContext().hadoopConfiguration(), path + "/engine.json",
+          io.opnp.model.EngineProvenance.json(sparkSession().sparkContext().isLocal()) + "\n");
     }
   }
 

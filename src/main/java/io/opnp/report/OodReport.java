@@ -32,6 +32,14 @@ public record OodReport(String idDataset, int idCount, double idAccuracy, double
         totalNeurons, results, skipped, Map.of());
   }
 
+  /** This report with one more top-level JSON field. */
+  public OodReport withExtra(String key, Object value) {
+    Map<String, Object> more = new java.util.LinkedHashMap<>(extra);
+    more.put(key, value);
+    return new OodReport(idDataset, idCount, idAccuracy, idAccuracyOpnp, plan, prunedWeights, totalWeights,
+        prunedNeurons, totalNeurons, results, skipped, more);
+  }
+
   public String json() {
     ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     ObjectNode root = mapper.createObjectNode();

@@ -165,7 +165,8 @@ public final class ScoreJob {
       LOG.info("scored all datasets in {} s", String.format("%.1f", (System.nanoTime() - start) / 1e9));
       Stages.describe(jsc, "opnp metrics: collect scores");
       // An explicit schema keeps dataset names strings (partition inference would turn "1" into an int).
-      report = metrics(spark.read().schema(SCORES).parquet(staging + "/scores"), idName, oodNames, percentages, plan);
+      report = metrics(spark.read().schema(SCORES).parquet(staging + "/scores"), idName, oodNames, percentages, plan)
+          .withExtra("engine", io.opnp.model.EngineProvenance.current(spark.sparkContext().isLocal()));
       Outputs.create(conf, staging + "/metrics.md", report.markdown());
       Outputs.create(conf, staging + "/metrics.json", report.json());
       if (overwrite) {

@@ -69,6 +69,14 @@ class EndToEndTest {
     assertEquals(0.5, m.get("plan").get("rho_w_max").asDouble());
     assertEquals(30.0, m.get("plan").get("rho_o_max").asDouble());
     assertEquals(77, m.get("plan").get("pruned_neurons").asInt());
+    // Provenance: the engine and the numerics mode this JVM settled on (whatever this machine needs).
+    JsonNode engine = m.get("engine");
+    assertEquals(io.opnp.model.EngineGuard.status().mode().id(), engine.get("numerics_mode").asText());
+    assertEquals("2.5.1", engine.get("libtorch_version").asText());
+    assertTrue(engine.get("self_test_passed").asBoolean());
+    assertTrue(engine.get("executors").asText().startsWith("local mode"), engine.toString());
+    String saved = io.opnp.io.SensitivityStore.engine(spark, sens);
+    assertTrue(saved != null && saved.contains("\"numerics_mode\":\"" + engine.get("numerics_mode").asText() + "\""), saved);
     Set<String> seen = new HashSet<>();
     for (JsonNode r : m.get("results")) {
       seen.add(r.get("method").asText() + "/" + r.get("ood_dataset").asText());

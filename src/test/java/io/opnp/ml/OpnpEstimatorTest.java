@@ -108,6 +108,9 @@ class OpnpEstimatorTest {
     String path = tmp.resolve("opnp-model").toString();
     tuned.write().overwrite().save(path);
     OpnpModel back = OpnpModel.load(path);
+    String engine = java.nio.file.Files.readString(java.nio.file.Path.of(path, "engine.json"));
+    assertTrue(engine.contains("\"libtorch_version\":\"2.5.1\"") && engine.contains("\"numerics_mode\":\""
+        + io.opnp.model.EngineGuard.status().mode().id() + "\""), engine);
     assertEquals(tuned.uid(), back.uid());
     assertEquals("opnp", back.getOrDefault(back.method()));
     assertEquals(new io.opnp.math.PruningPercentages(1, 2, 10, 5), back.percentages());

@@ -98,6 +98,8 @@ class NumericsModesTest {
     assertTrue(r.log().contains("numerics OK: avx2 (this "), r.log());
     assertTrue(r.log().contains("golden outputs of its card reproduced"), r.log());
     assertSameSensitivity(out, r);
+    String engine = SensitivityStore.engine(spark, out.toString());
+    assertTrue(engine.contains("\"numerics_mode\":\"avx2\""), "recorded with the sensitivity: " + engine);
   }
 
   @Test
