@@ -1,6 +1,5 @@
 package io.opnp.math;
 
-import dev.ludovic.netlib.blas.BLAS;
 import java.io.Serializable;
 
 /**

@@ -1,6 +1,5 @@
 package io.opnp.methods;
 
-import dev.ludovic.netlib.blas.BLAS;
 import io.opnp.math.Check;
 import java.io.Serializable;
 
