@@ -67,6 +67,12 @@ final class JobOptions {
       + "the job (default) or skip it, counted in the summary, metrics.json and (score) the scores' status column")
   BadImagePolicy onBadImage;
 
+  @Option(names = "--max-image-pixels", defaultValue = "89478485", description = "refuse an image whose header "
+      + "announces more pixels than this, before decoding it: an unreadable image under --on-bad-image. The default "
+      + "is PIL's decompression-bomb limit; decoding takes about 15 bytes of heap per pixel in each decode thread, "
+      + "1.3 GB at this size (default: ${DEFAULT-VALUE})")
+  long maxImagePixels;
+
   int limitOrAll() {
     if (limit != null && limit <= 0) {
       throw new BadInputException("--limit must be positive, got " + limit);
@@ -87,6 +93,9 @@ final class JobOptions {
     if (decodeThreads < 0) {
       throw new BadInputException("--decode-threads must be >= 0 (0 = one per core), got " + decodeThreads);
     }
+    if (maxImagePixels <= 0) {
+      throw new BadInputException("--max-image-pixels must be positive, got " + maxImagePixels);
+    }
     io.opnp.model.Precision prec;
     try {
       prec = io.opnp.model.Precision.valueOf(precision.toUpperCase(java.util.Locale.ROOT));
@@ -95,7 +104,7 @@ final class JobOptions {
     }
     Preprocess pre;
     try {
-      pre = new Preprocess(inputShape[0], inputShape[1], inputShape[2], mean, std, resizeShorter);
+      pre = new Preprocess(inputShape[0], inputShape[1], inputShape[2], mean, std, resizeShorter, maxImagePixels);
     } catch (IllegalArgumentException e) {
       throw new BadInputException("bad preprocessing options: " + e.getMessage(), e);
     }

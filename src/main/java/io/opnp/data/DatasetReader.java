@@ -24,6 +24,10 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.catalyst.plans.logical.LogicalPlan;
+import org.apache.spark.sql.execution.datasources.HadoopFsRelation;
+import org.apache.spark.sql.execution.datasources.LogicalRelation;
+import org.apache.spark.sql.execution.datasources.PartitioningAwareFileIndex;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.types.BinaryType;
 import org.apache.spark.sql.types.DataType;
@@ -33,6 +37,7 @@ import org.apache.spark.sql.types.ShortType;
 import org.apache.spark.sql.types.ByteType;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
+import scala.collection.JavaConverters;
 
 /** Reads a {@link DatasetSpec} into {@link ImageSchema#SCHEMA}. */
 public final class DatasetReader {
@@ -187,11 +192,37 @@ public final class DatasetReader {
     // merge them into partitions of thousands so that each task runs full batches.
     int target = (int) Math.max(spark.sparkContext().defaultParallelism(),
         Math.ceil(files.inputFiles().length / (double) FOLDER_IMAGES_PER_PARTITION));
+    Dataset<Row> contents = files.select("path", "content");
     if (files.rdd().getNumPartitions() > target) {
-      files = files.coalesce(target);
+      contents = contents.coalesce(target);
     }
-    return files.select("path", "content")
-        .map(new FolderRow(spec.name(), qualifiedRoot, classes), Encoders.row(ImageSchema.SCHEMA));
+    List<Row> empty = emptyFiles(files);
+    if (!empty.isEmpty()) {
+      contents = contents.union(spark.createDataFrame(empty, contents.schema()));
+    }
+    return contents.map(new FolderRow(spec.name(), qualifiedRoot, classes), Encoders.row(ImageSchema.SCHEMA));
+  }
+
+  /**
+   * Rows (path, no bytes) for the zero-byte files of a binaryFile source. Spark's file scan drops
+   * empty files without a word (PartitioningAwareFileIndex.listFiles keeps only length &gt; 0);
+   * returned here they reach the decoder, which calls them unreadable, so that every file is
+   * scored, skipped with a reason or named in an error. The lengths come from Spark's own
+   * listing, not a second one (a million files on object storage).
+   */
+  static List<Row> emptyFiles(Dataset<Row> binaryFiles) {
+    List<Row> empty = new ArrayList<>();
+    LogicalPlan plan = binaryFiles.queryExecution().analyzed();
+    if (plan instanceof LogicalRelation rel && rel.relation() instanceof HadoopFsRelation fs
+        && fs.location() instanceof PartitioningAwareFileIndex index) {
+      for (FileStatus f : JavaConverters.seqAsJavaList(index.allFiles())) {
+        if (f.getLen() == 0) {
+          empty.add(RowFactory.create(f.getPath().toString(), new byte[0]));
+        }
+      }
+      return empty;
+    }
+    throw new IllegalStateException("binaryFile source with an unexpected plan; cannot find its empty files:\n" + plan);
   }
 
   private static String rootMessage(Throwable e) {

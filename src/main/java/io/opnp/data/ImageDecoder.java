@@ -2,14 +2,12 @@ package io.opnp.data;
 
 import java.awt.image.BufferedImage;
 import java.awt.image.Raster;
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import javax.imageio.ImageIO;
 
 /**
  * Decodes PNG/JPEG/BMP/GIF bytes (Java ImageIO) into float CHW pixels in [0,1] per
  * {@link Preprocess}. Greyscale images are read from their raster: {@code getRGB} would apply a
- * gamma conversion to linear-grey images and change their values.
+ * gamma conversion to linear-grey images and change their values. Truncated, damaged and oversize
+ * images are refused by {@link StrictImageReader}.
  */
 public final class ImageDecoder {
   private final Preprocess pre;
@@ -29,19 +27,7 @@ public final class ImageDecoder {
 
   /** Decodes {@code bytes} into {@code out[offset .. offset + pre.pixels())}. */
   public void decode(byte[] bytes, float[] out, int offset) throws UnreadableImageException {
-    if (bytes == null || bytes.length == 0) {
-      throw new UnreadableImageException("the image is empty (no bytes)", null);
-    }
-    BufferedImage img;
-    try {
-      img = ImageIO.read(new ByteArrayInputStream(bytes));
-    } catch (IOException | RuntimeException e) {
-      throw new UnreadableImageException("the bytes are a corrupt or truncated image (" + e.getMessage() + ")", e);
-    }
-    if (img == null) {
-      throw new UnreadableImageException("the bytes are not in an image format Java can read (PNG, JPEG, BMP, GIF); "
-          + "first bytes: " + hex(bytes), null);
-    }
+    BufferedImage img = StrictImageReader.read(bytes, pre.maxImagePixels());
     int w = img.getWidth();
     int h = img.getHeight();
     float[][] planes = toPlanes(img, pre.channels());
@@ -140,13 +126,5 @@ public final class ImageDecoder {
       }
     }
     return planes;
-  }
-
-  private static String hex(byte[] bytes) {
-    StringBuilder sb = new StringBuilder();
-    for (int i = 0; i < Math.min(8, bytes.length); i++) {
-      sb.append(String.format("%02x", bytes[i] & 0xff));
-    }
-    return sb.toString();
   }
 }

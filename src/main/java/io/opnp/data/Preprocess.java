@@ -9,10 +9,21 @@ import java.io.Serializable;
  * size are resized bilinearly to the input size, or, with {@code resizeShorter} &gt; 0, resized so
  * that their shorter side has that length and centre-cropped to the input size (ImageNet's
  * evaluation transform: 256, then 224). The demo model normalizes inside itself, so its default is none.
+ * Images whose header announces more than {@code maxImagePixels} pixels are refused before any
+ * pixel memory is allocated (decompression bombs).
  */
-public record Preprocess(int channels, int height, int width, float[] mean, float[] std, int resizeShorter)
-    implements Serializable {
+public record Preprocess(int channels, int height, int width, float[] mean, float[] std, int resizeShorter,
+                         long maxImagePixels) implements Serializable {
+  /**
+   * PIL's {@code Image.MAX_IMAGE_PIXELS}, where PIL warns of a decompression bomb. Decoding costs
+   * about 15 bytes of heap per pixel here (the decoded raster, then one float plane per channel),
+   * so this caps one image at about 1.3 GB in one decode thread; PIL's error threshold, twice
+   * this, would allow 2.7 GB per thread, more than most executors can spare on every core.
+   */
+  public static final long DEFAULT_MAX_IMAGE_PIXELS = 89_478_485L;
+
   public Preprocess {
+    Check.argument(maxImagePixels > 0, "max-image-pixels must be positive, got %s", maxImagePixels);
     Check.argument(resizeShorter >= 0, "resize-shorter must be >= 0, got %s", resizeShorter);
     Check.argument(resizeShorter == 0 || resizeShorter >= Math.max(height, width),
         "resize-shorter %s is smaller than the %sx%s crop", resizeShorter, height, width);
@@ -29,9 +40,19 @@ public record Preprocess(int channels, int height, int width, float[] mean, floa
     }
   }
 
+  /** With the default pixel limit. */
+  public Preprocess(int channels, int height, int width, float[] mean, float[] std, int resizeShorter) {
+    this(channels, height, width, mean, std, resizeShorter, DEFAULT_MAX_IMAGE_PIXELS);
+  }
+
   /** Resizes straight to the input size (no crop), as for the demo model. */
   public Preprocess(int channels, int height, int width, float[] mean, float[] std) {
     this(channels, height, width, mean, std, 0);
+  }
+
+  /** This preprocessing with another pixel limit. */
+  public Preprocess withMaxImagePixels(long limit) {
+    return new Preprocess(channels, height, width, mean, std, resizeShorter, limit);
   }
 
   public static Preprocess grey(int height, int width) {

@@ -81,6 +81,12 @@ public final class OpnpEstimator extends Estimator<OpnpModel> implements OpnpPar
     return this;
   }
 
+  /** Images whose header announces more pixels are refused before decoding; see {@link io.opnp.data.Preprocess}. */
+  public OpnpEstimator setMaxImagePixels(long value) {
+    set(maxImagePixels(), value);
+    return this;
+  }
+
   public OpnpEstimator setDecodeThreads(int value) {
     set(decodeThreads(), value);
     return this;

@@ -134,6 +134,12 @@ public final class OpnpModel extends Model<OpnpModel> implements OpnpParams, MLW
     return this;
   }
 
+  /** Images whose header announces more pixels are refused before decoding; see {@link io.opnp.data.Preprocess}. */
+  public OpnpModel setMaxImagePixels(long value) {
+    set(maxImagePixels(), value);
+    return this;
+  }
+
   public OpnpModel setDecodeThreads(int value) {
     set(decodeThreads(), value);
     return this;

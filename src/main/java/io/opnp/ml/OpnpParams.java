@@ -10,6 +10,7 @@ import org.apache.spark.ml.param.DoubleArrayParam;
 import org.apache.spark.ml.param.DoubleParam;
 import org.apache.spark.ml.param.IntArrayParam;
 import org.apache.spark.ml.param.IntParam;
+import org.apache.spark.ml.param.LongParam;
 import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.param.ParamValidators;
 import org.apache.spark.ml.param.Params;
@@ -30,6 +31,7 @@ public interface OpnpParams extends Params {
     final DoubleArrayParam mean;
     final DoubleArrayParam std;
     final IntParam resizeShorter;
+    final LongParam maxImagePixels;
     final IntParam batchSize;
     final DoubleParam temperature;
     final IntParam torchThreads;
@@ -50,6 +52,8 @@ public interface OpnpParams extends Params {
       std = new DoubleArrayParam(uid, "std", "per-channel std divided by after the mean (empty: none)");
       resizeShorter = new IntParam(uid, "resizeShorter", "shorter side before the centre crop (0: resize to the input)",
           ParamValidators.gtEq(0));
+      maxImagePixels = new LongParam(uid, "maxImagePixels", "refuse images whose header announces more pixels "
+          + "than this, before decoding them (decompression bombs)", ParamValidators.gt(0));
       batchSize = new IntParam(uid, "batchSize", "images per model call", ParamValidators.gt(0));
       temperature = new DoubleParam(uid, "temperature", "energy temperature T", ParamValidators.gt(0));
       torchThreads = new IntParam(uid, "torchThreads", "libtorch intra-op threads per executor JVM", ParamValidators.gt(0));
@@ -93,6 +97,10 @@ public interface OpnpParams extends Params {
 
   default IntParam resizeShorter() {
     return opnpParams().resizeShorter;
+  }
+
+  default LongParam maxImagePixels() {
+    return opnpParams().maxImagePixels;
   }
 
   default IntParam batchSize() {
@@ -144,6 +152,7 @@ public interface OpnpParams extends Params {
     p.setDefault(h.mean, new double[0]);
     p.setDefault(h.std, new double[0]);
     p.setDefault(h.resizeShorter, 0);
+    p.setDefault(h.maxImagePixels, Preprocess.DEFAULT_MAX_IMAGE_PIXELS);
     p.setDefault(h.batchSize, 256);
     p.setDefault(h.temperature, 1.0);
     p.setDefault(h.torchThreads, 1);
@@ -174,7 +183,7 @@ public interface OpnpParams extends Params {
     Preprocess pre;
     try {
       pre = new Preprocess(shape[0], shape[1], shape[2], m.length == 0 ? null : toFloat(m),
-          s.length == 0 ? null : toFloat(s), (Integer) $(resizeShorter()));
+          s.length == 0 ? null : toFloat(s), (Integer) $(resizeShorter()), (Long) $(maxImagePixels()));
     } catch (IllegalArgumentException e) {
       throw new BadInputException("bad preprocessing parameters: " + e.getMessage(), e);
     }

@@ -37,6 +37,7 @@ class PresetFileTest {
     assertEquals(64, cfg.batchSize());
     assertEquals(Precision.AUTO, cfg.precision());
     assertEquals(0, cfg.decodeThreads());
+    assertEquals(89_478_485L, p.maxImagePixels());
   }
 
   @Test
@@ -47,5 +48,13 @@ class PresetFileTest {
     assertEquals(16, cfg.batchSize());
     assertEquals(3, cfg.decodeThreads());
     assertEquals(Precision.FP16, cfg.precision());
+  }
+
+  @Test
+  void maxImagePixelsReachesTheExecutorsPreprocessingAndMustBePositive() {
+    assertEquals(1_000_000L, parse("--max-image-pixels", "1000000").preprocess().maxImagePixels());
+    io.opnp.BadInputException e = org.junit.jupiter.api.Assertions.assertThrows(io.opnp.BadInputException.class,
+        () -> parse("--max-image-pixels", "0"));
+    assertEquals("--max-image-pixels must be positive, got 0", e.getMessage());
   }
 }

@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.util.Arrays;
+import io.opnp.testing.DamagedImages;
+import java.lang.management.ManagementFactory;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 
@@ -87,7 +89,7 @@ class ImageDecoderTest {
     ImageDecoder.UnreadableImageException cut = assertThrows(ImageDecoder.UnreadableImageException.class,
         () -> grey28.decode(truncated, out, 0));
     assertTrue(cut.getMessage().startsWith("the bytes are a corrupt or truncated image"), cut.getMessage());
-    assertEquals("the image is empty (no bytes)",
+    assertEquals("the image is empty (0 bytes)",
         assertThrows(ImageDecoder.UnreadableImageException.class, () -> grey28.decode(new byte[0], out, 0)).getMessage());
   }
 
@@ -144,6 +146,97 @@ class ImageDecoderTest {
     ImageDecoder.UnreadableImageException e = assertThrows(ImageDecoder.UnreadableImageException.class,
         () -> new ImageDecoder(new Preprocess(3, 24, 32, null, null)).decode(fixture("truncated.jpg"), out, 0));
     assertTrue(e.getMessage().startsWith("the bytes are a corrupt or truncated image"), e.getMessage());
+  }
+
+  private static ImageDecoder.UnreadableImageException unreadable(ImageDecoder decoder, byte[] bytes, int pixels) {
+    return assertThrows(ImageDecoder.UnreadableImageException.class, () -> decoder.decode(bytes, new float[pixels], 0));
+  }
+
+  @Test
+  void aJpegCutToItsFirstThirdIsUnreadableInsteadOfHalfGrey() {
+    // ImageIO.read returns this image whole, the missing two thirds grey, with only a warning.
+    byte[] jpeg = DamagedImages.encode(DamagedImages.noise(200, 150, 1), "jpg");
+    ImageDecoder rgb = new ImageDecoder(new Preprocess(3, 150, 200, null, null));
+    String reason = unreadable(rgb, DamagedImages.cut(jpeg, 1, 3), 3 * 150 * 200).getMessage();
+    assertEquals("the image is truncated or its data is corrupt (the JPEG decoder reported: "
+        + "Truncated File - Missing EOI marker; Corrupt JPEG data: premature end of data segment)", reason);
+  }
+
+  @Test
+  void aJpegMissingOnlyItsEndMarkerIsUnreadable() {
+    // JPEG has no length or checksum: without the end marker nothing shows the data is complete.
+    byte[] jpeg = DamagedImages.encode(DamagedImages.noise(40, 30, 2), "jpg");
+    String reason = unreadable(grey28, java.util.Arrays.copyOf(jpeg, jpeg.length - 2), 784).getMessage();
+    assertTrue(reason.contains("Missing EOI marker"), reason);
+  }
+
+  @Test
+  void everyPrefixOfAJpegIsRefusedAndOfAPngRefusedOrDecodedExactly() throws Exception {
+    ImageDecoder rgb = new ImageDecoder(new Preprocess(3, 30, 40, null, null));
+    for (String format : new String[] {"jpg", "png"}) {
+      byte[] whole = DamagedImages.encode(DamagedImages.noise(40, 30, 3), format);
+      float[] expected = new float[3 * 30 * 40];
+      rgb.decode(whole, expected, 0);
+      int accepted = 0;
+      for (int n = 0; n < whole.length; n++) {
+        float[] out = new float[expected.length];
+        try {
+          rgb.decode(Arrays.copyOf(whole, n), out, 0);
+        } catch (ImageDecoder.UnreadableImageException e) {
+          continue;
+        }
+        accepted++;
+        assertTrue(Arrays.equals(expected, out), format + " cut to " + n + " of " + whole.length + " bytes decoded differently");
+        // Only the PNG's trailer may be missing: zlib's Adler-32, the IDAT CRC and the IEND chunk, 20 bytes.
+        assertTrue(format.equals("png") && n >= whole.length - 20, format + " cut to " + n + " of " + whole.length + " accepted");
+      }
+      assertEquals(format.equals("png") ? 20 : 0, accepted, format);
+    }
+  }
+
+  @Test
+  void aPngCutInsideItsImageDataIsUnreadable() {
+    byte[] png = DamagedImages.encode(DamagedImages.noise(200, 150, 4), "png");
+    String reason = unreadable(grey28, DamagedImages.cut(png, 1, 3), 784).getMessage();
+    assertEquals("the bytes are a corrupt or truncated image (Error reading PNG image data)", reason);
+  }
+
+  @Test
+  void aPngWithoutItsIendChunkStillDecodesExactly() throws Exception {
+    // Every row is inflated before IEND: the pixels are complete, as the prefix sweep shows.
+    byte[] png = DamagedImages.encode(DamagedImages.noise(40, 30, 5), "png");
+    ImageDecoder rgb = new ImageDecoder(new Preprocess(3, 30, 40, null, null));
+    float[] whole = new float[3 * 30 * 40];
+    float[] noIend = new float[whole.length];
+    rgb.decode(png, whole, 0);
+    rgb.decode(Arrays.copyOf(png, png.length - 12), noIend, 0);
+    assertTrue(Arrays.equals(whole, noIend));
+  }
+
+  @Test
+  void aDecompressionBombIsRefusedFromItsHeaderWithoutAllocatingItsPixels() {
+    byte[] bomb = DamagedImages.bombPng(30000, 30000);
+    assertTrue(bomb.length < 1_000_000, bomb.length + " bytes");
+    com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+    long before = threads.getCurrentThreadAllocatedBytes();
+    String reason = unreadable(grey28, bomb, 784).getMessage();
+    long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+    assertEquals("the image header announces 30000 x 30000 = 900,000,000 pixels, more than --max-image-pixels "
+        + "89,478,485 (raise it if the image is genuine)", reason);
+    // Decoding would allocate a 900 MB raster; the header check costs the reader's buffers only.
+    assertTrue(allocated < 16 << 20, "allocated " + allocated + " bytes");
+  }
+
+  @Test
+  void theImagePixelLimitIsConfigurableAndInclusive() throws Exception {
+    byte[] png = DamagedImages.encode(DamagedImages.noise(40, 30, 6), "png");
+    float[] out = new float[784];
+    new ImageDecoder(Preprocess.grey(28, 28).withMaxImagePixels(1200)).decode(png, out, 0);
+    String reason = unreadable(new ImageDecoder(Preprocess.grey(28, 28).withMaxImagePixels(1199)), png, 784).getMessage();
+    assertEquals("the image header announces 40 x 30 = 1,200 pixels, more than --max-image-pixels 1,199 "
+        + "(raise it if the image is genuine)", reason);
+    assertEquals("max-image-pixels must be positive, got 0",
+        assertThrows(IllegalArgumentException.class, () -> Preprocess.grey(28, 28).withMaxImagePixels(0)).getMessage());
   }
 
   @Test

@@ -129,7 +129,7 @@ class OpnpEstimatorTest {
   @Test
   void estimatorSavesAndLoadsItsParams() throws Exception {
     OpnpEstimator e = new OpnpEstimator().setModelPath(MODEL).setBatchSize(64).setInputShape(1, 28, 28)
-        .setDecodeThreads(3).setPrecision("fp32");
+        .setDecodeThreads(3).setPrecision("fp32").setMaxImagePixels(1_000_000);
     String path = tmp.resolve("estimator").toString();
     e.write().overwrite().save(path);
     OpnpEstimator back = OpnpEstimator.load(path);
@@ -138,6 +138,8 @@ class OpnpEstimatorTest {
     assertEquals(MODEL, back.getOrDefault(back.modelPath()));
     assertEquals(3, (Integer) back.getOrDefault(back.decodeThreads()));
     assertEquals("fp32", back.getOrDefault(back.precision()));
+    assertEquals(1_000_000L, back.inferenceConfig().preprocess().maxImagePixels());
+    assertEquals(89_478_485L, new OpnpEstimator().setModelPath(MODEL).inferenceConfig().preprocess().maxImagePixels());
   }
 
   @Test
@@ -150,6 +152,7 @@ class OpnpEstimatorTest {
     assertThrows(IllegalArgumentException.class, () -> model.copy(new ParamMap()).setMethod("msp"));
     assertThrows(IllegalArgumentException.class, () -> model.copy(new ParamMap()).setPrecision("int8"));
     assertThrows(IllegalArgumentException.class, () -> model.copy(new ParamMap()).setDecodeThreads(-1));
+    assertThrows(IllegalArgumentException.class, () -> model.copy(new ParamMap()).setMaxImagePixels(0));
     BadInputException precision = assertThrows(BadInputException.class,
         () -> model.copy(new ParamMap()).setImageCol("image").setPrecision("bf16").transform(test));
     assertTrue(precision.getMessage().contains("--precision bf16"), precision.getMessage());
