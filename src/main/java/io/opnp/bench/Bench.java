@@ -102,6 +102,9 @@ public final class Bench implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     TorchModels.configureThreads(1);  // one intra-op thread per Spark task, as the jobs run
+    // Which numerics this JVM runs in (auto, or jobs/bench's BENCH_NUMERICS), stated beside every figure.
+    String mode = io.opnp.model.EngineGuard.ensure().mode().id();
+    say("project numerics: %s", io.opnp.model.EngineGuard.status().summary());
     SparkSession spark = Sessions.getOrCreate("local[" + cores + "]", "opnp-bench");
     spark.sparkContext().setLogLevel("WARN");
     List<String> table = new ArrayList<>();
@@ -165,7 +168,9 @@ public final class Bench implements Callable<Integer> {
     double[] sweep = sweep(spark);
     List<String> out = new ArrayList<>();
     out.add("Sensitivity pass, local[" + cores + "] vs plain PyTorch (" + cores + " threads), batch " + batchSize
-        + ", JPEG decode + resize 256 + crop 224 included:");
+        + ", JPEG decode + resize 256 + crop 224 included. Project numerics mode: **" + mode + "** ("
+        + io.opnp.model.EngineGuard.status().reason() + "); PyTorch: Debian's python3-torch as installed (its own "
+        + "bundled oneDNN at the CPU's full ISA):");
     out.add("");
     out.addAll(table);
     out.add("");
@@ -183,7 +188,7 @@ public final class Bench implements Callable<Integer> {
     System.out.print(md);
     System.out.println();
     System.out.printf(Locale.ROOT, "bench sensitivity_ratio_vs_pytorch=%.3f sums_share_of_forward=%.4f "
-        + "sweep100_seconds=%.2f%n", worstRatio, worstShare, sweep[0]);
+        + "sweep100_seconds=%.2f numerics=%s%n", worstRatio, worstShare, sweep[0], mode);
     spark.stop();
     return 0;
   }
