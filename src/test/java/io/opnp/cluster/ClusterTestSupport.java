@@ -35,10 +35,16 @@ final class ClusterTestSupport {
 
   /** A driver JVM running the opnp command line against {@code master}. */
   static ProcessBuilder driver(String master, java.nio.file.Path log, List<String> args) {
+    return driver(master, log, args, List.of());
+  }
+
+  /** As above, with more driver JVM properties (later ones override the cluster's defaults). */
+  static ProcessBuilder driver(String master, java.nio.file.Path log, List<String> args, List<String> properties) {
     List<String> cmd = new ArrayList<>(javaCommand());
     cmd.add("-Xmx1g");
     cmd.add("-Dai.djl.offline=true");
     cmd.addAll(LocalStandaloneCluster.driverProperties());
+    cmd.addAll(properties);
     cmd.add("io.opnp.cli.OpnpCli");
     cmd.addAll(args);
     cmd.add("--master");

@@ -141,7 +141,13 @@ class StandaloneClusterTest {
       assertEquals(x[0], y[0], 1e-9 * Math.max(1, Math.abs(x[0])), "energy of " + e.getKey());
       assertEquals(x[1], y[1], 1e-9 * Math.max(1, Math.abs(x[1])), "opnp of " + e.getKey());
     }
-    assertEquals(Files.readString(localOut.resolve("metrics.json")), Files.readString(clusterOut.resolve("metrics.json")));
+    // The same metrics, byte for byte, but for the provenance, which says where the executors ran.
+    var json = new com.fasterxml.jackson.databind.ObjectMapper();
+    var localMetrics = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(localOut.resolve("metrics.json").toFile());
+    var clusterMetrics = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(clusterOut.resolve("metrics.json").toFile());
+    assertTrue(localMetrics.remove("engine").get("executors").asText().startsWith("local mode"));
+    assertTrue(clusterMetrics.remove("engine").get("executors").asText().startsWith("each executor JVM runs the same self-test"));
+    assertEquals(json.writeValueAsString(localMetrics), json.writeValueAsString(clusterMetrics));
   }
 
   @Test
@@ -169,15 +175,36 @@ class StandaloneClusterTest {
     assertEquals(IMAGES, counts.getLong(1));
   }
 
+  @Test
+  @Order(5)
+  void executorsWhoseEngineComputesWrongStopTheJobWithExitThreeNamingTheFixAndNothingWritten() throws Exception {
+    // The driver's engine is right; the executors' self-test fails in every mode (the fault brought
+    // about in their JVMs only), as on a cluster whose workers are of another kind than the driver.
+    Path out = tmp.resolve("cluster-sens-wrong");
+    Process driver = ClusterTestSupport.driver(cluster.masterUrl(), tmp.resolve("wrong.log"), sensitivityArgs(out, 2),
+        List.of("-Dspark.executor.extraJavaOptions=-Dai.djl.offline=true -Dlog4j2.configurationFile="
+            + ClusterTestSupport.log4j() + " -Dopnp.numerics.simulate-fault=always", "-Dspark.task.maxFailures=2")).start();
+    assertEquals(3, await(driver, "wrong"), log("wrong"));
+    String log = log("wrong");
+    assertTrue(log.contains("opnp sensitivity: wrong numerics: libtorch computes wrong values on this machine"), log);
+    assertTrue(log.contains("--conf spark.executorEnv.ONEDNN_MAX_CPU_ISA=AVX2"), log);
+    assertTrue(!Files.exists(out), "nothing may be written");
+  }
+
   /** Runs a driver, SIGKILLs an executor once it has finished a partition, checks the sensitivity. */
   private static Sensitivity killAnExecutorDuring(String name, List<String> args, Path out) throws Exception {
     Process driver = clusterDriver(name, args);
     long killed = -1;
     long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
     // Wait until an executor has finished a partition (the job is under way), then SIGKILL it.
+    java.time.Instant driverStart = driver.toHandle().info().startInstant().orElseThrow();
     while (killed < 0 && driver.isAlive() && System.nanoTime() < deadline) {
       for (long pid : cluster.executorPids()) {
-        if (executorFinishedAPartition(pid)) {
+        // Only this driver's executors: one of the previous application may still be shutting down,
+        // and killing it would go unnoticed by this driver.
+        boolean ours = ProcessHandle.of(pid).flatMap(h -> h.info().startInstant())
+            .map(t -> t.isAfter(driverStart)).orElse(false);
+        if (ours && executorFinishedAPartition(pid)) {
           ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
           killed = pid;
           break;
