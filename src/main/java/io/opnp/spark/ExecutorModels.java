@@ -29,16 +29,27 @@ public final class ExecutorModels {
   }
 
   /**
-   * Ships the model file to the executors (Spark's {@code addFile}) unless they share the driver's
-   * JVM; adding the same file twice is harmless.
+   * Ships the model file, and its card if it has one, to the executors (Spark's {@code addFile})
+   * unless they share the driver's JVM; adding the same file twice is harmless.
    */
   public static void ship(org.apache.spark.sql.SparkSession spark, InferenceConfig cfg) {
     if (!spark.sparkContext().isLocal()) {
-      try {
-        spark.sparkContext().addFile(cfg.modelPath());
-      } catch (IllegalArgumentException alreadyAdded) {
-        LOG.debug("model file already shipped: {}", alreadyAdded.getMessage());
+      addFile(spark, cfg.modelPath());
+      // The model card beside it (M.pt -> M.json) carries golden outputs the executors check at load.
+      String name = cfg.modelName();
+      int dot = name.lastIndexOf('.');
+      File card = new File(new File(cfg.modelPath()).getParentFile(), (dot > 0 ? name.substring(0, dot) : name) + ".json");
+      if (card.isFile()) {
+        addFile(spark, card.getPath());
       }
+    }
+  }
+
+  private static void addFile(org.apache.spark.sql.SparkSession spark, String path) {
+    try {
+      spark.sparkContext().addFile(path);
+    } catch (IllegalArgumentException alreadyAdded) {
+      LOG.debug("file already shipped: {}", alreadyAdded.getMessage());
     }
   }
 
