@@ -8,16 +8,19 @@ this adds or replaces its "golden" object:
   {"inputs": {"shape": [N, C, H, W], "float32_le_base64": ...},
    "features": {"shape": [N, D], ...}, "logits": {"shape": [N, C], ...},
    "tolerance": 1e-3, "made_with": "torch <version>, CPU"}
+The tolerance (relative to the largest output) follows the model's parameter type unless given:
+1e-3 for float32, 1e-2 for float16, 3e-2 for bfloat16 (CPUs with and without bf16 instructions
+round differently).
 Any model under the project's contract may carry one; the inputs are whatever the model takes
 (here: the first four Fashion-MNIST test images, float32 in [0, 1]).
 
-Usage: /usr/bin/python3 src/main/python/make_golden_outputs.py [MODEL.pt]   (Debian's python3-torch)
+Usage: /usr/bin/python3 src/main/python/make_golden_outputs.py [MODEL.pt] [--tolerance T]   (Debian's python3-torch)
 """
+import argparse
 import base64
 import gzip
 import json
 import os
-import sys
 
 import numpy as np
 import torch
@@ -39,16 +42,26 @@ def fashion_inputs(n=4):
     return (pixels.astype(np.float32) / 255.0).reshape(n, 1, 28, 28)
 
 
+def default_tolerance(model):
+    dtype = next((p.dtype for p in model.parameters() if p.is_floating_point()), torch.float32)
+    return {torch.bfloat16: 3e-2, torch.float16: 1e-2}.get(dtype, 1e-3)
+
+
 def main():
-    model_path = sys.argv[1] if len(sys.argv) > 1 else DEMO
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("model", nargs="?", default=DEMO)
+    parser.add_argument("--tolerance", type=float, default=None)
+    args = parser.parse_args()
+    model_path = args.model
     card_path = os.path.splitext(model_path)[0] + ".json"
     model = torch.jit.load(model_path).eval()
+    tolerance = args.tolerance if args.tolerance is not None else default_tolerance(model)
     x = fashion_inputs()
     with torch.no_grad():
         h, f = model(torch.from_numpy(x))
     card = json.load(open(card_path)) if os.path.exists(card_path) else {}
     card["golden"] = {"inputs": tensor(x), "features": tensor(h.float().numpy()), "logits": tensor(f.float().numpy()),
-                      "tolerance": 1e-3, "made_with": f"torch {torch.__version__}, CPU"}
+                      "tolerance": tolerance, "made_with": f"torch {torch.__version__}, CPU"}
     with open(card_path, "w") as out:
         json.dump(card, out, indent=2)
         out.write("\n")

@@ -3,7 +3,7 @@
 
 A small ResNet-like network that takes the convolution paths real models take — a 7x7 stride-2
 stem, 3x3 and 1x1 convolutions with stride 1 and 2, padding, a max-pool, batch norm, residual adds,
-channel counts that are (32, 48, 64) and are not (3, 24, 40) multiples of 16 — then global average
+channel counts that are (48, 64) and are not (3, 24, 40) multiples of 16 — then global average
 pooling and a linear head, under the model contract forward(x) -> (features, logits).
 
 Every weight and input comes from an integer formula that the Java side evaluates exactly

@@ -14,12 +14,10 @@ public class EngineNumericsException extends RuntimeException {
 
   /** The first EngineNumericsException in a cause chain (Spark wraps executor failures), or null. */
   public static EngineNumericsException find(Throwable t) {
-    for (Throwable c = t; c != null; c = c.getCause()) {
+    int depth = 0;
+    for (Throwable c = t; c != null && depth < 64; c = c.getCause(), depth++) {  // bounded: causes can cycle
       if (c instanceof EngineNumericsException e) {
         return e;
-      }
-      if (c.getCause() == c) {
-        break;
       }
     }
     return null;

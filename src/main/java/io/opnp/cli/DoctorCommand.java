@@ -12,7 +12,6 @@ import io.opnp.model.ModelOutput;
 import io.opnp.model.Precision;
 import io.opnp.model.TorchModels;
 import io.opnp.numerics.CpuInfo;
-import io.opnp.numerics.NumericsPolicy;
 import io.opnp.numerics.NumericsStatus;
 import java.io.IOException;
 import java.io.InputStream;
@@ -39,8 +38,8 @@ final class DoctorCommand implements Callable<Integer> {
       + "time (default: the bundled demo model)")
   Path model;
 
-  @Option(names = "--input-shape", defaultValue = "1,28,28", split = ",", description = "the model's input "
-      + "channels,height,width for the throughput probe (default: ${DEFAULT-VALUE})")
+  @Option(names = "--input-shape", split = ",", description = "the model's input channels,height,width for the "
+      + "throughput probe (default: that of the golden inputs in the model's card, else 1,28,28)")
   int[] inputShape;
 
   @Option(names = "--batch-size", defaultValue = "64", description = "images per model call in the probe (default: ${DEFAULT-VALUE})")
@@ -68,10 +67,18 @@ final class DoctorCommand implements Callable<Integer> {
       if (status == null) {
         throw e;
       }
-      print(out, status, null, Double.NaN, e.getMessage());
+      print(out, status, false, null, Double.NaN, e.getMessage());
       return OpnpCli.EXIT_WRONG_NUMERICS;
     }
     Path path = model != null ? model : demoModel();
+    if (inputShape == null) {
+      inputShape = io.opnp.model.GoldenOutputs.find(path).map(g -> java.util.Arrays.copyOfRange(g.inputShape(), 1, 4))
+          .orElse(new int[] {1, 28, 28});
+    }
+    if (inputShape.length != 3 || batchSize <= 0 || probeSeconds < 0) {
+      throw new io.opnp.BadInputException("doctor needs --input-shape C,H,W, --batch-size > 0 and --probe-seconds >= 0; "
+          + "got " + java.util.Arrays.toString(inputShape) + ", " + batchSize + ", " + probeSeconds);
+    }
     String golden;
     double imagesPerSecond = Double.NaN;
     try {
@@ -81,16 +88,17 @@ final class DoctorCommand implements Callable<Integer> {
         imagesPerSecond = probe(m, Precision.AUTO.inputType(TorchModels.parameterType(m), path.getFileName().toString()));
       }
     } catch (EngineNumericsException e) {
-      print(out, EngineGuard.status(), path, Double.NaN, e.getMessage());
+      print(out, EngineGuard.status(), false, path, Double.NaN, e.getMessage());
       return OpnpCli.EXIT_WRONG_NUMERICS;
     }
-    print(out, EngineGuard.status(), path, imagesPerSecond, "golden outputs " + golden);
+    print(out, EngineGuard.status(), EngineGuard.status().passed(), path, imagesPerSecond, "golden outputs " + golden);
     return EngineGuard.status().passed() ? 0 : OpnpCli.EXIT_WRONG_NUMERICS;
   }
 
-  private void print(PrintStream out, NumericsStatus s, Path path, double imagesPerSecond, String modelCheck) {
-    out.println("opnp doctor: results will be " + (s.passed() ? "RIGHT" : "WRONG") + "; " + s.summary()
-        + (Double.isNaN(imagesPerSecond) ? "" : String.format("; %s %.0f img/s", path.getFileName(), imagesPerSecond)));
+  private void print(PrintStream out, NumericsStatus s, boolean right, Path path, double imagesPerSecond,
+                     String modelCheck) {
+    out.println("opnp doctor: results will be " + (right ? "RIGHT" : "WRONG") + "; " + s.summary()
+        + (Double.isNaN(imagesPerSecond) ? "" : String.format("; %s %.1f img/s", path.getFileName(), imagesPerSecond)));
     if (brief) {
       return;
     }
@@ -115,15 +123,16 @@ final class DoctorCommand implements Callable<Integer> {
       out.println("  error:        " + modelCheck);
     }
     if (!Double.isNaN(imagesPerSecond)) {
-      out.printf("  throughput:   %.0f images/s (batch %d, input %dx%dx%d, %d CPU(s), %.0f s probe)%n", imagesPerSecond,
+      out.printf("  throughput:   %.1f images/s (batch %d, input %dx%dx%d, %d CPU(s), %.0f s probe)%n", imagesPerSecond,
           batchSize, inputShape[0], inputShape[1], inputShape[2], cpu.cpus(), probeSeconds);
     }
-    if (!s.passed()) {
-      out.println("  fix:          " + NumericsPolicy.fix());
+    int fix = modelCheck.indexOf("Fix: ");
+    if (fix >= 0) {
+      out.println("  fix:          " + modelCheck.substring(fix + 5));
     }
   }
 
-  /** Images per second of the model on random inputs, after three warm-up batches. */
+  /** Images per second of the model on random inputs, after two warm-up batches. */
   private double probe(ZooModel<ImageBatch, ModelOutput> m, ai.djl.ndarray.types.DataType type) throws Exception {
     int c = inputShape[0];
     int h = inputShape[1];
@@ -135,9 +144,8 @@ final class DoctorCommand implements Callable<Integer> {
     }
     ImageBatch batch = new ImageBatch(x, batchSize, c, h, w, type);
     try (Predictor<ImageBatch, ModelOutput> p = m.newPredictor()) {
-      for (int i = 0; i < 3; i++) {
-        p.predict(batch);  // TorchScript's profiling executor optimizes the graph over the first runs
-      }
+      p.predict(batch);  // TorchScript's profiling executor optimizes the graph after its first runs
+      p.predict(batch);
       long start = System.nanoTime();
       long images = 0;
       while (System.nanoTime() - start < probeSeconds * 1e9) {

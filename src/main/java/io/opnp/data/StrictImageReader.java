@@ -53,7 +53,7 @@ final class StrictImageReader {
         long height = reader.getHeight(0);
         if (width * height > maxPixels) {
           throw new UnreadableImageException(String.format(Locale.ROOT, "the image header announces %d x %d = %,d "
-              + "pixels, more than --max-image-pixels %,d (raise it if the image is genuine)", width, height,
+              + "pixels, more than --max-image-pixels %,d (setMaxImagePixels in the ML API; raise it if the image is genuine)", width, height,
               width * height, maxPixels), null);
         }
         BufferedImage img = reader.read(0);

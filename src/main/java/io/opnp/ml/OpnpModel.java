@@ -236,10 +236,11 @@ public final class OpnpModel extends Model<OpnpModel> implements OpnpParams, MLW
 
     @Override
     public void saveImpl(String path) {
+      // Provenance first: if the engine cannot be checked, nothing of the model is written.
+      String engine = io.opnp.model.EngineProvenance.json(sparkSession().sparkContext().isLocal());
       DefaultParamsWriter.saveMetadata(instance, path, sparkSession().sparkContext(), Option.empty(), Option.empty());
       SensitivityStore.save(sparkSession(), instance.sensitivity, path + "/sensitivity", true);
-      io.opnp.io.Outputs.create(sparkSession().sparkContext().hadoopConfiguration(), path + "/engine.json",
-          io.opnp.model.EngineProvenance.json(sparkSession().sparkContext().isLocal()) + "\n");
+      io.opnp.io.Outputs.create(sparkSession().sparkContext().hadoopConfiguration(), path + "/engine.json", engine + "\n");
     }
   }
 

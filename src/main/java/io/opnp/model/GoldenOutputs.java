@@ -24,9 +24,7 @@ public record GoldenOutputs(Path card, int[] inputShape, float[] inputs, float[]
 
   /** The card beside {@code model} with golden outputs, if there is one. */
   public static Optional<GoldenOutputs> find(Path model) {
-    String name = model.getFileName().toString();
-    int dot = name.lastIndexOf('.');
-    Path card = model.resolveSibling((dot > 0 ? name.substring(0, dot) : name) + ".json");
+    Path card = cardFor(model);
     if (!Files.isRegularFile(card)) {
       return Optional.empty();
     }
@@ -47,12 +45,24 @@ public record GoldenOutputs(Path card, int[] inputShape, float[] inputs, float[]
       if (in.length != 4 || h.length != 2 || f.length != 2 || h[0] != in[0] || f[0] != in[0]) {
         throw new IllegalArgumentException("shapes must be inputs [N,C,H,W], features [N,D], logits [N,C]");
       }
+      double tolerance = g.path("tolerance").asDouble(1e-3);
+      if (!(tolerance > 0 && tolerance <= 0.1)) {
+        throw new IllegalArgumentException("tolerance " + g.path("tolerance") + " is outside (0, 0.1]: 0 fails every "
+            + "machine, a large one checks nothing");
+      }
       return Optional.of(new GoldenOutputs(card, in, floats(g.path("inputs"), in), floats(g.path("features"), h), h[1],
-          floats(g.path("logits"), f), f[1], g.path("tolerance").asDouble(1e-3), g.path("made_with").asText("unknown")));
+          floats(g.path("logits"), f), f[1], tolerance, g.path("made_with").asText("unknown")));
     } catch (RuntimeException e) {
       throw new BadInputException("model card " + card + ": its \"golden\" object is malformed (" + e.getMessage()
           + "); regenerate it with src/main/python/make_golden_outputs.py or remove it");
     }
+  }
+
+  /** The card's path for a model file: the same stem with .json ({@code M.pt} → {@code M.json}). */
+  public static Path cardFor(Path model) {
+    String name = model.getFileName().toString();
+    int dot = name.lastIndexOf('.');
+    return model.resolveSibling((dot > 0 ? name.substring(0, dot) : name) + ".json");
   }
 
   public int n() {

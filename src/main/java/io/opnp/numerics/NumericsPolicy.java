@@ -60,19 +60,35 @@ public final class NumericsPolicy {
     return current.automatic() && current.mode() != NumericsMode.NO_ONEDNN ? Action.FALL_BACK : Action.FAIL;
   }
 
-  /** The mode after a fallback. */
-  public static Choice fallback(Choice failed, Deviation deviation) {
-    return new Choice(NumericsMode.NO_ONEDNN, "the self-test failed in mode " + failed.mode().id()
+  /** The mode after a fallback, and what failed (the self-test, a model's golden outputs). */
+  public static Choice fallback(Choice failed, String what, Deviation deviation) {
+    return new Choice(NumericsMode.NO_ONEDNN, what + " failed in mode " + failed.mode().id()
         + String.format(" (largest deviation %.3g)", deviation.relative()) + ", so oneDNN was switched off", true);
   }
 
-  /** What a user does when no mode the guard can reach computes right: set the cap before the JVM starts. */
-  public static String fix() {
-    return "start the JVMs with ONEDNN_MAX_CPU_ISA=AVX2 in their environment: for jobs/* run "
-        + "'export ONEDNN_MAX_CPU_ISA=AVX2' first; under spark-submit add "
-        + "--conf spark.executorEnv.ONEDNN_MAX_CPU_ISA=AVX2 for the executors and, for the driver, export it "
-        + "before spark-submit (client mode), or --conf spark.yarn.appMasterEnv.ONEDNN_MAX_CPU_ISA=AVX2 (YARN "
-        + "cluster mode), or --conf spark.kubernetes.driverEnv.ONEDNN_MAX_CPU_ISA=AVX2 (Kubernetes); "
-        + "'opnp doctor' on that machine shows the details (README, 'Numerics on every machine')";
+  /**
+   * What a user does when no mode the guard reached computes right.
+   *
+   * @param forced a mode was forced with opnp.numerics/OPNP_NUMERICS (the guard could not choose)
+   * @param avx2Tried the AVX2 cap was in force in a mode that failed (suggesting it again is no help)
+   * @param x86 the processor is x86 (oneDNN's ISA names mean nothing elsewhere)
+   */
+  public static String fix(boolean forced, boolean avx2Tried, boolean x86) {
+    String doctor = "'opnp doctor' on that machine shows the details (README, 'Numerics on every machine')";
+    String prefix = forced ? "remove the forced numerics mode (-Dopnp.numerics / OPNP_NUMERICS) so that the guard "
+        + "can choose a safe mode by itself, or force another one (avx2, no-onednn); otherwise " : "";
+    if (!x86) {
+      return prefix + "run on another machine type and report the machine: " + doctor;
+    }
+    String where = " in their environment: for jobs/* run 'export ONEDNN_MAX_CPU_ISA=%s' first; under spark-submit "
+        + "add --conf spark.executorEnv.ONEDNN_MAX_CPU_ISA=%s for the executors and, for the driver, export it "
+        + "before spark-submit (client mode), or --conf spark.yarn.appMasterEnv.ONEDNN_MAX_CPU_ISA=%s (YARN cluster "
+        + "mode), or --conf spark.kubernetes.driverEnv.ONEDNN_MAX_CPU_ISA=%s (Kubernetes); ";
+    if (avx2Tried) {
+      return prefix + "the AVX2 cap did not help here either: start the JVMs with ONEDNN_MAX_CPU_ISA=SSE41"
+          + String.format(where, "SSE41", "SSE41", "SSE41", "SSE41") + "or run on another machine type; " + doctor;
+    }
+    return prefix + "start the JVMs with ONEDNN_MAX_CPU_ISA=AVX2" + String.format(where, "AVX2", "AVX2", "AVX2", "AVX2")
+        + doctor;
   }
 }

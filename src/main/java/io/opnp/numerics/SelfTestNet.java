@@ -9,7 +9,7 @@ import java.util.List;
  * same integer formula ({@link #value}), so the reference never reads the TorchScript file and owes
  * nothing to libtorch. It takes the convolution paths real models take: a 7×7 stride-2 stem, 3×3
  * and 1×1 convolutions at stride 1 and 2 with padding, a max-pool, batch norm, residual adds, and
- * channel counts that are (32, 48, 64) and are not (3, 24, 40) multiples of 16.
+ * channel counts that are (48, 64) and are not (3, 24, 40) multiples of 16.
  */
 public final class SelfTestNet {
   public static final int CHANNELS = 3;

@@ -233,7 +233,10 @@ public final class BatchRunner implements AutoCloseable {
     if (bad != null) {
       int k = Integer.parseInt(bad.substring(bad.indexOf('[') + 1, bad.indexOf(']')));
       throw new BadInputException("model " + cfg.modelName() + " returned a non-finite value " + bad
-          + " for dataset " + cur.datasets[k] + ", image " + cur.ids[k] + "; check that image and the model");
+          + " for dataset " + cur.datasets[k] + ", image " + cur.ids[k] + "; check that image and the model. If many "
+          + "images do this, the engine may compute wrong on this machine although its self-test passed ("
+          + io.opnp.model.EngineGuard.status().mode().id() + " mode): run 'opnp doctor --model "
+          + cfg.modelName() + "' there, and see README, 'Numerics on every machine'");
     }
     return new Batch(cur.rows, cur.ids, cur.labels, cur.datasets, out, skipped);
   }

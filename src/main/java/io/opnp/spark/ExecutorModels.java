@@ -36,11 +36,9 @@ public final class ExecutorModels {
     if (!spark.sparkContext().isLocal()) {
       addFile(spark, cfg.modelPath());
       // The model card beside it (M.pt -> M.json) carries golden outputs the executors check at load.
-      String name = cfg.modelName();
-      int dot = name.lastIndexOf('.');
-      File card = new File(new File(cfg.modelPath()).getParentFile(), (dot > 0 ? name.substring(0, dot) : name) + ".json");
-      if (card.isFile()) {
-        addFile(spark, card.getPath());
+      Path card = io.opnp.model.GoldenOutputs.cardFor(Paths.get(cfg.modelPath()));
+      if (java.nio.file.Files.isRegularFile(card)) {
+        addFile(spark, card.toString());
       }
     }
   }

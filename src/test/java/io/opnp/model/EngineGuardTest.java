@@ -51,6 +51,22 @@ class EngineGuardTest {
   }
 
   @Test
+  void aMalformedCardOrAToleranceThatChecksNothingIsBadInput(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+    Path model = tmp.resolve("m.pt");
+    java.nio.file.Files.writeString(tmp.resolve("m.json"), "{\"golden\": ");
+    io.opnp.BadInputException e = org.junit.jupiter.api.Assertions.assertThrows(io.opnp.BadInputException.class,
+        () -> GoldenOutputs.find(model));
+    assertTrue(e.getMessage().contains("m.json is not valid JSON"), e.getMessage());
+    var json = new com.fasterxml.jackson.databind.ObjectMapper();
+    var card = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(DEMO.resolveSibling("fmnist-resnet.json").toFile());
+    ((com.fasterxml.jackson.databind.node.ObjectNode) card.get("golden")).put("tolerance", 0.0);
+    json.writeValue(tmp.resolve("m.json").toFile(), card);
+    e = org.junit.jupiter.api.Assertions.assertThrows(io.opnp.BadInputException.class, () -> GoldenOutputs.find(model));
+    assertTrue(e.getMessage().contains("tolerance 0.0 is outside (0, 0.1]"), e.getMessage());
+    assertTrue(GoldenOutputs.find(tmp.resolve("no-card.pt")).isEmpty(), "a model without a card is not checked");
+  }
+
+  @Test
   void theDemoModelReproducesTheGoldenOutputsOfItsCard() throws Exception {
     GoldenOutputs g = GoldenOutputs.find(DEMO).orElseThrow();
     assertEquals(4, g.n());

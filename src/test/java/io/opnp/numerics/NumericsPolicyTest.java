@@ -67,9 +67,10 @@ class NumericsPolicyTest {
     NumericsPolicy.Choice start = NumericsPolicy.initial(cpu, null, null);
     assertEquals(NumericsPolicy.Action.ACCEPT, NumericsPolicy.after(start, true));
     assertEquals(NumericsPolicy.Action.FALL_BACK, NumericsPolicy.after(start, false));
-    NumericsPolicy.Choice next = NumericsPolicy.fallback(start, new Deviation(Double.POSITIVE_INFINITY, 0, Float.NaN, 1));
+    NumericsPolicy.Choice next = NumericsPolicy.fallback(start, "the self-test",
+        new Deviation(Double.POSITIVE_INFINITY, 0, Float.NaN, 1));
     assertEquals(NumericsMode.NO_ONEDNN, next.mode());
-    assertTrue(next.reason().contains("failed in mode default"), next.reason());
+    assertTrue(next.reason().contains("the self-test failed in mode default"), next.reason());
     assertEquals(NumericsPolicy.Action.FAIL, NumericsPolicy.after(next, false), "no third mode to try");
     // The capped start falls back too.
     NumericsPolicy.Choice capped = NumericsPolicy.initial(CpuInfo.parse("amd64", EPYC_TURIN, false, 2), null, null);
@@ -99,11 +100,22 @@ class NumericsPolicyTest {
 
   @Test
   void theFixNamesTheVariableForExecutorsAndEachDriverKind() {
-    String fix = NumericsPolicy.fix();
+    String fix = NumericsPolicy.fix(false, false, true);
     for (String s : new String[] {"export ONEDNN_MAX_CPU_ISA=AVX2", "spark.executorEnv.ONEDNN_MAX_CPU_ISA=AVX2",
         "spark.yarn.appMasterEnv.ONEDNN_MAX_CPU_ISA=AVX2", "spark.kubernetes.driverEnv.ONEDNN_MAX_CPU_ISA=AVX2",
         "opnp doctor"}) {
       assertTrue(fix.contains(s), s + " missing from: " + fix);
     }
+  }
+
+  @Test
+  void theFixDoesNotRepeatWhatFailedAndNamesAForcedMode() {
+    String afterAvx2 = NumericsPolicy.fix(false, true, true);
+    assertTrue(afterAvx2.contains("did not help") && afterAvx2.contains("spark.executorEnv.ONEDNN_MAX_CPU_ISA=SSE41"),
+        afterAvx2);
+    assertFalse(afterAvx2.contains("=AVX2 "), afterAvx2);
+    assertTrue(NumericsPolicy.fix(true, false, true).startsWith("remove the forced numerics mode (-Dopnp.numerics"));
+    String arm = NumericsPolicy.fix(false, false, false);
+    assertFalse(arm.contains("ONEDNN_MAX_CPU_ISA"), arm);
   }
 }
