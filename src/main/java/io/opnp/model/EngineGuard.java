@@ -94,6 +94,11 @@ public final class EngineGuard {
     }
     synchronized (EngineGuard.class) {
       if (!CHECKED.containsKey(SelfTestNet.Storage.BF16)) {
+        if (choice.mode() != NumericsMode.DEFAULT) {
+          LOG.warn("a bf16 model in numerics mode {}: oneDNN's bf16 kernels need AVX-512, so it runs some 40 times "
+              + "slower than in the default mode (BENCHMARKS.md, 'Numerics modes'); on this machine export the model "
+              + "in float32", choice.mode().id());
+        }
         Deviation d = selfTest(SelfTestNet.Storage.BF16);
         boolean ok = d.within(BF16_TOLERANCE);
         if (!ok && NumericsPolicy.after(choice, false) == NumericsPolicy.Action.FALL_BACK) {
