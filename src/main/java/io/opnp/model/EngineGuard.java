@@ -41,10 +41,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Settings (system property, or environment variable): {@code opnp.numerics} /
  * {@code OPNP_NUMERICS} = auto (default), default, avx2, no-onednn. For the fault-path tests only:
- * {@code opnp.numerics.simulate-fault} = default (outputs are corrupted with NaN, as the real fault
- * corrupts them, whenever oneDNN really runs at full ISA: enabled and uncapped in the process) or
- * always (in every mode), and {@code opnp.cpu.cache-visible=false} (the CPU is treated as hiding its
- * cache topology).
+ * {@code opnp.numerics.simulate-fault} = onednn (outputs are corrupted with NaN, as the real fault
+ * corrupts them, whenever libtorch really has oneDNN enabled, whatever mode the guard started in)
+ * or always (in every mode), and {@code opnp.cpu.cache-visible=false} (the CPU is treated as hiding
+ * its cache topology).
  */
 public final class EngineGuard {
   private static final Logger LOG = LoggerFactory.getLogger(EngineGuard.class);
@@ -380,15 +380,12 @@ public final class EngineGuard {
   }
 
   /**
-   * Test hook: corrupts outputs as the real fault does (NaN features). "default" keys on what
-   * libtorch really does — oneDNN enabled and no ISA cap in the C environment — so a safe mode that
-   * did not take effect would not hide it.
+   * Test hook: corrupts outputs as the real fault does (NaN features). "onednn" keys on libtorch's
+   * real state, not on the guard's belief, so a switch that did not take effect would not hide it.
    */
   private static void simulateFault(ModelOutput out) {
     String sim = System.getProperty("opnp.numerics.simulate-fault", "");
-    boolean fullIsa = sim.equals("default") && NativeTorch.onednnEnabled()
-        && NativeTorch.getenv("ONEDNN_MAX_CPU_ISA") == null && NativeTorch.getenv("DNNL_MAX_CPU_ISA") == null;
-    if (sim.equals("always") || fullIsa) {
+    if (sim.equals("always") || (sim.equals("onednn") && NativeTorch.onednnEnabled())) {
       out.features()[0] = Float.NaN;
     }
   }

@@ -38,7 +38,7 @@ class DamagedImageFilesTest {
       "cut.png", "skipped: the bytes are a corrupt or truncated image (Error reading PNG image data)",
       "empty.JPEG", "skipped: the image is empty (0 bytes)",
       "bomb.png", "skipped: the image header announces 30000 x 30000 = 900,000,000 pixels, more than "
-          + "--max-image-pixels 89,478,485 (raise it if the image is genuine)");
+          + "--max-image-pixels 89,478,485 (setMaxImagePixels in the ML API; raise it if the image is genuine)");
 
   private static SparkSession spark;
   private static String model;

@@ -222,7 +222,7 @@ class ImageDecoderTest {
     String reason = unreadable(grey28, bomb, 784).getMessage();
     long allocated = threads.getCurrentThreadAllocatedBytes() - before;
     assertEquals("the image header announces 30000 x 30000 = 900,000,000 pixels, more than --max-image-pixels "
-        + "89,478,485 (raise it if the image is genuine)", reason);
+        + "89,478,485 (setMaxImagePixels in the ML API; raise it if the image is genuine)", reason);
     // Decoding would allocate a 900 MB raster; the header check costs the reader's buffers only.
     assertTrue(allocated < 16 << 20, "allocated " + allocated + " bytes");
   }
@@ -234,7 +234,7 @@ class ImageDecoderTest {
     new ImageDecoder(Preprocess.grey(28, 28).withMaxImagePixels(1200)).decode(png, out, 0);
     String reason = unreadable(new ImageDecoder(Preprocess.grey(28, 28).withMaxImagePixels(1199)), png, 784).getMessage();
     assertEquals("the image header announces 40 x 30 = 1,200 pixels, more than --max-image-pixels 1,199 "
-        + "(raise it if the image is genuine)", reason);
+        + "(setMaxImagePixels in the ML API; raise it if the image is genuine)", reason);
     assertEquals("max-image-pixels must be positive, got 0",
         assertThrows(IllegalArgumentException.class, () -> Preprocess.grey(28, 28).withMaxImagePixels(0)).getMessage());
   }

@@ -28,9 +28,10 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The safe modes and the failure path, each in a JVM of its own (the numerics are settled once per
  * JVM). This machine may not have the fault, so it is brought about: a CPU treated as hiding its
- * caches ({@code opnp.cpu.cache-visible=false}) takes the real ISA cap; a self-test whose outputs
- * are corrupted with NaN, as the fault corrupts them ({@code opnp.numerics.simulate-fault}), takes
- * the real run-time switch. Results in every mode are compared with this JVM's.
+ * caches ({@code opnp.cpu.cache-visible=false}) takes the real ISA cap; outputs corrupted with NaN
+ * while libtorch has oneDNN enabled, as the fault corrupts them ({@code opnp.numerics.simulate-fault}),
+ * take the real run-time switch. Nothing asserts the starting mode, which depends on the machine
+ * (avx2 where the CPU hides its caches). Results in every mode are compared with this JVM's.
  */
 class NumericsModesTest {
   private static SparkSession spark;
@@ -112,11 +113,11 @@ class NumericsModesTest {
   }
 
   @Test
-  void aSelfTestFailingInDefaultModeSwitchesOnednnOffAndTheJobGoesOn() throws Exception {
+  void aSelfTestFailingWithOnednnSwitchesItOffAndTheJobGoesOn() throws Exception {
     Path out = tmp.resolve("fallback");
-    Run r = fork(List.of("-Dopnp.numerics.simulate-fault=default"), sensitivityArgs(out));
-    assertTrue(r.log().contains("the self-test FAILED in numerics mode default"), r.log());
-    assertTrue(r.log().contains("numerics OK: no-onednn (the self-test failed in mode default"), r.log());
+    Run r = fork(List.of("-Dopnp.numerics.simulate-fault=onednn"), sensitivityArgs(out));
+    assertTrue(r.log().contains("the self-test FAILED in numerics mode "), r.log());
+    assertTrue(r.log().contains("numerics OK: no-onednn (the self-test failed in mode "), r.log());
     assertSameSensitivity(out, r);
   }
 
@@ -160,7 +161,7 @@ class NumericsModesTest {
     json.writeValue(dir.resolve("fmnist-resnet.json").toFile(), card);
     Run r = fork(List.of(), "doctor", "--model", model.toString(), "--probe-seconds", "0");
     // First taken for the engine's fault (oneDNN off, checked again); the outputs do not move, so the card is wrong.
-    assertTrue(r.log().contains("the golden outputs of fmnist-resnet.pt FAILED in numerics mode default"), r.log());
+    assertTrue(r.log().contains("the golden outputs of fmnist-resnet.pt FAILED in numerics mode "), r.log());
     assertEquals(2, r.code(), r.log());
     assertTrue(r.log().contains("gives the same outputs with oneDNN on and off, and they differ from the golden outputs "
         + "in its card " + dir.resolve("fmnist-resnet.json")), r.log());
