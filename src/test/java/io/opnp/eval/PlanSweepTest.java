@@ -103,6 +103,17 @@ class PlanSweepTest {
     List<PruningPercentages> grid = PlanSweep.grid(PlanSweep.RHO_W_MAX, PlanSweep.RHO_W_MIN,
         PlanSweep.RHO_O_MAX, PlanSweep.RHO_O_MIN).subList(0, plans);
     long t0 = System.nanoTime();
+    io.opnp.math.SensitivityOrder.of(s);
+    double tRank = (System.nanoTime() - t0) / 1e9;
+    t0 = System.nanoTime();
+    boxedMask(s.weight(), 10240, 0);
+    double tBoxed = (System.nanoTime() - t0) / 1e9;
+    t0 = System.nanoTime();
+    head.logits(valId, n, new double[n * c]);
+    double tLogits = (System.nanoTime() - t0) / 1e9;
+    System.out.printf("ranking both sensitivities once: %.2f s; one boxed weight sort: %.2f s; logits of %d rows: %.2f s%n",
+        tRank, tBoxed, n, tLogits);
+    t0 = System.nanoTime();
     List<PlanSweep.Point> fast = PlanSweep.run(s, head, grid, valId, n, valOod, n);
     double tFast = (System.nanoTime() - t0) / 1e9;
     System.out.printf("sweep of %d plans at D=%d C=%d, %d + %d rows: %.1f s%n", plans, d, c, n, n, tFast);
