@@ -7,9 +7,12 @@ import io.opnp.math.OodMetrics;
 import io.opnp.math.PruningPercentages;
 import io.opnp.math.PruningPlan;
 import io.opnp.math.Sensitivity;
+import io.opnp.math.SensitivityOrder;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Chooses the four OPNP percentages on a validation split (held-out ID images and an OOD set that is
@@ -52,18 +55,30 @@ public final class PlanSweep {
   public static List<Point> run(Sensitivity s, LinearHead head, List<PruningPercentages> grid, double[] valId,
                                 int nId, double[] valOod, int nOod) {
     Check.argument(nId > 0 && nOod > 0, "the validation split needs ID and OOD images, got %s and %s", nId, nOod);
+    SensitivityOrder order = SensitivityOrder.of(s);  // ranked once for the whole grid
+    int weights = s.classes() * s.dim();
+    // Percentages that round to the same counts give the same masks, hence the same metrics.
+    Map<List<Integer>, OodMetrics> byCounts = new HashMap<>();
     List<Point> points = new ArrayList<>(grid.size());
     for (int g = 0; g < grid.size(); g++) {
       PruningPercentages p = grid.get(g);
-      PruningPlan plan;
-      try {
-        plan = PruningPlan.of(s, p);
-      } catch (IllegalArgumentException e) {
-        continue;  // rounding would remove everything at this size
+      List<Integer> counts = List.of(PruningPercentages.count(weights, p.rhoWMax()),
+          PruningPercentages.count(weights, p.rhoWMin()), PruningPercentages.count(s.dim(), p.rhoOMax()),
+          PruningPercentages.count(s.dim(), p.rhoOMin()));
+      OodMetrics metrics = byCounts.get(counts);
+      if (metrics == null) {
+        PruningPlan plan;
+        try {
+          plan = PruningPlan.of(order, p);
+        } catch (IllegalArgumentException e) {
+          continue;  // rounding would remove everything at this size
+        }
+        LinearHead pruned = head.pruned(plan);
+        metrics = OodMetrics.of(energy(pruned, valId, nId, s.temperature()),
+            energy(pruned, valOod, nOod, s.temperature()));
+        byCounts.put(counts, metrics);
       }
-      LinearHead pruned = head.pruned(plan);
-      points.add(new Point(p, OodMetrics.of(energy(pruned, valId, nId, s.temperature()),
-          energy(pruned, valOod, nOod, s.temperature())), g));
+      points.add(new Point(p, metrics, g));
     }
     return points;
   }

@@ -1,9 +1,6 @@
 package io.opnp.math;
 
 import java.io.Serializable;
-import java.util.Arrays;
-import java.util.Comparator;
-import java.util.stream.IntStream;
 
 /**
  * Which last-layer weights and pre-logit neurons OPNP removes. Values are ranked by sensitivity in
@@ -33,12 +30,25 @@ public final class PruningPlan implements Serializable {
   }
 
   public static PruningPlan of(Sensitivity sensitivity, PruningPercentages percentages) {
-    requireSomethingKept(sensitivity.classes() * sensitivity.dim(), percentages.rhoWMax(), percentages.rhoWMin(), "weights",
-        "rho-w-max", "rho-w-min");
-    requireSomethingKept(sensitivity.dim(), percentages.rhoOMax(), percentages.rhoOMin(), "neurons", "rho-o-max", "rho-o-min");
-    boolean[] keepWeight = keepMask(sensitivity.weight(), percentages.rhoWMax(), percentages.rhoWMin());
-    boolean[] keepNeuron = keepMask(sensitivity.neuron(), percentages.rhoOMax(), percentages.rhoOMin());
-    return new PruningPlan(percentages, sensitivity.classes(), sensitivity.dim(), keepWeight, keepNeuron);
+    requireSomethingKept(sensitivity.classes(), sensitivity.dim(), percentages);  // before the ranking's cost
+    return of(SensitivityOrder.of(sensitivity), percentages);
+  }
+
+  /** The plan from sensitivities ranked once: O(C·D) per plan, for sweeps over many percentages. */
+  public static PruningPlan of(SensitivityOrder order, PruningPercentages percentages) {
+    int weights = order.classes() * order.dim();
+    int neurons = order.dim();
+    requireSomethingKept(order.classes(), order.dim(), percentages);
+    boolean[] keepWeight = order.weightMask(PruningPercentages.count(weights, percentages.rhoWMax()),
+        PruningPercentages.count(weights, percentages.rhoWMin()));
+    boolean[] keepNeuron = order.neuronMask(PruningPercentages.count(neurons, percentages.rhoOMax()),
+        PruningPercentages.count(neurons, percentages.rhoOMin()));
+    return new PruningPlan(percentages, order.classes(), order.dim(), keepWeight, keepNeuron);
+  }
+
+  private static void requireSomethingKept(int classes, int dim, PruningPercentages p) {
+    requireSomethingKept(classes * dim, p.rhoWMax(), p.rhoWMin(), "weights", "rho-w-max", "rho-w-min");
+    requireSomethingKept(dim, p.rhoOMax(), p.rhoOMin(), "neurons", "rho-o-max", "rho-o-min");
   }
 
   /** Rounding can select every value even when the percentages sum below 100; that is an error too. */
@@ -52,26 +62,8 @@ public final class PruningPlan implements Serializable {
   /** A mask that is false for the top {@code topPercent} % and bottom {@code bottomPercent} % of values. */
   static boolean[] keepMask(double[] values, double topPercent, double bottomPercent) {
     int n = values.length;
-    for (int i = 0; i < n; i++) {
-      Check.argument(Double.isFinite(values[i]), "sensitivity value %s at flat index %s is not finite", values[i], i);
-    }
-    int top = PruningPercentages.count(n, topPercent);
-    int bottom = PruningPercentages.count(n, bottomPercent);
-    boolean[] keep = new boolean[n];
-    Arrays.fill(keep, true);
-    if (top == 0 && bottom == 0) {
-      return keep;
-    }
-    // Stable sort of indices by value: equal values keep ascending flat-index order.
-    Integer[] order = IntStream.range(0, n).boxed().toArray(Integer[]::new);
-    Arrays.sort(order, Comparator.comparingDouble(i -> values[i]));
-    for (int r = 0; r < bottom; r++) {
-      keep[order[r]] = false;
-    }
-    for (int r = n - top; r < n; r++) {
-      keep[order[r]] = false;
-    }
-    return keep;
+    return SensitivityOrder.keepMask(SensitivityOrder.ascending(values), PruningPercentages.count(n, topPercent),
+        PruningPercentages.count(n, bottomPercent));
   }
 
   private static int countFalse(boolean[] mask) {

@@ -115,6 +115,91 @@ class PruningPlanTest {
     assertArrayEquals(new double[] {12, 13}, out);
   }
 
+  /** The mask as PruningPlan computed it before SensitivityOrder: a boxed stable sort per call. */
+  static boolean[] referenceKeepMask(double[] values, double topPercent, double bottomPercent) {
+    int n = values.length;
+    int top = PruningPercentages.count(n, topPercent);
+    int bottom = PruningPercentages.count(n, bottomPercent);
+    Integer[] order = java.util.stream.IntStream.range(0, n).boxed().toArray(Integer[]::new);
+    java.util.Arrays.sort(order, java.util.Comparator.comparingDouble(i -> values[i]));
+    boolean[] keep = new boolean[n];
+    java.util.Arrays.fill(keep, true);
+    for (int r = 0; r < bottom; r++) {
+      keep[order[r]] = false;
+    }
+    for (int r = n - top; r < n; r++) {
+      keep[order[r]] = false;
+    }
+    return keep;
+  }
+
+  /** Few distinct values (both zeros among them), so most values tie with many others. */
+  static double[] tiedValues(int n, java.util.Random r) {
+    double[] pool = {-0.0, 0.0, 1e-300, -2.5, 3, 3.0000000000000004, Double.MIN_VALUE, -Double.MAX_VALUE, 7};
+    double[] v = new double[n];
+    for (int i = 0; i < n; i++) {
+      v[i] = r.nextInt(4) == 0 ? r.nextGaussian() : pool[r.nextInt(pool.length)];
+    }
+    return v;
+  }
+
+  private static final double[] EDGE_PERCENTS = {0, 100, 0.01, 0.05, 0.5, 1, 5, 10, 16.15, 30, 33.3, 49.99, 50, 64.35,
+      99, 99.99};
+
+  @Test
+  void keepMaskEqualsTheBoxedStableSortOnTiedValues() {
+    java.util.Random r = new java.util.Random(42);
+    for (int n : new int[] {1, 2, 3, 10, 97, 1000, 4096}) {
+      double[] v = tiedValues(n, r);
+      for (double top : EDGE_PERCENTS) {
+        for (double bottom : EDGE_PERCENTS) {
+          if (top + bottom <= 100) {
+            assertArrayEquals(referenceKeepMask(v, top, bottom), PruningPlan.keepMask(v, top, bottom),
+                "n=" + n + " top=" + top + " bottom=" + bottom);
+          }
+        }
+      }
+      for (int trial = 0; trial < 50; trial++) {
+        double top = r.nextDouble() * 50;
+        double bottom = r.nextDouble() * 50;
+        assertArrayEquals(referenceKeepMask(v, top, bottom), PruningPlan.keepMask(v, top, bottom),
+            "n=" + n + " top=" + top + " bottom=" + bottom);
+      }
+    }
+  }
+
+  @Test
+  void plansFromOneRankingEqualPlansRankedPerPlan() {
+    java.util.Random r = new java.util.Random(7);
+    int c = 13;
+    int d = 37;
+    Sensitivity s = new Sensitivity(c, d, 5, 1, tiedValues(c * d, r), tiedValues(d, r), "m", null);
+    SensitivityOrder order = SensitivityOrder.of(s);
+    for (double wMax : EDGE_PERCENTS) {
+      for (double oMax : EDGE_PERCENTS) {
+        double wMin = r.nextDouble() * (100 - wMax);
+        double oMin = r.nextDouble() * (100 - oMax);
+        PruningPercentages p;
+        PruningPlan plan;
+        try {
+          p = new PruningPercentages(wMax, wMin, oMax, oMin);
+          plan = PruningPlan.of(order, p);
+        } catch (IllegalArgumentException e) {
+          continue;  // sums or roundings that remove everything
+        }
+        assertArrayEquals(referenceKeepMask(s.weight(), wMax, wMin), plan.weightMask(), p.toString());
+        assertArrayEquals(referenceKeepMask(s.neuron(), oMax, oMin), plan.neuronMask(), p.toString());
+        assertArrayEquals(PruningPlan.of(s, p).weightMask(), plan.weightMask(), p.toString());
+      }
+    }
+  }
+
+  @Test
+  void rankingRejectsANonFiniteSensitivityNamingIt() {
+    assertEquals("sensitivity value NaN at flat index 2 is not finite", assertThrows(IllegalArgumentException.class,
+        () -> PruningPlan.keepMask(new double[] {1, 2, Double.NaN}, 0, 0)).getMessage());
+  }
+
   private static Sensitivity sensitivity(int c, int d) {
     java.util.Random r = new java.util.Random(1);
     double[] w = new double[c * d];

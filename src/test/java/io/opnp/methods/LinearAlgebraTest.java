@@ -61,14 +61,14 @@ class LinearAlgebraTest {
   }
 
   @Test
-  void jacobiReconstructsRandomSymmetricMatrix() {
+  void eigenReconstructsRandomSymmetricMatrix() {
     int n = 9;
     double[] a = randomSymmetric(n, 7);
     assertReconstructs(a, n, SymmetricEigen.of(a, n), 1e-12);
   }
 
   @Test
-  void jacobiReconstructsRankDeficientPsdMatrixWithZeroEigenvalues() {
+  void eigenReconstructsRankDeficientPsdMatrixWithZeroEigenvalues() {
     int n = 8;
     double[] a = randomPsd(n, 3, 11);
     SymmetricEigen e = SymmetricEigen.of(a, n);
@@ -80,7 +80,7 @@ class LinearAlgebraTest {
   }
 
   @Test
-  void jacobiGivesKnownEigenpairsOf2x2() {
+  void eigenGivesKnownEigenpairsOf2x2() {
     SymmetricEigen e = SymmetricEigen.of(new double[] {2, 1, 1, 2}, 2);
     assertEquals(3, e.value(0), 1e-15);
     assertEquals(1, e.value(1), 1e-15);
@@ -90,7 +90,7 @@ class LinearAlgebraTest {
   }
 
   @Test
-  void jacobiKeepsDiagonalMatrixAndSortsIt() {
+  void eigenKeepsDiagonalMatrixAndSortsIt() {
     SymmetricEigen e = SymmetricEigen.of(new double[] {1, 0, 0, 0, 5, 0, 0, 0, 3}, 3);
     assertEquals(5, e.value(0));
     assertEquals(3, e.value(1));
@@ -99,7 +99,7 @@ class LinearAlgebraTest {
   }
 
   @Test
-  void jacobiRejectsAsymmetricMatrixNamingTheEntries() {
+  void eigenRejectsAsymmetricMatrixNamingTheEntries() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> SymmetricEigen.of(new double[] {1, 2, 3, 4}, 2));
     assertEquals("matrix is not symmetric: a(0,1)=2.0 but a(1,0)=3.0", e.getMessage());
@@ -140,6 +140,84 @@ class LinearAlgebraTest {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> Cholesky.of(new double[] {1, 2, 2, 1}, 2));
     assertEquals("matrix is not positive definite: pivot 1 is -3.0", e.getMessage());
+  }
+
+  /** ‖A V − V Λ‖_max and ‖Vᵀ V − I‖_max through BLAS, so a realistic size stays quick to check. */
+  @Test
+  void eigenReconstructsA1024SpdMatrixAtCovarianceSize() {
+    int n = 1024;
+    double[] a = randomSpd(n, 5);
+    long t0 = System.nanoTime();
+    SymmetricEigen e = SymmetricEigen.of(a, n);
+    double seconds = (System.nanoTime() - t0) / 1e9;
+    double[] vt = e.vectorRows(0, n);  // row r = v_r: column-major V
+    double[] av = new double[n * n];
+    io.opnp.math.Blas.get().dgemm("N", "N", n, n, n, 1.0, a, n, vt, n, 0.0, av, n);
+    double[] vtv = new double[n * n];
+    io.opnp.math.Blas.get().dgemm("T", "N", n, n, n, 1.0, vt, n, vt, n, 0.0, vtv, n);
+    double residual = 0;
+    double orthogonality = 0;
+    for (int r = 0; r < n; r++) {
+      for (int i = 0; i < n; i++) {
+        residual = Math.max(residual, Math.abs(av[r * n + i] - e.value(r) * vt[r * n + i]));
+        orthogonality = Math.max(orthogonality, Math.abs(vtv[r * n + i] - (r == i ? 1 : 0)));
+      }
+    }
+    System.out.printf("dsyevd n=%d: %.2f s, max |AV - VΛ| %.2e (λ_max %.1f), max |VᵀV - I| %.2e%n",
+        n, seconds, residual, e.value(0), orthogonality);
+    assertTrue(residual < 1e-10 * e.value(0), "A V = V Λ, residual " + residual);
+    assertTrue(orthogonality < 1e-12, "Vᵀ V = I, deviation " + orthogonality);
+    assertTrue(e.value(n - 1) > 0, "SPD eigenvalues are positive");
+    for (int r = 1; r < n; r++) {
+      assertTrue(e.value(r - 1) >= e.value(r), "eigenvalues descending at " + r);
+    }
+  }
+
+  @Test
+  void choleskyInvertsA512SpdMatrix() {
+    int n = 512;
+    double[] a = randomSpd(n, 9);
+    Cholesky c = Cholesky.of(a, n);
+    double[] l = c.lower();
+    double[] inv = c.inverseLower();
+    double[] product = new double[n * n];  // row-major L⁻¹ L is column-major Lᵀ L⁻ᵀ: still I
+    io.opnp.math.Blas.get().dgemm("N", "N", n, n, n, 1.0, l, n, inv, n, 0.0, product, n);
+    double worst = 0;
+    for (int i = 0; i < n; i++) {
+      for (int j = 0; j < n; j++) {
+        worst = Math.max(worst, Math.abs(product[i * n + j] - (i == j ? 1 : 0)));
+      }
+      for (int j = i + 1; j < n; j++) {
+        assertEquals(0, l[i * n + j], "L is lower triangular");
+        assertEquals(0, inv[i * n + j], "L⁻¹ is lower triangular");
+      }
+    }
+    assertTrue(worst < 1e-10, "L⁻¹ L = I, deviation " + worst);
+  }
+
+  @Test
+  void choleskyRejectsNonFiniteEntryNamingIt() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> Cholesky.of(new double[] {1, 0, Double.NaN, 1}, 2));
+    assertEquals("matrix value NaN at (1, 0) is not finite", e.getMessage());
+  }
+
+  /** B Bᵀ / n + I for a random n×n B: well conditioned, like a ridged covariance. */
+  private static double[] randomSpd(int n, long seed) {
+    Random rnd = new Random(seed);
+    double[] b = new double[n * n];
+    for (int i = 0; i < b.length; i++) {
+      b[i] = rnd.nextGaussian();
+    }
+    double[] a = new double[n * n];
+    io.opnp.math.Blas.get().dgemm("T", "N", n, n, n, 1.0 / n, b, n, b, n, 0.0, a, n);
+    for (int i = 0; i < n; i++) {
+      a[i * n + i] += 1;
+      for (int j = 0; j < i; j++) {
+        a[j * n + i] = a[i * n + j];  // exactly symmetric whatever the product's rounding
+      }
+    }
+    return a;
   }
 
   @Test
