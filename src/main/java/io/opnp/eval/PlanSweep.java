@@ -10,9 +10,13 @@ import io.opnp.math.Sensitivity;
 import io.opnp.math.SensitivityOrder;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ForkJoinPool;
 
 /**
  * Chooses the four OPNP percentages on a validation split (held-out ID images and an OOD set that is
@@ -57,30 +61,66 @@ public final class PlanSweep {
     Check.argument(nId > 0 && nOod > 0, "the validation split needs ID and OOD images, got %s and %s", nId, nOod);
     SensitivityOrder order = SensitivityOrder.of(s);  // ranked once for the whole grid
     int weights = s.classes() * s.dim();
-    // Percentages that round to the same counts give the same masks, hence the same metrics.
-    Map<List<Integer>, OodMetrics> byCounts = new HashMap<>();
-    List<Point> points = new ArrayList<>(grid.size());
+    // Percentages that round to the same counts give the same masks, hence the same metrics: each
+    // distinct set of counts is scored once, by its first plan in grid order.
+    Map<List<Integer>, Integer> firstByCounts = new LinkedHashMap<>();
+    List<List<Integer>> countsOf = new ArrayList<>(grid.size());
     for (int g = 0; g < grid.size(); g++) {
       PruningPercentages p = grid.get(g);
       List<Integer> counts = List.of(PruningPercentages.count(weights, p.rhoWMax()),
           PruningPercentages.count(weights, p.rhoWMin()), PruningPercentages.count(s.dim(), p.rhoOMax()),
           PruningPercentages.count(s.dim(), p.rhoOMin()));
-      OodMetrics metrics = byCounts.get(counts);
-      if (metrics == null) {
-        PruningPlan plan;
-        try {
-          plan = PruningPlan.of(order, p);
-        } catch (IllegalArgumentException e) {
-          continue;  // rounding would remove everything at this size
-        }
-        LinearHead pruned = head.pruned(plan);
-        metrics = OodMetrics.of(energy(pruned, valId, nId, s.temperature()),
-            energy(pruned, valOod, nOod, s.temperature()));
-        byCounts.put(counts, metrics);
+      countsOf.add(counts);
+      firstByCounts.putIfAbsent(counts, g);
+    }
+    List<Integer> toScore = new ArrayList<>(firstByCounts.values());
+    Map<Integer, Optional<OodMetrics>> scored = new ConcurrentHashMap<>();
+    Runnable all = () -> toScore.parallelStream().forEach(g -> scored.put(g,
+        score(order, grid.get(g), head, valId, nId, valOod, nOod, s.temperature())));
+    int threads = threads(head, Math.max(nId, nOod), toScore.size());
+    ForkJoinPool pool = new ForkJoinPool(threads);
+    try {
+      pool.submit(all).get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("plan sweep interrupted", e);
+    } catch (ExecutionException e) {
+      throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+    } finally {
+      pool.shutdown();
+    }
+    List<Point> points = new ArrayList<>(grid.size());
+    for (int g = 0; g < grid.size(); g++) {
+      Optional<OodMetrics> m = scored.get(firstByCounts.get(countsOf.get(g)));
+      if (m.isPresent()) {
+        points.add(new Point(grid.get(g), m.get(), g));
       }
-      points.add(new Point(p, metrics, g));
     }
     return points;
+  }
+
+  /** One plan's validation metrics; empty when rounding would remove every weight or neuron at this size. */
+  private static Optional<OodMetrics> score(SensitivityOrder order, PruningPercentages p, LinearHead head,
+                                            double[] valId, int nId, double[] valOod, int nOod, double t) {
+    PruningPlan plan;
+    try {
+      plan = PruningPlan.of(order, p);
+    } catch (IllegalArgumentException e) {
+      return Optional.empty();
+    }
+    LinearHead pruned = head.pruned(plan);
+    return Optional.of(OodMetrics.of(energy(pruned, valId, nId, t), energy(pruned, valOod, nOod, t)));
+  }
+
+  /**
+   * Plans are scored in parallel on the driver's cores (each plan's arithmetic is unchanged, so the
+   * results are those of one thread), as many at a time as a quarter of the heap holds: each needs
+   * a pruned head (C×D) and one side's logits (n×C) in float64.
+   */
+  static int threads(LinearHead head, int rows, int plans) {
+    long perPlan = 8L * ((long) head.classes() * head.dim() + (long) rows * head.classes()) + (1 << 20);
+    long byMemory = Math.max(1, Runtime.getRuntime().maxMemory() / 4 / perPlan);
+    return (int) Math.max(1, Math.min(Math.min(Runtime.getRuntime().availableProcessors(), byMemory), plans));
   }
 
   /** Best AUROC, then lower FPR95, then earlier in the grid. */
