@@ -155,15 +155,8 @@ public final class EngineGuard {
   }
 
   private static boolean agree(ModelOutput a, ModelOutput b, double tolerance) {
-    double[] h = new double[a.features().length];
-    double[] f = new double[a.logits().length];
-    for (int i = 0; i < h.length; i++) {
-      h[i] = a.features()[i];
-    }
-    for (int i = 0; i < f.length; i++) {
-      f[i] = a.logits()[i];
-    }
-    return Deviation.of(b.features(), h, h.length).max(Deviation.of(b.logits(), f, f.length)).within(tolerance);
+    return Deviation.of(b.features(), a.features(), a.n() * a.dim())
+        .max(Deviation.of(b.logits(), a.logits(), a.n() * a.classes())).within(tolerance);
   }
 
   /**

@@ -76,15 +76,7 @@ public record GoldenOutputs(Path card, int[] inputShape, float[] inputs, float[]
           + "holds golden outputs of width %d and %d: the card belongs to another model", modelName, out.dim(),
           out.classes(), card, dim, classes));
     }
-    double[] h = new double[features.length];
-    double[] f = new double[logits.length];
-    for (int i = 0; i < h.length; i++) {
-      h[i] = features[i];
-    }
-    for (int i = 0; i < f.length; i++) {
-      f[i] = logits[i];
-    }
-    return Deviation.of(out.features(), h, h.length).max(Deviation.of(out.logits(), f, f.length));
+    return Deviation.of(out.features(), features, features.length).max(Deviation.of(out.logits(), logits, logits.length));
   }
 
   private static int[] shape(JsonNode t) {

@@ -27,6 +27,16 @@ public record Deviation(double relative, int index, double got, double expected)
     return worst;
   }
 
+  /** Against float32 reference values (golden outputs, another run). */
+  public static Deviation of(float[] got, float[] expected, int count) {
+    Check.capacity(expected, count, "reference values");
+    double[] e = new double[count];
+    for (int i = 0; i < count; i++) {
+      e[i] = expected[i];
+    }
+    return of(got, e, count);
+  }
+
   public Deviation max(Deviation other) {
     return other.relative > relative ? other : this;
   }
