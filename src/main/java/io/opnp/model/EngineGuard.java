@@ -121,19 +121,39 @@ public final class EngineGuard {
    */
   static void verifyModel(ZooModel<ImageBatch, ModelOutput> model, Path path, Device device) {
     ensurePrecision(TorchModels.parameterType(model));
-    Optional<GoldenOutputs> golden = GoldenOutputs.find(path);
-    if (golden.isEmpty() || !device.equals(Device.cpu())) {
+    GoldenOutputs.find(path).ifPresent(g -> verifyGolden(model, g, path, device, g.n()));
+  }
+
+  private static final java.util.Set<String> VERIFIED_BATCHES = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+  /**
+   * The card's golden check again at the batch size a job runs (once per JVM, model, device and
+   * batch size): libtorch's kernels depend on the batch, and jobs always run full, zero-padded
+   * batches, so the card's inputs are run padded with zeros to {@code batch} rows, as a job's last
+   * batch is, and their rows compared.
+   */
+  public static void verifyAtBatch(ZooModel<ImageBatch, ModelOutput> model, Path path, Device device, int batch) {
+    String key = path.toAbsolutePath().normalize() + "@" + device + "#" + batch;
+    if (VERIFIED_BATCHES.contains(key)) {
       return;
     }
-    GoldenOutputs g = golden.get();
+    GoldenOutputs.find(path).ifPresent(g -> verifyGolden(model, g, path, device, batch));
+    VERIFIED_BATCHES.add(key);  // only once it passed: a failed check fails every retry too
+  }
+
+  private static void verifyGolden(ZooModel<ImageBatch, ModelOutput> model, GoldenOutputs g, Path path, Device device,
+                                   int batch) {
+    if (!device.equals(Device.cpu())) {
+      return;
+    }
     String name = path.getFileName().toString();
     synchronized (EngineGuard.class) {
-      ModelOutput first = golden(model, g, name);
+      ModelOutput first = golden(model, g, name, batch);
       Deviation d = g.compare(first, name);
       if (!d.within(g.tolerance()) && NumericsPolicy.after(choice, false) == NumericsPolicy.Action.FALL_BACK) {
         fallBack("the golden outputs of " + name, d);
         checked(status);
-        ModelOutput second = golden(model, g, name);
+        ModelOutput second = golden(model, g, name, batch);
         d = g.compare(second, name);
         if (!d.within(g.tolerance()) && agree(first, second, g.tolerance())) {
           throw new BadInputException(String.format("model %s gives the same outputs with oneDNN on and off, and "
@@ -149,8 +169,8 @@ public final class EngineGuard {
             + "%s (engine self-test passed). No output was written. Fix: %s", name, g.card(), g.madeWith(),
             d.relative(), g.tolerance(), choice.mode().id(), fix()));
       }
-      LOG.info("model {}: golden outputs of its card reproduced (largest deviation {}, tolerance {}, {} inputs)",
-          name, String.format("%.2g", d.relative()), g.tolerance(), g.n());
+      LOG.info("model {}: golden outputs of its card reproduced (largest deviation {}, tolerance {}, {} inputs in a "
+          + "batch of {})", name, String.format("%.2g", d.relative()), g.tolerance(), Math.min(g.n(), batch), batch);
     }
   }
 
@@ -159,15 +179,24 @@ public final class EngineGuard {
         .max(Deviation.of(b.logits(), a.logits(), a.n() * a.classes())).within(tolerance);
   }
 
+  /** The card's first min(N, batch) inputs followed by zero rows up to {@code batch}. */
+  private static float[] padded(GoldenOutputs g, int batch) {
+    int[] s = g.inputShape();
+    int per = s[1] * s[2] * s[3];
+    float[] x = new float[batch * per];
+    System.arraycopy(g.inputs(), 0, x, 0, Math.min(g.n(), batch) * per);
+    return x;
+  }
+
   /**
    * The model's outputs on the card's inputs: run twice, the second result kept, since TorchScript's
    * profiling executor optimizes the graph after its first run and jobs run the optimized graph.
    */
-  private static ModelOutput golden(ZooModel<ImageBatch, ModelOutput> model, GoldenOutputs g, String name) {
+  private static ModelOutput golden(ZooModel<ImageBatch, ModelOutput> model, GoldenOutputs g, String name, int rows) {
     DataType input = Precision.AUTO.inputType(TorchModels.parameterType(model), name);
     int[] s = g.inputShape();
     try (Predictor<ImageBatch, ModelOutput> p = model.newPredictor()) {
-      ImageBatch batch = new ImageBatch(g.inputs(), s[0], s[1], s[2], s[3], input);
+      ImageBatch batch = new ImageBatch(rows == g.n() ? g.inputs() : padded(g, rows), rows, s[1], s[2], s[3], input);
       p.predict(batch);
       ModelOutput out = p.predict(batch);
       simulateFault(out);

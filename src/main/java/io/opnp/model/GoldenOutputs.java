@@ -69,14 +69,18 @@ public record GoldenOutputs(Path card, int[] inputShape, float[] inputs, float[]
     return inputShape[0];
   }
 
-  /** The largest deviation of the model's outputs from the golden ones; a wrong shape is bad input. */
+  /**
+   * The largest deviation of the model's outputs from the golden ones, over the first min(N, n)
+   * rows (the rest of a padded batch is not the card's); a wrong shape is bad input.
+   */
   public Deviation compare(ModelOutput out, String modelName) {
     if (out.dim() != dim || out.classes() != classes) {
       throw new BadInputException(String.format("model %s returns features of width %d and %d logits but its card %s "
           + "holds golden outputs of width %d and %d: the card belongs to another model", modelName, out.dim(),
           out.classes(), card, dim, classes));
     }
-    return Deviation.of(out.features(), features, features.length).max(Deviation.of(out.logits(), logits, logits.length));
+    int rows = Math.min(n(), out.n());
+    return Deviation.of(out.features(), features, rows * dim).max(Deviation.of(out.logits(), logits, rows * classes));
   }
 
   private static int[] shape(JsonNode t) {

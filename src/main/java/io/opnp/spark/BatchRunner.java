@@ -69,6 +69,8 @@ public final class BatchRunner implements AutoCloseable {
     this.cfg = cfg;
     this.layout = layout;
     ZooModel<ImageBatch, ModelOutput> model = ExecutorModels.model(cfg);
+    // The model card's golden check at this job's batch size, once per JVM (kernels depend on the batch).
+    io.opnp.model.EngineGuard.verifyAtBatch(model, ExecutorModels.resolve(cfg), ExecutorModels.device(), cfg.batchSize());
     this.modelType = TorchModels.parameterType(model);
     this.inputType = cfg.precision().inputType(modelType, cfg.modelName());
     this.predictor = model.newPredictor();

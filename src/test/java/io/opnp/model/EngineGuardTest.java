@@ -67,6 +67,24 @@ class EngineGuardTest {
   }
 
   @Test
+  void theGoldenCheckAlsoPassesInsideZeroPaddedBatchesOfAJobsSize() throws Exception {
+    ZooModel<ImageBatch, ModelOutput> m = TorchModels.get(DEMO, Device.cpu());
+    for (int batch : new int[] {2, 64, 256}) {  // fewer rows than the card has, and padded batches
+      EngineGuard.verifyAtBatch(m, DEMO, Device.cpu(), batch);
+    }
+    // What it compares: the card's rows of a padded batch equal the card's own outputs.
+    GoldenOutputs g = GoldenOutputs.find(DEMO).orElseThrow();
+    int[] s = g.inputShape();
+    float[] x = new float[64 * s[1] * s[2] * s[3]];
+    System.arraycopy(g.inputs(), 0, x, 0, g.inputs().length);
+    try (Predictor<ImageBatch, ModelOutput> p = m.newPredictor()) {
+      ModelOutput out = p.predict(new ImageBatch(x, 64, s[1], s[2], s[3]));
+      assertEquals(64, out.n());
+      assertTrue(g.compare(out, "fmnist-resnet.pt").within(1e-5), g.compare(out, "fmnist-resnet.pt").toString());
+    }
+  }
+
+  @Test
   void theDemoModelReproducesTheGoldenOutputsOfItsCard() throws Exception {
     GoldenOutputs g = GoldenOutputs.find(DEMO).orElseThrow();
     assertEquals(4, g.n());
