@@ -6,6 +6,8 @@ import ai.djl.inference.Predictor;
 import ai.djl.repository.zoo.ZooModel;
 import ai.djl.util.cuda.CudaUtils;
 import io.opnp.EngineNumericsException;
+import io.opnp.io.ClasspathFiles;
+import io.opnp.model.GoldenOutputs;
 import io.opnp.model.EngineGuard;
 import io.opnp.model.ImageBatch;
 import io.opnp.model.ModelOutput;
@@ -14,9 +16,7 @@ import io.opnp.model.TorchModels;
 import io.opnp.numerics.CpuInfo;
 import io.opnp.numerics.NumericsStatus;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;
 import java.util.concurrent.Callable;
@@ -71,9 +71,9 @@ final class DoctorCommand implements Callable<Integer> {
       return OpnpCli.EXIT_WRONG_NUMERICS;
     }
     Path path = model != null ? model : demoModel();
+    java.util.Optional<GoldenOutputs> card = GoldenOutputs.find(path);
     if (inputShape == null) {
-      inputShape = io.opnp.model.GoldenOutputs.find(path).map(g -> java.util.Arrays.copyOfRange(g.inputShape(), 1, 4))
-          .orElse(new int[] {1, 28, 28});
+      inputShape = card.map(g -> java.util.Arrays.copyOfRange(g.inputShape(), 1, 4)).orElse(new int[] {1, 28, 28});
     }
     if (inputShape.length != 3 || batchSize <= 0 || probeSeconds < 0) {
       throw new io.opnp.BadInputException("doctor needs --input-shape C,H,W, --batch-size > 0 and --probe-seconds >= 0; "
@@ -83,7 +83,7 @@ final class DoctorCommand implements Callable<Integer> {
     double imagesPerSecond = Double.NaN;
     try {
       ZooModel<ImageBatch, ModelOutput> m = TorchModels.get(path, Device.cpu());
-      golden = io.opnp.model.GoldenOutputs.find(path).isPresent() ? "reproduced" : "none in the model's card";
+      golden = card.isPresent() ? "reproduced" : "none in the model's card";
       if (probeSeconds > 0) {
         imagesPerSecond = probe(m, Precision.AUTO.inputType(TorchModels.parameterType(m), path.getFileName().toString()));
       }
@@ -158,17 +158,8 @@ final class DoctorCommand implements Callable<Integer> {
 
   /** The bundled demo model and its card, copied out of the jar (DJL loads models from files). */
   static Path demoModel() throws IOException {
-    Path dir = Files.createTempDirectory("opnp-demo");
-    dir.toFile().deleteOnExit();
-    for (String name : new String[] {"fmnist-resnet.pt", "fmnist-resnet.json"}) {
-      try (InputStream in = DoctorCommand.class.getResourceAsStream("/demo/" + name)) {
-        if (in == null) {
-          throw new IllegalStateException("the demo model /demo/" + name + " is missing from the classpath");
-        }
-        Files.copy(in, dir.resolve(name));
-        dir.resolve(name).toFile().deleteOnExit();
-      }
-    }
+    Path dir = ClasspathFiles.copy("demo", "opnp-demo", "fmnist-resnet.pt", "fmnist-resnet.json");
+    ClasspathFiles.deleteOnExit(dir);
     return dir.resolve("fmnist-resnet.pt");
   }
 }

@@ -8,6 +8,7 @@ import ai.djl.repository.zoo.Criteria;
 import ai.djl.repository.zoo.ZooModel;
 import io.opnp.BadInputException;
 import io.opnp.EngineNumericsException;
+import io.opnp.io.ClasspathFiles;
 import io.opnp.numerics.CpuInfo;
 import io.opnp.numerics.Deviation;
 import io.opnp.numerics.NumericsMode;
@@ -15,8 +16,6 @@ import io.opnp.numerics.NumericsPolicy;
 import io.opnp.numerics.NumericsStatus;
 import io.opnp.numerics.SelfTestNet;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -369,17 +368,11 @@ public final class EngineGuard {
   private static ZooModel<ImageBatch, ModelOutput> loadSelfTest(SelfTestNet.Storage storage) {
     String name = "selftest-" + storage.name().toLowerCase(Locale.ROOT) + ".pt";
     Path dir = null;
-    Path file = null;
-    try (InputStream in = EngineGuard.class.getResourceAsStream("/selftest/" + name)) {
-      if (in == null) {
-        throw new IllegalStateException("the self-test model /selftest/" + name + " is missing from the classpath");
-      }
-      dir = Files.createTempDirectory("opnp-selftest");
-      file = dir.resolve(name);
-      Files.copy(in, file);
+    try {
+      dir = ClasspathFiles.copy("selftest", "opnp-selftest", name);
       return Criteria.builder()
           .setTypes(ImageBatch.class, ModelOutput.class)
-          .optModelPath(file)
+          .optModelPath(dir.resolve(name))
           .optEngine("PyTorch")
           .optDevice(Device.cpu())
           .optTranslator(new BatchTranslator("engine self-test"))
@@ -388,15 +381,8 @@ public final class EngineGuard {
     } catch (IOException | ai.djl.repository.zoo.ModelNotFoundException | ai.djl.MalformedModelException e) {
       throw new IllegalStateException("could not load the engine self-test model " + name + ": " + e.getMessage(), e);
     } finally {
-      try {
-        if (file != null) {
-          Files.deleteIfExists(file);
-        }
-        if (dir != null) {
-          Files.deleteIfExists(dir);
-        }
-      } catch (IOException e) {
-        LOG.debug("could not delete {}: {}", dir, e.toString());
+      if (dir != null && !ClasspathFiles.delete(dir)) {  // loaded into memory: the file is no longer needed
+        LOG.debug("could not delete {}", dir);
       }
     }
   }
@@ -426,7 +412,7 @@ public final class EngineGuard {
   static synchronized String onednnVersion() {
     if (onednnVersion == null) {
       onednnVersion = "unknown";
-      if (CpuInfo.read().x86()) {  // NativeTorch.showConfig relies on the x86-64 calling convention
+      if (cpu == null || cpu.x86()) {  // NativeTorch.showConfig relies on the x86-64 calling convention
         try {
           Matcher m = Pattern.compile("(?:MKL-DNN|oneDNN)\\s*v?([0-9][0-9.]*)").matcher(NativeTorch.showConfig());
           if (m.find()) {
