@@ -3,6 +3,12 @@ package io.opnp.cli;
 import io.opnp.BadInputException;
 import io.opnp.data.DatasetReader;
 import io.opnp.data.DatasetSpec;
+import io.opnp.data.ImageSchema;
+import io.opnp.data.ValidationProxy;
+import io.opnp.data.ValidationSplit;
+import io.opnp.decision.Criterion;
+import io.opnp.detect.DetectorBundle;
+import org.apache.spark.sql.functions;
 import io.opnp.eval.EvaluateJob;
 import io.opnp.eval.PlanSweep;
 import io.opnp.io.Outputs;
@@ -46,11 +52,25 @@ final class EvaluateCommand implements Callable<Integer> {
   @Option(names = "--train-limit", description = "use at most this many training images (default: all)")
   Integer trainLimit;
 
-  @Option(names = "--val-id", required = true, description = "held-out ID images for choosing the plan")
+  @Option(names = "--val-id", required = true, description = "held-out ID images (never trained on): half of them "
+      + "(by id) choose the detector and are the source of the OOD proxies, the other half sets its threshold")
   String valId;
 
-  @Option(names = "--val-ood", required = true, description = "validation OOD set, none of the test OOD sets")
-  String valOod;
+  @Option(names = "--val-ood", description = "an extra validation OOD set, none of the test OOD sets; repeat for several")
+  List<String> valOod = new ArrayList<>();
+
+  @Option(names = "--proxies", defaultValue = "shuffle,permute,blur,rotate,lfnoise", description = "validation OOD "
+      + "proxies made from the --val-id images (shuffle, permute, blur, rotate, lfnoise, or none; default: "
+      + "${DEFAULT-VALUE})")
+  String proxies;
+
+  @Option(names = "--select-by", defaultValue = "mean", description = "criterion over the proxies' AUROCs: mean or "
+      + "worst (default: ${DEFAULT-VALUE})")
+  String selectBy;
+
+  @Option(names = "--keep-id", defaultValue = "95", description = "percent of ID inputs the threshold keeps (default: "
+      + "${DEFAULT-VALUE})")
+  double keepId;
 
   @Option(names = "--id-test", required = true, description = "ID test set")
   String idTest;
@@ -73,23 +93,49 @@ final class EvaluateCommand implements Callable<Integer> {
   @Option(names = "--val-limit", defaultValue = "5000", description = "validation images per side for the sweep (default: ${DEFAULT-VALUE})")
   int valLimit;
 
+  /** The selection half of the ID validation images (by id, at most {@code limit}), as proxy {@code p}. */
+  static Dataset<Row> proxyOf(Dataset<Row> valId, ValidationProxy p, String source, int limit) {
+    return valId.filter(new ValidationSplit.SelectionHalf(true)).orderBy(ImageSchema.ID).limit(limit)
+        .withColumn(ImageSchema.ID, functions.concat(functions.lit(p.key() + "/"), functions.col(ImageSchema.ID)))
+        .withColumn(ImageSchema.DATASET, functions.lit(p.datasetName(source)))
+        .select(ImageSchema.ID, ImageSchema.IMAGE, ImageSchema.LABEL, ImageSchema.DATASET);
+  }
+
   @Override
   public Integer call() {
     long start = System.nanoTime();
     List<DatasetSpec> specs = new ArrayList<>();
-    for (String s : List.of(train, valId, valOod, idTest)) {
+    for (String s : List.of(train, valId, idTest)) {
       specs.add(DatasetSpec.parse(s));
     }
     for (String o : ood) {
       specs.add(DatasetSpec.parse(o));
     }
+    int userProxies = specs.size();
+    for (String v : valOod) {
+      specs.add(DatasetSpec.parse(v));
+    }
+    List<ValidationProxy> made = ValidationProxy.parseList(proxies);
+    if (made.isEmpty() && valOod.isEmpty()) {
+      throw new BadInputException("no validation OOD data: keep --proxies (made from --val-id) or give --val-ood");
+    }
+    if (!(keepId > 50 && keepId < 100)) {
+      throw new BadInputException("--keep-id must be a percentage in (50, 100), got " + keepId);
+    }
+    EvaluateJob.Decision decision = new EvaluateJob.Decision(keepId / 100, Criterion.parse(selectBy),
+        io.opnp.decision.FalseAlarmBootstrap.DEFAULT_RESAMPLES);
     Set<String> names = new HashSet<>();
     for (DatasetSpec s : specs) {
       if (!names.add(s.name())) {
         throw new BadInputException("dataset name '" + s.name() + "' is used twice; give every dataset a distinct name");
       }
     }
-    List<String> oodNames = specs.subList(4, specs.size()).stream().map(DatasetSpec::name).toList();
+    List<String> oodNames = specs.subList(3, userProxies).stream().map(DatasetSpec::name).toList();
+    List<String> proxyNames = new ArrayList<>();
+    for (ValidationProxy p : made) {
+      proxyNames.add(p.datasetName(specs.get(1).name()));
+    }
+    specs.subList(userProxies, specs.size()).forEach(v -> proxyNames.add(v.name()));
     InferenceConfig cfg = job.inference();
     if (cfg.skipBadImages()) {
       throw new BadInputException("--on-bad-image=skip is not supported by evaluate; replace or remove the unreadable "
@@ -99,8 +145,8 @@ final class EvaluateCommand implements Callable<Integer> {
     String cache = features != null ? features : new Path(output, "features").toString();
     var conf = spark.sparkContext().hadoopConfiguration();
     // Every output is checked before the model runs, not after.
-    for (String p : List.of("metrics.json", "metrics.md", "report.md", "plots", "scores-all")) {
-      Outputs.checkWritable(conf, new Path(output, p).toString(), job.overwrite);
+    for (String p : EvaluateJob.outputs(output, true)) {
+      Outputs.checkWritable(conf, p, job.overwrite);
     }
     if (!reuseFeatures) {
       Outputs.checkWritable(conf, cache, job.overwrite);
@@ -113,7 +159,8 @@ final class EvaluateCommand implements Callable<Integer> {
     if (sensOut != null) {
       Outputs.checkWritable(conf, sensOut, job.overwrite);
     }
-    List<String> specTexts = specs.stream().map(DatasetSpec::toString).toList();
+    List<String> specTexts = new ArrayList<>(specs.stream().map(DatasetSpec::toString).toList());
+    specTexts.add("proxies:" + ValidationProxy.keys(made) + " val-limit:" + valLimit);
     OodReport report;
     try (ProgressReporter progress = new ProgressReporter(spark, Long.getLong("opnp.progress.seconds", 10))) {
       Sensitivity sens = sensitivity == null ? null : SensitivityStore.load(spark, sensitivity);
@@ -136,7 +183,10 @@ final class EvaluateCommand implements Callable<Integer> {
           int limit = i == 0 && trainLimit != null ? trainLimit : job.limitOrAll();
           data.add(DatasetReader.read(spark, specs.get(i), limit, job.partitions));
         }
-        List<String> labelled = List.of(specs.get(0).name(), specs.get(1).name(), specs.get(3).name());
+        for (ValidationProxy p : made) {
+          data.add(proxyOf(data.get(1), p, specs.get(1).name(), valLimit));
+        }
+        List<String> labelled = List.of(specs.get(0).name(), specs.get(1).name(), specs.get(2).name());
         FeatureCacheJob.Outcome pass = FeatureCacheJob.run(spark, cfg, data, labelled, specTexts, cache, job.overwrite,
             sens == null ? specs.get(0).name() : null);
         head = pass.head();
@@ -145,14 +195,25 @@ final class EvaluateCommand implements Callable<Integer> {
           SensitivityStore.save(spark, sens, sensOut, job.overwrite);
         }
       }
-      EvaluateJob.Roles roles = new EvaluateJob.Roles(specs.get(0).name(), specs.get(1).name(), specs.get(2).name(),
-          specs.get(3).name(), oodNames, knnBankSize, valLimit, new double[] {80, 85, 90, 95, 99});
+      EvaluateJob.Roles roles = new EvaluateJob.Roles(specs.get(0).name(), specs.get(1).name(), proxyNames,
+          specs.get(2).name(), oodNames, knnBankSize, valLimit);
       report = EvaluateJob.run(spark, sens, head, cache, roles, PlanSweep.grid(PlanSweep.RHO_W_MAX, PlanSweep.RHO_W_MIN,
-          PlanSweep.RHO_O_MAX, PlanSweep.RHO_O_MIN), output, job.overwrite);
+          PlanSweep.RHO_O_MAX, PlanSweep.RHO_O_MIN), decision, new DetectorBundle.Context(cfg), output, job.overwrite);
     }
     System.out.println();
     System.out.print(report.markdown());
     System.out.println();
+    @SuppressWarnings("unchecked")
+    java.util.Map<String, Object> rec = (java.util.Map<String, Object>) report.extra().get("recommendation");
+    @SuppressWarnings("unchecked")
+    java.util.Map<String, Object> thr = (java.util.Map<String, Object>) rec.get("threshold");
+    @SuppressWarnings("unchecked")
+    List<Double> ci = (List<Double>) thr.get("false_alarm_interval_95");
+    System.out.printf("opnp evaluate: recommended detector %s; threshold %.6g keeps %.1f %% of ID, expected false "
+            + "alarms %.2f %% [%.2f, %.2f]; test average AUROC %.2f %%; saved to %s%n", rec.get("label"),
+        (Double) thr.get("threshold"), keepId, 100 * (Double) thr.get("expected_false_alarm_rate"), 100 * ci.get(0),
+        100 * ci.get(1), 100 * (Double) rec.get("test_average_auroc"), new Path(output, "detector"));
+    System.out.printf("opnp evaluate: %s%n", ((java.util.Map<?, ?>) rec.get("pruning")).get("reason"));
     System.out.printf("opnp evaluate: ok; id %s (%d images), %d OOD set(s), %d methods, plan %s (from validation); "
             + "output %s (metrics.json, report.md, plots/); wall %.1f s%n", report.idDataset(), report.idCount(),
         oodNames.size(), report.results().size() / oodNames.size(), report.plan(), output,

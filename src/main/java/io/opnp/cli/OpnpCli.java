@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
 @Command(name = "opnp", mixinStandardHelpOptions = true, version = "opnp-spark 0.1.0",
     description = "Out-of-distribution detection by Optimal Parameter and Neuron Pruning (OPNP) on Apache Spark.",
     subcommands = {SensitivityCommand.class, ScoreCommand.class, EvaluateCommand.class, PrepareDemoDataCommand.class,
-        DoctorCommand.class})
+        DoctorCommand.class, DetectCommand.class, MonitorCommand.class})
 public final class OpnpCli {
   public static final int EXIT_BAD_INPUT = 2;
   public static final int EXIT_INTERNAL = 1;

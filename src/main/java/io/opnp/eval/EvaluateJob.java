@@ -6,6 +6,7 @@ import static org.apache.spark.sql.functions.explode;
 import io.opnp.BadInputException;
 import io.opnp.calibration.Calibration;
 import io.opnp.calibration.ReliabilityDiagram;
+import io.opnp.detect.DetectorBundle;
 import io.opnp.io.Outputs;
 import io.opnp.math.Energy;
 import io.opnp.math.LinearHead;
@@ -23,6 +24,8 @@ import io.opnp.methods.VimSubspace;
 import io.opnp.report.MethodResult;
 import io.opnp.report.OodReport;
 import io.opnp.spark.FeatureCacheJob;
+import io.opnp.spark.FeatureRows;
+import io.opnp.methods.DetectorSpec;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Iterator;
@@ -42,91 +45,75 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Every method on cached features: fits the baselines' statistics on the ID training features
- * (distributed sums), chooses the OPNP percentages (and the ReAct percentile of OPNP+ReAct) on the
- * validation split, scores the ID test set and every OOD set with all methods in one pass, and
- * writes metrics, calibration, plots and a report. The backbone never runs here.
+ * Every method on cached features, as four named stages: fit the baselines' statistics on the ID
+ * training features ({@link TrainingFit}); choose the detector on validation data only
+ * ({@link DetectorSelection}: OPNP's plan and every method's hyper-parameters against several OOD
+ * proxies, the threshold on held-out ID images); score the ID test set and every OOD set with all
+ * methods and the chosen detector in one pass; write metrics, calibration, plots, the report and the
+ * detector bundle. The backbone never runs here.
  */
 public final class EvaluateJob {
   private static final Logger LOG = LoggerFactory.getLogger(EvaluateJob.class);
-  private static final int BATCH = 512;
+  private static final int BATCH = TrainingFit.BATCH;
+  /** The score column of the recommended detector in scores-all. */
+  public static final String DETECTOR = "detector";
 
-  /** Which cached datasets play which role, and the knobs of the fits. */
-  public record Roles(String train, String valId, String valOod, String idTest, List<String> oods,
-                      int knnBankSize, int valLimit, double[] reactPercentiles) {}
+  /**
+   * Which cached datasets play which role, and the knobs of the fits.
+   *
+   * @param proxies the validation OOD proxies' dataset names (made from valId, or given)
+   */
+  public record Roles(String train, String valId, List<String> proxies, String idTest, List<String> oods,
+                      int knnBankSize, int valLimit) {}
+
+  /** What the choice of detector is to aim for. */
+  public record Decision(double keep, io.opnp.decision.Criterion criterion, int bootstrapResamples) {
+    public static Decision defaults() {
+      return new Decision(0.95, io.opnp.decision.Criterion.MEAN, io.opnp.decision.FalseAlarmBootstrap.DEFAULT_RESAMPLES);
+    }
+  }
 
   private EvaluateJob() {}
 
   public static OodReport run(SparkSession spark, Sensitivity sens, LinearHead head, String featuresPath, Roles roles,
                               List<PruningPercentages> grid, String output, boolean overwrite) {
+    return run(spark, sens, head, featuresPath, roles, grid, Decision.defaults(), null, output, overwrite);
+  }
+
+  /**
+   * @param bundle what the detector bundle records beside the fitted state (model, preprocessing); null: no bundle
+   */
+  public static OodReport run(SparkSession spark, Sensitivity sens, LinearHead head, String featuresPath, Roles roles,
+                              List<PruningPercentages> grid, Decision decision, DetectorBundle.Context bundle,
+                              String output, boolean overwrite) {
     var conf = spark.sparkContext().hadoopConfiguration();
-    for (String p : List.of(output + "/metrics.json", output + "/metrics.md", output + "/report.md", output + "/plots",
-        output + "/scores-all")) {
+    for (String p : outputs(output, bundle != null)) {
       Outputs.checkWritable(conf, p, overwrite);
     }
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     Dataset<Row> cache = FeatureCacheJob.read(spark, featuresPath);
     Dataset<Row> train = cache.where(col("dataset").equalTo(roles.train())).select("id", "features", "logits", "label");
-    int c = head.classes();
-    int d = head.dim();
 
-    io.opnp.spark.Stages.describe(jsc, "opnp evaluate: training-feature statistics");
-    FeatureStatsAccumulator sums = train.javaRDD().mapPartitions(new StatsPartition(c, d))
-        .treeAggregate(new FeatureStatsAccumulator(c, d, true), FeatureStatsAccumulator::merge,
-            FeatureStatsAccumulator::merge, 2);
-    if (sums.count() == 0) {
-      throw new BadInputException("the feature cache has no training images for dataset " + roles.train()
-          + "; check --train (or rebuild the cache without --reuse-features)");
-    }
-    FeatureStats stats = sums.result();
-    double[] percentiles = new double[roles.reactPercentiles().length + 1];
-    percentiles[0] = 0.90;  // ReAct's default
-    for (int i = 0; i < roles.reactPercentiles().length; i++) {
-      percentiles[i + 1] = roles.reactPercentiles()[i] / 100.0;
-    }
-    io.opnp.spark.Stages.describe(jsc, "opnp evaluate: ReAct activation percentiles");
-    double[] thresholds = train.select(explode(col("features")).as("v")).stat().approxQuantile("v", percentiles, 1e-4);
-    VimSubspace vim = VimSubspace.fit(head, stats, 0);
-    Broadcast<VimSubspace> vimB = jsc.broadcast(vim);
-    io.opnp.spark.Stages.describe(jsc, "opnp evaluate: ViM residual norms of the training features");
-    double residualSum = train.javaRDD().mapPartitions(new ResidualPartition(vimB, d))
-        .treeAggregate(0.0, Double::sum, Double::sum, 2);
-    KnnBank bank = KnnBank.of(collectFeatures(train, roles.knnBankSize(), d), (int) Math.min(roles.knnBankSize(),
-        stats.count()), d);
+    // 1. Statistics of the ID training features.
+    TrainingFit.Fitted fit = TrainingFit.run(jsc, train, head, DetectorSelection.REACT_PERCENTILES,
+        roles.knnBankSize());
+    MethodOptions base = MethodOptions.defaults().withTemperature(sens.temperature())
+        .withVim(fit.vim(), fit.vimMeanResidual()).withKnnBank(fit.bank());
 
-    // The plan and the ReAct percentile of OPNP+ReAct come from the validation split only.
-    double[] valId = collectFeatures(cache.where(col("dataset").equalTo(roles.valId())), roles.valLimit(), d);
-    double[] valOod = collectFeatures(cache.where(col("dataset").equalTo(roles.valOod())), roles.valLimit(), d);
-    int nValId = valId.length / d;
-    int nValOod = valOod.length / d;
-    long sweepStart = System.nanoTime();
-    List<PlanSweep.Point> sweep = PlanSweep.run(sens, head, grid, valId, nValId, valOod, nValOod);
-    PlanSweep.Point chosen = PlanSweep.best(sweep);
-    double sweepSeconds = (System.nanoTime() - sweepStart) / 1e9;
-    LOG.info("plan sweep: {} plans on {} + {} validation images in {} s; chosen {} (validation AUROC {}, FPR95 {})",
-        sweep.size(), nValId, nValOod, String.format("%.1f", sweepSeconds), chosen.plan(),
-        String.format("%.4f", chosen.metrics().auroc()), String.format("%.4f", chosen.metrics().fpr95()));
-    PruningPlan plan = PruningPlan.of(sens, chosen.plan());
+    // 2. The detector, chosen on validation data only.
+    DetectorSelection.Outcome chosen = DetectorSelection.run(jsc, cache, sens, head, fit, base, roles, grid,
+        new DetectorSelection.Settings(decision.keep(), decision.criterion(), decision.bootstrapResamples(), 20231127L));
+    PruningPlan plan = PruningPlan.of(sens, chosen.plan().plan());
     LinearHead pruned = head.pruned(plan);
-    MethodOptions base = MethodOptions.defaults().withTemperature(sens.temperature()).withReactThreshold(thresholds[0])
-        .withPrunedHead(pruned).withVim(vim, residualSum / stats.count()).withKnnBank(bank);
-    int bestReact = 1;
-    double bestReactAuroc = -1;
-    for (int i = 1; i < percentiles.length; i++) {
-      OodMethod m = OodMethods.create(OodMethods.OPNP_REACT, head, stats, base.withReactThreshold(thresholds[i]));
-      double auroc = OodMetrics.of(score(m, valId, nValId), score(m, valOod, nValOod)).auroc();
-      if (auroc > bestReactAuroc) {
-        bestReactAuroc = auroc;
-        bestReact = i;
-      }
-    }
     List<OodMethod> methods = new ArrayList<>();
     for (String name : OodMethods.NAMES) {
-      MethodOptions o = name.equals(OodMethods.OPNP_REACT) ? base.withReactThreshold(thresholds[bestReact]) : base;
-      methods.add(OodMethods.create(name, head, stats, o));
+      DetectorSpec spec = name.equals(OodMethods.OPNP_REACT) && chosen.bestOpnpReact() != null ? chosen.bestOpnpReact()
+          : DetectorSpec.usesPlan(name) ? DetectorSpec.of(name).withPlan(chosen.plan().plan()) : DetectorSpec.of(name);
+      methods.add(DetectorSelection.build(spec, head, fit, base, pruned));
     }
+    methods.add(chosen.chosenMethod());
 
-    // Score the test sets with every method in one distributed pass over the cache.
+    // 3. The test sets, every method and the chosen detector, in one distributed pass over the cache.
     List<String> evalSets = new ArrayList<>();
     evalSets.add(roles.idTest());
     evalSets.addAll(roles.oods());
@@ -141,35 +128,65 @@ public final class EvaluateJob {
       spark.createDataFrame(evalRows.javaRDD().mapPartitions(new ScorePartition(methodsB, headsB, sens.temperature())),
           schema).write().partitionBy("dataset").parquet(staging + "/scores-all");
       List<Row> rows = spark.read().schema(schema).parquet(staging + "/scores-all").drop("id").collectAsList();
-      report = buildReport(rows, roles, chosen, plan, sweep, thresholds, percentiles, bestReact, sweepSeconds,
-          nValId, nValOod, sens, staging, conf)
+
+      // 4. Report, plots and the detector bundle.
+      report = buildReport(rows, roles, chosen, plan, sens, staging, conf)
           .withExtra("engine", io.opnp.model.EngineProvenance.current(spark.sparkContext().isLocal()));
+      report = report.withExtra("recommendation", Recommendation.json(chosen, decision, roles, rows, report));
       Outputs.create(conf, staging + "/metrics.json", report.json());
-      Outputs.create(conf, staging + "/report.md", Reports.markdown(report, roles, sweep, chosen));
+      Outputs.create(conf, staging + "/report.md", Recommendation.markdown(report, chosen, decision, roles)
+          + Reports.markdown(report, roles, chosen.sweep(), chosen.plan()));
       Outputs.create(conf, staging + "/metrics.md", report.markdown());
+      if (bundle != null) {
+        DetectorSpec spec = chosen.chosen();
+        double clip = DetectorSpec.usesReact(spec.method()) ? fit.reactThreshold(spec.reactPercentile()) : Double.NaN;
+        @SuppressWarnings("unchecked")
+        Map<String, Object> rec = (Map<String, Object>) report.extra().get("recommendation");
+        Map<String, Object> summary = new LinkedHashMap<>();
+        for (String k : List.of("criterion", "criterion_auroc", "proxies", "why", "stable", "pruning")) {
+          summary.put(k, rec.get(k));
+        }
+        DetectorBundle.save(spark, staging + "/detector", bundle, new DetectorBundle.Fitted(spec, clip,
+            chosen.threshold(), decision.keep(), chosen.calibrationScores(), fit.stats(), fit.vimMeanResidual(),
+            fit.bank(), sens, summary));
+      }
       if (overwrite) {
         Outputs.delete(conf, output + "/metrics.json");
       }
       Outputs.commit(conf, staging + "/scores-all", output + "/scores-all", overwrite);
       Outputs.commit(conf, staging + "/plots", output + "/plots", overwrite);
+      if (bundle != null) {
+        Outputs.commit(conf, staging + "/detector", output + "/detector", overwrite);
+      }
       Outputs.commit(conf, staging + "/report.md", output + "/report.md", overwrite);
       Outputs.commit(conf, staging + "/metrics.md", output + "/metrics.md", overwrite);
       Outputs.commit(conf, staging + "/metrics.json", output + "/metrics.json", overwrite);
     } finally {
       Outputs.abort(conf, staging);
       io.opnp.spark.Stages.clear(jsc);
-      vimB.destroy();
       methodsB.destroy();
       headsB.destroy();
     }
     return report;
   }
 
-  private static OodReport buildReport(List<Row> rows, Roles roles, PlanSweep.Point chosen, PruningPlan plan,
-                                       List<PlanSweep.Point> sweep, double[] thresholds, double[] percentiles,
-                                       int bestReact, double sweepSeconds, int nValId, int nValOod, Sensitivity sens,
-                                       String staging, org.apache.hadoop.conf.Configuration hadoopConf) {
-    int methodsCount = OodMethods.NAMES.size();
+  /** Every path evaluate writes under {@code output}. */
+  public static List<String> outputs(String output, boolean bundle) {
+    List<String> out = new ArrayList<>();
+    for (String p : List.of("metrics.json", "metrics.md", "report.md", "plots", "scores-all")) {
+      out.add(output + "/" + p);
+    }
+    if (bundle) {
+      out.add(output + "/detector");
+    }
+    return out;
+  }
+
+  private static OodReport buildReport(List<Row> rows, Roles roles, DetectorSelection.Outcome chosen,
+                                       PruningPlan plan, Sensitivity sens, String staging,
+                                       org.apache.hadoop.conf.Configuration hadoopConf) {
+    List<PlanSweep.Point> sweep = chosen.sweep();
+    int methodsCount = OodMethods.NAMES.size() + 1;  // and the chosen detector
     Map<String, List<double[]>> scores = new LinkedHashMap<>();
     List<Row> id = new ArrayList<>();
     for (Row r : rows) {
@@ -179,7 +196,7 @@ public final class EvaluateJob {
       }
       double[] s = new double[methodsCount];
       for (int i = 0; i < methodsCount; i++) {
-        s[i] = r.getAs(OodMethods.NAMES.get(i));
+        s[i] = r.getAs(i < OodMethods.NAMES.size() ? OodMethods.NAMES.get(i) : DETECTOR);
       }
       scores.computeIfAbsent(ds, k -> new ArrayList<>()).add(s);
     }
@@ -207,7 +224,7 @@ public final class EvaluateJob {
     ReliabilityDiagram before = Calibration.reliability(conf, pred, labels);
     ReliabilityDiagram after = Calibration.reliability(confOpnp, predOpnp, labels);
     List<MethodResult> results = new ArrayList<>();
-    for (int i = 0; i < methodsCount; i++) {
+    for (int i = 0; i < OodMethods.NAMES.size(); i++) {
       double[] idScores = column(scores.get(roles.idTest()), i);
       for (String ood : roles.oods()) {
         List<double[]> o = scores.get(ood);
@@ -227,29 +244,34 @@ public final class EvaluateJob {
     extra.put("sensitivity", sensitivity);
     Map<String, Object> validation = new LinkedHashMap<>();
     validation.put("id_dataset", roles.valId());
-    validation.put("ood_dataset", roles.valOod());
-    validation.put("id_count", nValId);
-    validation.put("ood_count", nValOod);
+    validation.put("proxies", chosen.proxyCounts());
+    validation.put("id_count", chosen.selectionIdCount());
+    validation.put("calibration_id_count", chosen.calibrationScores().length);
+    validation.put("val_limit", roles.valLimit());
     validation.put("plans_evaluated", sweep.size());
-    validation.put("sweep_seconds", sweepSeconds);
-    validation.put("chosen_auroc", chosen.metrics().auroc());
-    validation.put("chosen_fpr95", chosen.metrics().fpr95());
-    sweep.stream().filter(p -> p.plan().equals(new PruningPercentages(0, 0, 0, 0))).findFirst().ifPresent(p -> {
+    validation.put("sweep_seconds", chosen.sweepSeconds());
+    validation.put("criterion", chosen.selection().criterion().name().toLowerCase(java.util.Locale.ROOT));
+    validation.put("chosen_criterion", chosen.plan().criterion());
+    validation.put("chosen_auroc", chosen.plan().metrics().auroc());
+    validation.put("chosen_fpr95", chosen.plan().metrics().fpr95());
+    sweep.stream().filter(p -> p.plan().equals(PruningPercentages.NONE)).findFirst().ifPresent(p -> {
+      validation.put("unpruned_criterion", p.criterion());
       validation.put("unpruned_auroc", p.metrics().auroc());
       validation.put("unpruned_fpr95", p.metrics().fpr95());
     });
-    validation.put("opnp_react_percentile", 100 * percentiles[bestReact]);
-    validation.put("opnp_react_threshold", thresholds[bestReact]);
-    validation.put("react_threshold_p90", thresholds[0]);
+    if (chosen.bestOpnpReact() != null) {
+      validation.put("opnp_react_percentile", chosen.bestOpnpReact().reactPercentile());
+    }
     extra.put("validation", validation);
     Map<String, Object> calibration = new LinkedHashMap<>();
     calibration.put("bins", Calibration.DEFAULT_BINS);
     calibration.put("ece_original", before.ece());
     calibration.put("ece_opnp", after.ece());
     extra.put("calibration", calibration);
-    OodReport report = new OodReport(roles.idTest(), n, (double) correct / n, (double) correctOpnp / n, chosen.plan(),
-        plan.prunedWeights(), plan.classes() * plan.dim(), plan.prunedNeurons(), plan.dim(), results, Map.of(), extra);
-    Plots.writeAll(staging + "/plots", hadoopConf, report, roles, scores, before, after, sens, chosen, sweep);
+    OodReport report = new OodReport(roles.idTest(), n, (double) correct / n, (double) correctOpnp / n,
+        chosen.plan().plan(), plan.prunedWeights(), plan.classes() * plan.dim(), plan.prunedNeurons(), plan.dim(),
+        results, Map.of(), extra);
+    Plots.writeAll(staging + "/plots", hadoopConf, report, roles, scores, before, after, sens, chosen.plan(), sweep);
     return report;
   }
 
@@ -273,7 +295,7 @@ public final class EvaluateJob {
     for (String m : OodMethods.NAMES) {
       s = s.add(m, DataTypes.DoubleType, false);
     }
-    return s;
+    return s.add(DETECTOR, DataTypes.DoubleType, false);
   }
 
   private static double[] score(OodMethod m, double[] features, int n) {
@@ -288,86 +310,9 @@ public final class EvaluateJob {
     List<Row> rows = ds.select("id", "features").orderBy("id").limit(limit).select("features").collectAsList();
     double[] out = new double[rows.size() * d];
     for (int k = 0; k < rows.size(); k++) {
-      List<Float> f = rows.get(k).getList(0);
-      for (int j = 0; j < d; j++) {
-        out[k * d + j] = f.get(j);
-      }
+      FeatureRows.copy(rows.get(k), 0, d, out, k * d);
     }
     return out;
-  }
-
-  /** Rows of (features, logits[, label], …) in batches of double arrays. */
-  private static int fill(Iterator<Row> rows, int d, int c, double[] feats, double[] logits, int[] labels) {
-    int n = 0;
-    while (n < BATCH && rows.hasNext()) {
-      Row r = rows.next();
-      List<Float> f = r.getList(r.fieldIndex("features"));
-      for (int j = 0; j < d; j++) {
-        feats[n * d + j] = f.get(j);
-      }
-      if (logits != null) {
-        List<Float> l = r.getList(r.fieldIndex("logits"));
-        for (int i = 0; i < c; i++) {
-          logits[n * c + i] = l.get(i);
-        }
-      }
-      if (labels != null) {
-        Object lab = r.get(r.fieldIndex("label"));
-        labels[n] = lab == null ? -1 : ((Number) lab).intValue();
-      }
-      n++;
-    }
-    return n;
-  }
-
-  static final class StatsPartition implements FlatMapFunction<Iterator<Row>, FeatureStatsAccumulator> {
-    private static final long serialVersionUID = 1L;
-    private final int classes;
-    private final int dim;
-
-    StatsPartition(int classes, int dim) {
-      this.classes = classes;
-      this.dim = dim;
-    }
-
-    @Override
-    public Iterator<FeatureStatsAccumulator> call(Iterator<Row> rows) {
-      FeatureStatsAccumulator acc = new FeatureStatsAccumulator(classes, dim, true);
-      double[] f = new double[BATCH * dim];
-      double[] l = new double[BATCH * classes];
-      int[] y = new int[BATCH];
-      for (int n = fill(rows, dim, classes, f, l, y); n > 0; n = fill(rows, dim, classes, f, l, y)) {
-        for (int k = 0; k < n; k++) {
-          if (y[k] < 0 || y[k] >= classes) {
-            throw new BadInputException("a training image in the feature cache has label " + y[k]
-                + " outside [0, " + classes + "); the training set needs labels for the class-conditional baselines");
-          }
-        }
-        acc.add(f, l, y, n);
-      }
-      return Collections.singletonList(acc).iterator();
-    }
-  }
-
-  static final class ResidualPartition implements FlatMapFunction<Iterator<Row>, Double> {
-    private static final long serialVersionUID = 1L;
-    private final Broadcast<VimSubspace> vim;
-    private final int dim;
-
-    ResidualPartition(Broadcast<VimSubspace> vim, int dim) {
-      this.vim = vim;
-      this.dim = dim;
-    }
-
-    @Override
-    public Iterator<Double> call(Iterator<Row> rows) {
-      double sum = 0;
-      double[] f = new double[BATCH * dim];
-      for (int n = fill(rows, dim, 0, f, null, null); n > 0; n = fill(rows, dim, 0, f, null, null)) {
-        sum += vim.value().residualNormSum(f, n);
-      }
-      return Collections.singletonList(sum).iterator();
-    }
   }
 
   /** Every method's score, the predictions and confidences of both heads, per cached image. */
@@ -429,10 +374,7 @@ public final class EvaluateJob {
           }
           int n = batch.size();
           for (int k = 0; k < n; k++) {
-            List<Float> h = batch.get(k).getList(batch.get(k).fieldIndex("features"));
-            for (int j = 0; j < d; j++) {
-              f[k * d + j] = h.get(j);
-            }
+            FeatureRows.copy(batch.get(k), batch.get(k).fieldIndex("features"), d, f, k * d);
           }
           for (int i = 0; i < ms.size(); i++) {
             ms.get(i).score(f, n, s[i]);

@@ -17,6 +17,7 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ForkJoinPool;
+import java.util.function.ToDoubleFunction;
 
 /**
  * Chooses the four OPNP percentages on a validation split (held-out ID images and an OOD set that is
@@ -25,14 +26,46 @@ import java.util.concurrent.ForkJoinPool;
  * reproducible). The all-zero plan (the plain energy score) is always in the grid.
  */
 public final class PlanSweep {
-  /** The default grid: 5 × 4 × 5 × 3 = 300 plans around the paper's settings. */
-  public static final double[] RHO_W_MAX = {0, 0.5, 1, 2, 5};
+  /**
+   * The default grid: 7 × 4 × 6 × 3 = 504 plans around the paper's settings, wide enough that an
+   * optimum at the paper's largest values (ρw_max 5, ρo_max 30) is not on the grid's edge.
+   */
+  public static final double[] RHO_W_MAX = {0, 0.5, 1, 2, 5, 10, 20};
   public static final double[] RHO_W_MIN = {0, 10, 30, 50};
-  public static final double[] RHO_O_MAX = {0, 1, 5, 10, 30};
+  public static final double[] RHO_O_MAX = {0, 1, 5, 10, 30, 50};
   public static final double[] RHO_O_MIN = {0, 10, 30};
 
-  /** One plan's validation result. */
-  public record Point(PruningPercentages plan, OodMetrics metrics, int order) {}
+  /**
+   * One plan's validation result: {@code metrics} averaged over the proxies (each field the mean of
+   * the per-proxy values), {@code criterion} the selection criterion over the per-proxy AUROCs.
+   */
+  public record Point(PruningPercentages plan, OodMetrics metrics, int order, List<OodMetrics> perProxy,
+                      double criterion) {
+    public Point(PruningPercentages plan, OodMetrics metrics, int order) {
+      this(plan, metrics, order, List.of(metrics), metrics.auroc());
+    }
+
+    public double[] aurocs() {
+      return perProxy.stream().mapToDouble(OodMetrics::auroc).toArray();
+    }
+
+    public double[] fpr95s() {
+      return perProxy.stream().mapToDouble(OodMetrics::fpr95).toArray();
+    }
+  }
+
+  /** The mean of several proxies' metrics, field by field. */
+  public static OodMetrics mean(List<OodMetrics> ms) {
+    double f = 0, a = 0, i = 0, o = 0;
+    for (OodMetrics m : ms) {
+      f += m.fpr95();
+      a += m.auroc();
+      i += m.auprIn();
+      o += m.auprOut();
+    }
+    int n = ms.size();
+    return new OodMetrics(f / n, a / n, i / n, o / n);
+  }
 
   private PlanSweep() {}
 
@@ -59,6 +92,23 @@ public final class PlanSweep {
   public static List<Point> run(Sensitivity s, LinearHead head, List<PruningPercentages> grid, double[] valId,
                                 int nId, double[] valOod, int nOod) {
     Check.argument(nId > 0 && nOod > 0, "the validation split needs ID and OOD images, got %s and %s", nId, nOod);
+    return run(s, head, grid, valId, nId, List.of(valOod), new int[] {nOod}, a -> a[0]);
+  }
+
+  /**
+   * Every plan against several validation OOD proxies at once.
+   *
+   * @param oods per proxy, n×D features; {@code nOods} their row counts
+   * @param criterion the selection criterion over the per-proxy AUROCs (e.g. their mean or minimum)
+   */
+  public static List<Point> run(Sensitivity s, LinearHead head, List<PruningPercentages> grid, double[] valId,
+                                int nId, List<double[]> oods, int[] nOods, ToDoubleFunction<double[]> criterion) {
+    Check.argument(nId > 0, "the validation split needs ID images, got %s", nId);
+    Check.argument(!oods.isEmpty() && oods.size() == nOods.length, "the sweep needs at least one OOD proxy, got %s",
+        oods.size());
+    for (int i = 0; i < nOods.length; i++) {
+      Check.argument(nOods[i] > 0, "validation OOD proxy %s has no images", i);
+    }
     SensitivityOrder order = SensitivityOrder.of(s);  // ranked once for the whole grid
     int weights = s.classes() * s.dim();
     // Percentages that round to the same counts give the same masks, hence the same metrics: each
@@ -74,10 +124,10 @@ public final class PlanSweep {
       firstByCounts.putIfAbsent(counts, g);
     }
     List<Integer> toScore = new ArrayList<>(firstByCounts.values());
-    Map<Integer, Optional<OodMetrics>> scored = new ConcurrentHashMap<>();
+    Map<Integer, Optional<List<OodMetrics>>> scored = new ConcurrentHashMap<>();
     Runnable all = () -> toScore.parallelStream().forEach(g -> scored.put(g,
-        score(order, grid.get(g), head, valId, nId, valOod, nOod, s.temperature())));
-    int threads = threads(head, Math.max(nId, nOod), toScore.size());
+        score(order, grid.get(g), head, valId, nId, oods, nOods, s.temperature())));
+    int threads = threads(head, Math.max(nId, java.util.Arrays.stream(nOods).max().orElse(0)), toScore.size());
     ForkJoinPool pool = new ForkJoinPool(threads);
     try {
       pool.submit(all).get();
@@ -91,17 +141,20 @@ public final class PlanSweep {
     }
     List<Point> points = new ArrayList<>(grid.size());
     for (int g = 0; g < grid.size(); g++) {
-      Optional<OodMetrics> m = scored.get(firstByCounts.get(countsOf.get(g)));
+      Optional<List<OodMetrics>> m = scored.get(firstByCounts.get(countsOf.get(g)));
       if (m.isPresent()) {
-        points.add(new Point(grid.get(g), m.get(), g));
+        double[] aurocs = m.get().stream().mapToDouble(OodMetrics::auroc).toArray();
+        OodMetrics avg = m.get().size() == 1 ? m.get().get(0) : mean(m.get());
+        points.add(new Point(grid.get(g), avg, g, m.get(), criterion.applyAsDouble(aurocs)));
       }
     }
     return points;
   }
 
   /** One plan's validation metrics; empty when rounding would remove every weight or neuron at this size. */
-  private static Optional<OodMetrics> score(SensitivityOrder order, PruningPercentages p, LinearHead head,
-                                            double[] valId, int nId, double[] valOod, int nOod, double t) {
+  private static Optional<List<OodMetrics>> score(SensitivityOrder order, PruningPercentages p, LinearHead head,
+                                                  double[] valId, int nId, List<double[]> oods, int[] nOods,
+                                                  double t) {
     PruningPlan plan;
     try {
       plan = PruningPlan.of(order, p);
@@ -109,7 +162,12 @@ public final class PlanSweep {
       return Optional.empty();
     }
     LinearHead pruned = head.pruned(plan);
-    return Optional.of(OodMetrics.of(energy(pruned, valId, nId, t), energy(pruned, valOod, nOod, t)));
+    double[] id = energy(pruned, valId, nId, t);
+    List<OodMetrics> out = new ArrayList<>(oods.size());
+    for (int i = 0; i < oods.size(); i++) {
+      out.add(OodMetrics.of(id, energy(pruned, oods.get(i), nOods[i], t)));
+    }
+    return Optional.of(out);
   }
 
   /**
@@ -123,14 +181,15 @@ public final class PlanSweep {
     return (int) Math.max(1, Math.min(Math.min(Runtime.getRuntime().availableProcessors(), byMemory), plans));
   }
 
-  /** Best AUROC, then lower FPR95, then earlier in the grid. */
+  /** Best criterion (the AUROC for one proxy), then mean AUROC, then lower mean FPR95, then earlier in the grid. */
   public static Point best(List<Point> points) {
     Check.argument(!points.isEmpty(), "the sweep evaluated no plan");
     return points.stream().min(ORDER).orElseThrow();
   }
 
   public static final Comparator<Point> ORDER = Comparator
-      .comparingDouble((Point p) -> -p.metrics().auroc())
+      .comparingDouble((Point p) -> -p.criterion())
+      .thenComparingDouble(p -> -p.metrics().auroc())
       .thenComparingDouble(p -> p.metrics().fpr95())
       .thenComparingInt(Point::order);
 

@@ -13,23 +13,24 @@ final class Reports {
   private Reports() {}
 
   static String markdown(OodReport r, EvaluateJob.Roles roles, List<PlanSweep.Point> sweep, PlanSweep.Point chosen) {
-    StringBuilder sb = new StringBuilder("# OPNP evaluation\n\n");
+    StringBuilder sb = new StringBuilder("# All methods\n\n");
     @SuppressWarnings("unchecked")
     Map<String, Object> cal = (Map<String, Object>) r.extra().get("calibration");
     sb.append(String.format(Locale.ROOT, "ID test set **%s** (%d images): accuracy %.2f %% with the original head, "
         + "%.2f %% with the OPNP-pruned head; ECE (15 bins) %.2f %% → %.2f %%.%n%n", r.idDataset(), r.idCount(),
         100 * r.idAccuracy(), 100 * r.idAccuracyOpnp(), 100 * (Double) cal.get("ece_original"),
         100 * (Double) cal.get("ece_opnp")));
-    sb.append(String.format(Locale.ROOT, "OPNP plan chosen on the validation split (ID **%s**, OOD **%s**; never the test "
-        + "sets) from %d plans by AUROC, FPR95 breaking ties: %s — %d/%d weights and %d/%d neurons removed; "
-        + "validation AUROC %.2f %%, FPR95 %.2f %%.%n%n", roles.valId(), roles.valOod(), sweep.size(), r.plan(),
-        r.prunedWeights(), r.totalWeights(), r.prunedNeurons(), r.totalNeurons(), 100 * chosen.metrics().auroc(),
+    sb.append(String.format(Locale.ROOT, "OPNP plan chosen on validation data (ID **%s** against the proxies %s; never "
+        + "the test sets) from %d plans by the criterion over the proxies' AUROCs: %s — %d/%d weights and %d/%d neurons "
+        + "removed; criterion %.2f %%, mean AUROC %.2f %%, mean FPR95 %.2f %%.%n%n", roles.valId(),
+        String.join(", ", roles.proxies()), sweep.size(), r.plan(), r.prunedWeights(), r.totalWeights(),
+        r.prunedNeurons(), r.totalNeurons(), 100 * chosen.criterion(), 100 * chosen.metrics().auroc(),
         100 * chosen.metrics().fpr95()));
-    sb.append("Top validation plans:\n\n| rank | plan | AUROC | FPR95 |\n|---:|---|---:|---:|\n");
+    sb.append("Top validation plans:\n\n| rank | plan | criterion | mean AUROC | mean FPR95 |\n|---:|---|---:|---:|---:|\n");
     List<PlanSweep.Point> top = sweep.stream().sorted(PlanSweep.ORDER).limit(5).toList();
     for (int i = 0; i < top.size(); i++) {
-      sb.append(String.format(Locale.ROOT, "| %d | %s | %.2f | %.2f |%n", i + 1, top.get(i).plan(),
-          100 * top.get(i).metrics().auroc(), 100 * top.get(i).metrics().fpr95()));
+      sb.append(String.format(Locale.ROOT, "| %d | %s | %.2f | %.2f | %.2f |%n", i + 1, top.get(i).plan(),
+          100 * top.get(i).criterion(), 100 * top.get(i).metrics().auroc(), 100 * top.get(i).metrics().fpr95()));
     }
     sb.append("\n## AUROC ↑ / FPR95 ↓ (%) per OOD set, OpenOOD-style\n\n| method |");
     for (String o : roles.oods()) {

@@ -13,6 +13,8 @@ public final class PruningPercentages implements Serializable {
 
   /** The paper's ResNet50 settings (ρw_max 0.5, ρo_max 30, no minimum pruning). */
   public static final PruningPercentages PAPER_RESNET50 = new PruningPercentages(0.5, 0, 30, 0);
+  /** Nothing pruned: the original head. */
+  public static final PruningPercentages NONE = new PruningPercentages(0, 0, 0, 0);
 
   private final double rhoWMax;
   private final double rhoWMin;

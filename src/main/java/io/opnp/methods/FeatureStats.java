@@ -22,6 +22,21 @@ public final class FeatureStats implements Serializable {
   private final double[] secondMoment;  // D×D E[h hᵀ], or null
   private final double meanMaxLogit;
 
+  /** Statistics saved earlier (a detector bundle), restored as they were. */
+  public static FeatureStats restore(int classes, int dim, long count, long[] classCounts, double[] mean,
+                                     double[] classMeans, double[] secondMoment, double meanMaxLogit) {
+    io.opnp.math.Check.argument(classCounts.length == classes && mean.length == dim
+        && classMeans.length == (long) classes * dim && (secondMoment == null || secondMoment.length == (long) dim * dim),
+        "saved feature statistics do not have the shape %sx%s", classes, dim);
+    return new FeatureStats(classes, dim, count, classCounts.clone(), mean.clone(), classMeans.clone(),
+        secondMoment == null ? null : secondMoment.clone(), meanMaxLogit);
+  }
+
+  /** Per-class sample counts (a copy). */
+  public long[] classCounts() {
+    return classCounts.clone();
+  }
+
   FeatureStats(int classes, int dim, long count, long[] classCounts, double[] mean, double[] classMeans,
                double[] secondMoment, double meanMaxLogit) {
     this.classes = classes;

@@ -31,6 +31,17 @@ public final class KnnBank implements Serializable {
     return new KnnBank(m, dim, normalize(features, m, dim));
   }
 
+  /** A bank saved earlier from {@link #normalizedRows()}: the rows are taken as they are. */
+  public static KnnBank restore(double[] normalized, int m, int dim) {
+    Check.length(normalized, (long) m * dim, "saved bank rows");
+    return new KnnBank(m, dim, normalized.clone());
+  }
+
+  /** The normalized rows, m×D row-major (a copy), for saving. */
+  public double[] normalizedRows() {
+    return rows.clone();
+  }
+
   /** {@code z = h / (‖h‖ + 1e-10)} row by row, into a new n×D array. */
   public static double[] normalize(double[] features, int n, int dim) {
     double[] z = new double[n * dim];

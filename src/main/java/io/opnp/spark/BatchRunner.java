@@ -123,6 +123,12 @@ public final class BatchRunner implements AutoCloseable {
           for (int i = a; i < b; i++) {
             try {
               decoder.decode(bytes[i], buffer, i * pixels);
+              io.opnp.data.ValidationProxy proxy = io.opnp.data.ValidationProxy.ofDataset(datasets[i]);
+              if (proxy != null) {
+                var pre = cfg.preprocess();
+                proxy.apply(buffer, i * pixels, pre.channels(), pre.height(), pre.width(),
+                    io.opnp.data.ValidationProxy.seed(ids[i]));
+              }
             } catch (ImageDecoder.UnreadableImageException e) {
               errors[i] = e.getMessage();
               causes[i] = e;

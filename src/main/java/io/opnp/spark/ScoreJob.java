@@ -284,14 +284,7 @@ public final class ScoreJob {
           String id = r.getString(0);
           String dataset = r.getString(1);
           Long label = r.isNullAt(2) ? null : r.getLong(2);
-          List<Float> f = r.getList(3);
-          if (f.size() != d) {
-            throw new BadInputException("the feature cache holds rows of " + f.size() + " features, but the model's "
-                + "head is " + c + "x" + d + "; rebuild the cache with this model");
-          }
-          for (int j = 0; j < d; j++) {
-            feats[j] = f.get(j);
-          }
+          FeatureRows.copy(r, 3, d, feats, 0);
           full.logits(feats, 1, logits);
           h.pruned().logits(feats, 1, pruned);
           if (idName.equals(dataset)) {

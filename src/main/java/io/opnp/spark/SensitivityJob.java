@@ -100,18 +100,8 @@ public final class SensitivityJob {
         int n = 0;
         while (n < BATCH && rows.hasNext()) {
           Row r = rows.next();
-          java.util.List<Float> hf = r.getList(0);
-          java.util.List<Float> lf = r.getList(1);
-          if (hf.size() != d || lf.size() != c) {
-            throw new io.opnp.BadInputException("the feature cache holds rows of " + hf.size() + " features and "
-                + lf.size() + " logits, but the model's head is " + c + "x" + d + "; rebuild the cache with this model");
-          }
-          for (int j = 0; j < d; j++) {
-            f[n * d + j] = hf.get(j);
-          }
-          for (int i = 0; i < c; i++) {
-            l[n * c + i] = lf.get(i);
-          }
+          FeatureRows.copy(r, 0, d, f, n * d);
+          FeatureRows.copy(r, 1, c, l, n * c);
           n++;
         }
         acc.add(f, l, n, w);

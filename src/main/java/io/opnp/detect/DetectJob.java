@@ -1,0 +1,155 @@
+package io.opnp.detect;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.sum;
+import static org.apache.spark.sql.functions.when;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.opnp.BadInputException;
+import io.opnp.data.DatasetReader;
+import io.opnp.data.DatasetSpec;
+import io.opnp.data.ImageSchema;
+import io.opnp.decision.BinomialInterval;
+import io.opnp.decision.Interval;
+import io.opnp.io.Outputs;
+import io.opnp.math.LinearHead;
+import io.opnp.model.HeadReader;
+import io.opnp.spark.AppendDetection;
+import io.opnp.spark.ExecutorModels;
+import io.opnp.spark.InferenceConfig;
+import io.opnp.spark.RowLayout;
+import io.opnp.spark.Stages;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * Scores new data with a saved detector: per image the score, p-value, flag and predicted class
+ * (Parquet, by dataset), and per dataset the share flagged out-of-distribution with its 95 % interval
+ * against the rate the detector expects of in-distribution data.
+ */
+public final class DetectJob {
+  /** One dataset's verdict. */
+  public record DatasetSummary(String dataset, long images, long scored, long flagged, double flaggedShare,
+                               Interval interval, double expected, boolean unlikeInDistribution) {}
+
+  private DetectJob() {}
+
+  /** The model as the detector needs it (its preprocessing, head names and temperature), checked by SHA-256. */
+  public static InferenceConfig config(Detector d, String modelPath, String modelSha256, int batchSize,
+                                       int torchThreads, boolean skipBadImages, int decodeThreads) {
+    d.checkModel(modelPath, modelSha256);
+    return new InferenceConfig(modelPath, modelSha256, d.weightParam(), d.biasParam(), d.preprocess(), batchSize,
+        torchThreads, d.temperature(), skipBadImages, decodeThreads, io.opnp.model.Precision.AUTO);
+  }
+
+  /** The detector's scoring method on the model's own head, ready to broadcast. */
+  public static AppendDetection.Scorer scorer(SparkSession spark, Detector d, InferenceConfig cfg) {
+    d.checkModel(cfg.modelName(), cfg.modelSha256());
+    ExecutorModels.ship(spark, cfg);
+    LinearHead head = HeadReader.read(ExecutorModels.model(cfg), cfg.weightParam(), cfg.biasParam());
+    return new AppendDetection.Scorer(d.scorer(head), d.threshold(), d.pValues());
+  }
+
+  public static List<DatasetSummary> run(SparkSession spark, Detector d, InferenceConfig cfg, List<DatasetSpec> inputs,
+                                         int limit, int partitions, String output, boolean overwrite) {
+    var conf = spark.sparkContext().hadoopConfiguration();
+    for (String p : List.of(output + "/scores", output + "/summary.json", output + "/summary.md")) {
+      Outputs.checkWritable(conf, p, overwrite);
+    }
+    AppendDetection.Scorer scorer = scorer(spark, d, cfg);
+    Dataset<Row> all = null;
+    for (DatasetSpec s : inputs) {
+      Dataset<Row> ds = DatasetReader.read(spark, s, limit, partitions);
+      all = all == null ? ds : all.unionByName(ds);
+    }
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    String staging = Outputs.staging(output + "/scores");
+    List<DatasetSummary> out = new ArrayList<>();
+    try {
+      Stages.describe(jsc, "opnp detect: " + d.spec().label() + " on " + inputs.size() + " dataset(s)");
+      AppendDetection.apply(all, cfg, RowLayout.STANDARD, scorer)
+          .select(col(ImageSchema.ID), col(ImageSchema.DATASET), col(ImageSchema.LABEL), col(AppendDetection.SCORE),
+              col(AppendDetection.PVALUE), col(AppendDetection.IS_OOD), col(AppendDetection.PREDICTION))
+          .write().partitionBy(ImageSchema.DATASET).parquet(staging + "/scores");
+      List<Row> counts = spark.read().parquet(staging + "/scores").groupBy(ImageSchema.DATASET)
+          .agg(count("*"), count(AppendDetection.SCORE), sum(when(col(AppendDetection.IS_OOD), 1).otherwise(0)))
+          .collectAsList();
+      Map<String, Row> byName = new LinkedHashMap<>();
+      counts.forEach(r -> byName.put(r.getString(0), r));
+      for (DatasetSpec s : inputs) {
+        Row r = byName.get(s.name());
+        long images = r == null ? 0 : r.getLong(1);
+        long scored = r == null ? 0 : r.getLong(2);
+        long flagged = r == null || r.isNullAt(3) ? 0 : r.getLong(3);
+        Interval ci = BinomialInterval.wilson(flagged, scored, 0.95);
+        double expected = d.expectedOodRateOfId();
+        out.add(new DatasetSummary(s.name(), images, scored, flagged, scored == 0 ? 0 : (double) flagged / scored, ci,
+            expected, scored > 0 && !ci.contains(expected)));
+      }
+      Outputs.create(conf, staging + "/summary.json", json(d, out));
+      Outputs.create(conf, staging + "/summary.md", markdown(d, out));
+      Outputs.commit(conf, staging + "/scores", output + "/scores", overwrite);
+      Outputs.commit(conf, staging + "/summary.md", output + "/summary.md", overwrite);
+      Outputs.commit(conf, staging + "/summary.json", output + "/summary.json", overwrite);
+    } finally {
+      Outputs.abort(conf, staging);
+      Stages.clear(jsc);
+    }
+    return out;
+  }
+
+  static String json(Detector d, List<DatasetSummary> rows) {
+    Map<String, Object> root = new LinkedHashMap<>();
+    root.put("detector", d.spec().label());
+    root.put("threshold", d.threshold());
+    root.put("expected_id_flag_rate", d.expectedOodRateOfId());
+    root.put("model_sha256", d.modelSha256());
+    root.put("engine", io.opnp.model.EngineProvenance.current(true));
+    Map<String, Object> sets = new LinkedHashMap<>();
+    for (DatasetSummary s : rows) {
+      Map<String, Object> x = new LinkedHashMap<>();
+      x.put("images", s.images());
+      x.put("scored", s.scored());
+      x.put("skipped", s.images() - s.scored());
+      x.put("flagged_ood", s.flagged());
+      x.put("ood_rate", s.flaggedShare());
+      x.put("ood_rate_interval_95", List.of(s.interval().lower(), s.interval().upper()));
+      x.put("unlike_in_distribution", s.unlikeInDistribution());
+      sets.put(s.dataset(), x);
+    }
+    root.put("datasets", sets);
+    try {
+      return new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(root) + "\n";
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  static String markdown(Detector d, List<DatasetSummary> rows) {
+    StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "Detector **%s**, threshold %.6g; in-distribution "
+        + "data is expected to be flagged at %.2f %%.%n%n| dataset | images | flagged OOD | rate (95 %% interval) | "
+        + "verdict |%n|---|---:|---:|---:|---|%n", d.spec().label(), d.threshold(), 100 * d.expectedOodRateOfId()));
+    for (DatasetSummary s : rows) {
+      sb.append(String.format(Locale.ROOT, "| %s | %d | %d | %.2f %% (%.2f–%.2f) | %s |%n", s.dataset(), s.scored(),
+          s.flagged(), 100 * s.flaggedShare(), 100 * s.interval().lower(), 100 * s.interval().upper(),
+          s.scored() == 0 ? "no images" : s.unlikeInDistribution() ? "**shifted**: rate unlike in-distribution data"
+              : "consistent with in-distribution data"));
+    }
+    return sb.toString();
+  }
+
+  static void requireInputs(List<DatasetSpec> inputs) {
+    if (inputs.isEmpty()) {
+      throw new BadInputException("opnp detect needs at least one --input NAME=FORMAT:PATH");
+    }
+  }
+}

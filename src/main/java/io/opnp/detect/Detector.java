@@ -1,0 +1,69 @@
+package io.opnp.detect;
+
+import io.opnp.BadInputException;
+import io.opnp.data.Preprocess;
+import io.opnp.decision.ConformalPValues;
+import io.opnp.math.LinearHead;
+import io.opnp.math.PruningPlan;
+import io.opnp.math.Sensitivity;
+import io.opnp.methods.DetectorSpec;
+import io.opnp.methods.FeatureStats;
+import io.opnp.methods.KnnBank;
+import io.opnp.methods.MethodOptions;
+import io.opnp.methods.OodMethod;
+import io.opnp.methods.OodMethods;
+import io.opnp.methods.VimSubspace;
+import java.io.Serializable;
+
+/**
+ * A loaded detector: the method and its fitted state, the threshold, and the held-out ID scores for
+ * p-values. {@link #scorer(LinearHead)} rebuilds the scoring method exactly as evaluate built it.
+ */
+public record Detector(DetectorSpec spec, double reactThreshold, double temperature, double threshold, double keep,
+                       double expectedFalseAlarmRate, double falseAlarmLower, double falseAlarmUpper,
+                       ConformalPValues pValues, String modelName, String modelSha256, String weightParam,
+                       String biasParam, Preprocess preprocess, FeatureStats stats, double vimMeanResidual,
+                       KnnBank bank, Sensitivity sensitivity, String engine) implements Serializable {
+
+  /** Fails unless {@code sha256} is the model this detector was fitted on. */
+  public void checkModel(String name, String sha256) {
+    if (!modelSha256.equals(sha256)) {
+      throw new BadInputException("the detector was fitted on model " + modelName + " (sha256 " + modelSha256
+          + "), not on " + name + " (sha256 " + sha256 + "); give the model it was made with, or run evaluate "
+          + "again for this one");
+    }
+  }
+
+  /** The scoring method on this model's head (which must be the one the detector was fitted on). */
+  public OodMethod scorer(LinearHead head) {
+    MethodOptions base = MethodOptions.defaults().withTemperature(temperature);
+    if (OodMethods.VIM.equals(spec.method())) {
+      base = base.withVim(VimSubspace.fit(head, stats, 0), vimMeanResidual);
+    }
+    if (bank != null) {
+      base = base.withKnnBank(bank);
+    }
+    LinearHead pruned = null;
+    if (DetectorSpec.usesPlan(spec.method())) {
+      if (sensitivity.classes() != head.classes() || sensitivity.dim() != head.dim()) {
+        throw new BadInputException(String.format("the detector's sensitivities are %dx%d but the model's head is %dx%d",
+            sensitivity.classes(), sensitivity.dim(), head.classes(), head.dim()));
+      }
+      pruned = head.pruned(PruningPlan.of(sensitivity, spec.plan()));
+    }
+    return OodMethods.create(spec.method(), head, stats, spec.options(base, reactThreshold, pruned));
+  }
+
+  public double pValue(double score) {
+    return pValues.pValue(score);
+  }
+
+  public boolean isOod(double score) {
+    return score < threshold;
+  }
+
+  /** The share of ID inputs expected to be flagged: 1 − keep, as the threshold was set. */
+  public double expectedOodRateOfId() {
+    return expectedFalseAlarmRate;
+  }
+}

@@ -1,0 +1,300 @@
+package io.opnp.detect;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.opnp.BadInputException;
+import io.opnp.data.Preprocess;
+import io.opnp.decision.ConformalPValues;
+import io.opnp.decision.FalseAlarmEstimate;
+import io.opnp.io.Outputs;
+import io.opnp.io.SensitivityStore;
+import io.opnp.math.PruningPercentages;
+import io.opnp.math.Sensitivity;
+import io.opnp.methods.DetectorSpec;
+import io.opnp.methods.FeatureStats;
+import io.opnp.methods.KnnBank;
+import io.opnp.methods.OodMethods;
+import io.opnp.spark.InferenceConfig;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * A saved detector, {@code DIR/}: {@code detector.json} (method, hyper-parameters, threshold and the
+ * false-alarm rate to expect, the held-out ID scores for p-values, preprocessing, the model's name and
+ * SHA-256, engine and numerics mode) and, as Parquet, only what the method needs to score: the
+ * training-feature statistics ({@code state/}: dice, mahalanobis, vim), the KNN bank ({@code state/})
+ * and the sensitivity ({@code sensitivity/}: the opnp methods, whose masks are rebuilt from it and the
+ * plan). Written by {@code evaluate}; read by {@code opnp detect}, the streaming monitor and the ML API.
+ */
+public final class DetectorBundle {
+  public static final String FILE = "detector.json";
+  public static final int FORMAT = 1;
+  static final StructType STATE = new StructType()
+      .add("name", DataTypes.StringType, false)
+      .add("index", DataTypes.IntegerType, false)
+      .add("values", DataTypes.createArrayType(DataTypes.DoubleType, false), false);
+
+  /** What evaluate knows beside the fitted state: the model and its preprocessing. */
+  public record Context(InferenceConfig cfg) {}
+
+  /** The fitted state of one detector, as evaluate hands it over. */
+  public record Fitted(DetectorSpec spec, double reactThreshold, FalseAlarmEstimate threshold, double keep,
+                       double[] calibrationScores, FeatureStats stats, double vimMeanResidual, KnnBank bank,
+                       Sensitivity sensitivity, Map<String, Object> selection) {}
+
+  private DetectorBundle() {}
+
+  public static void save(SparkSession spark, String dir, Context context, Fitted f) {
+    Configuration conf = spark.sparkContext().hadoopConfiguration();
+    String method = f.spec().method();
+    InferenceConfig cfg = context.cfg();
+    Map<String, Object> root = new LinkedHashMap<>();
+    root.put("format", FORMAT);
+    root.put("method", method);
+    root.put("label", f.spec().label());
+    root.put("parameters", f.spec().parameters());
+    root.put("react_threshold", DetectorSpec.usesReact(method) ? f.reactThreshold() : null);
+    root.put("temperature", cfg.temperature());
+    Map<String, Object> t = new LinkedHashMap<>();
+    t.put("keep_id_share", f.keep());
+    t.put("threshold", f.threshold().threshold());
+    t.put("rule", "is_ood = ood_score < threshold; ood_pvalue = (1 + #{calibration <= score}) / (n + 1)");
+    t.put("expected_false_alarm_rate", f.threshold().estimate());
+    t.put("false_alarm_interval_95", List.of(f.threshold().interval().lower(), f.threshold().interval().upper()));
+    root.put("threshold", t);
+    Map<String, Object> model = new LinkedHashMap<>();
+    model.put("name", cfg.modelName());
+    model.put("sha256", cfg.modelSha256());
+    model.put("weight_param", cfg.weightParam());
+    model.put("bias_param", cfg.biasParam());
+    root.put("model", model);
+    Preprocess p = cfg.preprocess();
+    Map<String, Object> pre = new LinkedHashMap<>();
+    pre.put("channels", p.channels());
+    pre.put("height", p.height());
+    pre.put("width", p.width());
+    pre.put("mean", p.mean() == null ? null : floats(p.mean()));
+    pre.put("std", p.std() == null ? null : floats(p.std()));
+    pre.put("resize_shorter", p.resizeShorter());
+    pre.put("max_image_pixels", p.maxImagePixels());
+    root.put("preprocessing", pre);
+    root.put("engine", io.opnp.model.EngineProvenance.current(spark.sparkContext().isLocal()));
+    root.put("selection", f.selection());
+    Map<String, Object> state = new LinkedHashMap<>();
+    List<Row> rows = new ArrayList<>();
+    if (OodMethods.needsStats(method)) {
+      FeatureStats s = f.stats();
+      state.put("classes", s.classes());
+      state.put("dim", s.dim());
+      state.put("count", s.count());
+      state.put("mean_max_logit", s.meanMaxLogit());
+      state.put("vim_mean_residual", f.vimMeanResidual());
+      long[] counts = s.classCounts();
+      double[] c = new double[counts.length];
+      for (int i = 0; i < c.length; i++) {
+        c[i] = counts[i];
+      }
+      rows.add(RowFactory.create("class_counts", 0, boxed(c, 0, c.length)));
+      rows.add(RowFactory.create("mean", 0, boxed(s.mean(), 0, s.dim())));
+      addMatrix(rows, "class_means", s.classMeans(), s.classes(), s.dim());
+      if (s.hasSecondMoments()) {
+        addMatrix(rows, "second_moment", s.secondMoment(), s.dim(), s.dim());
+      }
+    }
+    if (method.equals(OodMethods.KNN)) {
+      state.put("bank_size", f.bank().size());
+      state.put("bank_dim", f.bank().dim());
+      addMatrix(rows, "knn_bank", f.bank().normalizedRows(), f.bank().size(), f.bank().dim());
+    }
+    root.put("state", state);
+    root.put("calibration_scores", f.calibrationScores());
+    if (!rows.isEmpty()) {
+      spark.createDataFrame(rows, STATE).write().parquet(dir + "/state");
+    }
+    if (DetectorSpec.usesPlan(method)) {
+      SensitivityStore.save(spark, f.sensitivity(), dir + "/sensitivity", false);
+    }
+    try {
+      Outputs.create(conf, dir + "/" + FILE,
+          new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(root) + "\n");
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  /** Reads a bundle; fails naming the directory and what is wrong with it. */
+  public static Detector load(SparkSession spark, String dir) {
+    Configuration conf = spark.sparkContext().hadoopConfiguration();
+    Path file = new Path(dir, FILE);
+    JsonNode root;
+    try {
+      FileSystem fs = file.getFileSystem(conf);
+      if (!fs.exists(file)) {
+        throw new BadInputException("no detector at " + dir + " (" + FILE + " is missing); point --detector at the "
+            + "detector/ directory that opnp evaluate wrote");
+      }
+      try (InputStream in = fs.open(file)) {
+        root = new ObjectMapper().readTree(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+      }
+    } catch (IOException e) {
+      throw new BadInputException("cannot read " + file + " (" + e.getMessage() + "); the detector bundle is damaged: "
+          + "write it again with opnp evaluate", e);
+    }
+    try {
+      if (root.path("format").asInt() != FORMAT) {
+        throw new BadInputException(file + " has format " + root.path("format") + ", this version reads " + FORMAT);
+      }
+      String method = root.get("method").asText();
+      JsonNode params = root.get("parameters");
+      DetectorSpec spec = DetectorSpec.of(method);
+      if (params.has("react_percentile")) {
+        spec = spec.withReactPercentile(params.get("react_percentile").asDouble());
+      }
+      if (params.has("dice_sparsity")) {
+        spec = spec.withDiceSparsity(params.get("dice_sparsity").asDouble());
+      }
+      if (params.has("ash_percentile")) {
+        spec = spec.withAshPercentile(params.get("ash_percentile").asDouble());
+      }
+      if (params.has("knn_k")) {
+        spec = spec.withKnnK(params.get("knn_k").asInt());
+      }
+      if (DetectorSpec.usesPlan(method)) {
+        spec = spec.withPlan(new PruningPercentages(params.get("rho_w_max").asDouble(),
+            params.get("rho_w_min").asDouble(), params.get("rho_o_max").asDouble(), params.get("rho_o_min").asDouble()));
+      }
+      JsonNode t = root.get("threshold");
+      double[] calib = doubles(root.get("calibration_scores"));
+      JsonNode model = root.get("model");
+      JsonNode state = root.get("state");
+      Map<String, double[][]> tensors = readState(spark, dir, state);
+      FeatureStats stats = null;
+      double vimResidual = Double.NaN;
+      if (OodMethods.needsStats(method)) {
+        int c = state.get("classes").asInt();
+        int d = state.get("dim").asInt();
+        double[] cc = tensors.get("class_counts")[0];
+        long[] counts = new long[cc.length];
+        for (int i = 0; i < counts.length; i++) {
+          counts[i] = (long) cc[i];
+        }
+        stats = FeatureStats.restore(c, d, state.get("count").asLong(), counts, tensors.get("mean")[0],
+            flatten(tensors.get("class_means"), c, d),
+            tensors.containsKey("second_moment") ? flatten(tensors.get("second_moment"), d, d) : null,
+            state.get("mean_max_logit").asDouble());
+        vimResidual = state.get("vim_mean_residual").asDouble();
+      }
+      KnnBank bank = null;
+      if (method.equals(OodMethods.KNN)) {
+        int m = state.get("bank_size").asInt();
+        int d = state.get("bank_dim").asInt();
+        bank = KnnBank.restore(flatten(tensors.get("knn_bank"), m, d), m, d);
+      }
+      Sensitivity sens = DetectorSpec.usesPlan(method) ? SensitivityStore.load(spark, dir + "/sensitivity") : null;
+      JsonNode ci = t.get("false_alarm_interval_95");
+      return new Detector(spec, root.get("react_threshold").isNull() ? Double.NaN : root.get("react_threshold").asDouble(),
+          root.get("temperature").asDouble(), t.get("threshold").asDouble(), t.get("keep_id_share").asDouble(),
+          t.get("expected_false_alarm_rate").asDouble(), ci.get(0).asDouble(), ci.get(1).asDouble(),
+          new ConformalPValues(calib), model.get("name").asText(), model.get("sha256").asText(),
+          model.get("weight_param").asText(), model.get("bias_param").asText(), preprocess(root.get("preprocessing")),
+          stats, vimResidual, bank, sens, root.path("engine").toString());
+    } catch (NullPointerException | IllegalArgumentException e) {
+      throw new BadInputException(file + " is incomplete or malformed (" + e + "); write it again with opnp evaluate", e);
+    }
+  }
+
+  private static Preprocess preprocess(JsonNode p) {
+    float[] mean = p.get("mean").isNull() ? null : floats(doubles(p.get("mean")));
+    float[] std = p.get("std").isNull() ? null : floats(doubles(p.get("std")));
+    return new Preprocess(p.get("channels").asInt(), p.get("height").asInt(), p.get("width").asInt(), mean, std,
+        p.get("resize_shorter").asInt(), p.get("max_image_pixels").asLong());
+  }
+
+  private static Map<String, double[][]> readState(SparkSession spark, String dir, JsonNode state) {
+    Map<String, double[][]> out = new LinkedHashMap<>();
+    if (state == null || state.isEmpty()) {
+      return out;
+    }
+    List<Row> rows = spark.read().schema(STATE).parquet(dir + "/state").collectAsList();
+    Map<String, Integer> sizes = new LinkedHashMap<>();
+    for (Row r : rows) {
+      sizes.merge(r.getString(0), r.getInt(1) + 1, Math::max);
+    }
+    sizes.forEach((k, v) -> out.put(k, new double[v][]));
+    for (Row r : rows) {
+      List<Double> v = r.getList(2);
+      double[] a = new double[v.size()];
+      for (int i = 0; i < a.length; i++) {
+        a[i] = v.get(i);
+      }
+      out.get(r.getString(0))[r.getInt(1)] = a;
+    }
+    return out;
+  }
+
+  private static void addMatrix(List<Row> rows, String name, double[] m, int r, int c) {
+    for (int i = 0; i < r; i++) {
+      rows.add(RowFactory.create(name, i, boxed(m, i * c, c)));
+    }
+  }
+
+  private static List<Double> boxed(double[] a, int from, int n) {
+    List<Double> out = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      out.add(a[from + i]);
+    }
+    return out;
+  }
+
+  private static double[] flatten(double[][] rows, int r, int c) {
+    if (rows == null || rows.length != r) {
+      throw new IllegalArgumentException("saved state has " + (rows == null ? 0 : rows.length) + " rows, expected " + r);
+    }
+    double[] out = new double[r * c];
+    for (int i = 0; i < r; i++) {
+      if (rows[i] == null || rows[i].length != c) {
+        throw new IllegalArgumentException("saved state row " + i + " is missing or of the wrong width");
+      }
+      System.arraycopy(rows[i], 0, out, i * c, c);
+    }
+    return out;
+  }
+
+  private static double[] doubles(JsonNode a) {
+    double[] out = new double[a.size()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = a.get(i).asDouble();
+    }
+    return out;
+  }
+
+  private static float[] floats(double[] a) {
+    float[] out = new float[a.length];
+    for (int i = 0; i < a.length; i++) {
+      out[i] = (float) a[i];
+    }
+    return out;
+  }
+
+  private static double[] floats(float[] a) {
+    double[] out = new double[a.length];
+    for (int i = 0; i < a.length; i++) {
+      out[i] = a[i];
+    }
+    return out;
+  }
+}

@@ -1,0 +1,256 @@
+package io.opnp.eval;
+
+import static org.apache.spark.sql.functions.col;
+
+import io.opnp.BadInputException;
+import io.opnp.data.ValidationSplit;
+import io.opnp.decision.Candidate;
+import io.opnp.decision.Criterion;
+import io.opnp.decision.FalseAlarmBootstrap;
+import io.opnp.decision.FalseAlarmEstimate;
+import io.opnp.decision.Selection;
+import io.opnp.math.LinearHead;
+import io.opnp.math.OodMetrics;
+import io.opnp.math.PruningPercentages;
+import io.opnp.math.PruningPlan;
+import io.opnp.math.Sensitivity;
+import io.opnp.methods.DetectorSpec;
+import io.opnp.methods.Knn;
+import io.opnp.methods.MethodOptions;
+import io.opnp.methods.OodMethod;
+import io.opnp.methods.OodMethods;
+import io.opnp.spark.FeatureRows;
+import io.opnp.spark.Stages;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.api.java.function.FlatMapFunction;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import scala.Tuple3;
+
+/**
+ * Stage 2 of evaluate: chooses the detector on validation data only. OPNP's plan is swept against
+ * every OOD proxy at once; then every method, each over a small grid of its hyper-parameters, scores
+ * the validation rows in one distributed pass; {@link Selection} picks the detector that is best by
+ * the criterion over the proxies (mean or worst AUROC) and audits the choice by leaving each proxy
+ * out; the threshold and its bootstrap interval come from the calibration half of the ID validation
+ * images, which the choice never saw.
+ */
+final class DetectorSelection {
+  private static final Logger LOG = LoggerFactory.getLogger(DetectorSelection.class);
+
+  static final double[] REACT_PERCENTILES = {80, 85, 90, 95, 99};
+  static final double[] DICE_SPARSITIES = {50, 70, 90};
+  static final double[] ASH_PERCENTILES = {60, 70, 80, 90};
+  static final int[] KNN_KS = {10, Knn.DEFAULT_K, 200};
+
+  /** What was chosen and why. */
+  record Outcome(Selection selection, DetectorSpec chosen, OodMethod chosenMethod, FalseAlarmEstimate threshold,
+                 double[] calibrationScores, List<PlanSweep.Point> sweep, PlanSweep.Point plan, double sweepSeconds,
+                 DetectorSpec bestOpnpReact, int selectionIdCount, Map<String, Integer> proxyCounts,
+                 List<DetectorSpec> specs) {}
+
+  /** The knobs: target share of ID kept, criterion, resamples. */
+  record Settings(double keep, Criterion criterion, int bootstrapResamples, long seed) {}
+
+  private DetectorSelection() {}
+
+  static Outcome run(JavaSparkContext jsc, Dataset<Row> cache, Sensitivity sens, LinearHead head,
+                     TrainingFit.Fitted fit, MethodOptions base, EvaluateJob.Roles roles, List<PruningPercentages> grid,
+                     Settings settings) {
+    int d = head.dim();
+    List<String> proxies = roles.proxies();
+    Dataset<Row> valId = cache.where(col("dataset").equalTo(roles.valId()));
+    double[] idSel = EvaluateJob.collectFeatures(valId.filter(new ValidationSplit.SelectionHalf(true)),
+        roles.valLimit(), d);
+    int nIdSel = idSel.length / d;
+    List<double[]> oods = new ArrayList<>();
+    int[] nOods = new int[proxies.size()];
+    Map<String, Integer> proxyCounts = new java.util.LinkedHashMap<>();
+    for (int i = 0; i < proxies.size(); i++) {
+      oods.add(EvaluateJob.collectFeatures(cache.where(col("dataset").equalTo(proxies.get(i))), roles.valLimit(), d));
+      nOods[i] = oods.get(i).length / d;
+      proxyCounts.put(proxies.get(i), nOods[i]);
+      if (nOods[i] == 0) {
+        throw new BadInputException("the feature cache has no images of the validation OOD proxy " + proxies.get(i)
+            + "; rebuild the cache (leave out --reuse-features)");
+      }
+    }
+    if (nIdSel == 0) {
+      throw new BadInputException("the feature cache has no images of the validation ID set " + roles.valId());
+    }
+
+    long sweepStart = System.nanoTime();
+    List<PlanSweep.Point> sweep = PlanSweep.run(sens, head, grid, idSel, nIdSel, oods, nOods,
+        settings.criterion()::of);
+    PlanSweep.Point plan = PlanSweep.best(sweep);
+    double sweepSeconds = (System.nanoTime() - sweepStart) / 1e9;
+    LOG.info("plan sweep: {} plans on {} ID + {} proxies of {} images in {} s; best {} ({} AUROC {})", sweep.size(),
+        nIdSel, proxies.size(), java.util.Arrays.toString(nOods), String.format("%.1f", sweepSeconds), plan.plan(),
+        settings.criterion(), String.format("%.4f", plan.criterion()));
+    LinearHead pruned = head.pruned(PruningPlan.of(sens, plan.plan()));
+
+    List<DetectorSpec> specs = grid(plan.plan(), fit.bank().size());
+    ArrayList<OodMethod> methods = new ArrayList<>();
+    for (DetectorSpec s : specs) {
+      methods.add(build(s, head, fit, base, pruned));
+    }
+
+    // Every configuration scores every validation row in one pass where the data is.
+    List<String> datasets = new ArrayList<>(proxies);
+    datasets.add(roles.valId());
+    Broadcast<ArrayList<OodMethod>> methodsB = jsc.broadcast(methods);
+    List<Tuple3<String, String, double[]>> rows;
+    try {
+      Stages.describe(jsc, "opnp evaluate: " + methods.size() + " detector configurations on the validation data");
+      rows = cache.where(col("dataset").isin(datasets.toArray())).select("id", "dataset", "features").javaRDD()
+          .mapPartitions(new ValidationPartition(methodsB, d)).collect();
+    } finally {
+      methodsB.destroy();
+    }
+    Map<String, List<Tuple3<String, String, double[]>>> byDataset = new HashMap<>();
+    for (Tuple3<String, String, double[]> r : rows) {
+      String key = r._2().equals(roles.valId())
+          ? (ValidationSplit.forSelection(r._1()) ? "select" : "calibrate") : r._2();
+      byDataset.computeIfAbsent(key, k -> new ArrayList<>()).add(r);
+    }
+    // The same rows as the sweep: the first valLimit by id of each side.
+    byDataset.values().forEach(l -> l.sort(java.util.Comparator.comparing(Tuple3::_1)));
+    byDataset.replaceAll((k, l) -> l.subList(0, Math.min(l.size(), roles.valLimit())));
+    List<Tuple3<String, String, double[]>> calib = byDataset.getOrDefault("calibrate", List.of());
+    if (calib.size() < 20) {
+      throw new BadInputException("the validation ID set " + roles.valId() + " leaves only " + calib.size()
+          + " images to set the threshold (half of it, by id, calibrates it); give at least 40 validation ID images");
+    }
+
+    List<Candidate> candidates = new ArrayList<>();
+    for (int m = 0; m < specs.size(); m++) {
+      double[] id = column(byDataset.get("select"), m);
+      double[] aurocs = new double[proxies.size()];
+      double[] fprs = new double[proxies.size()];
+      for (int p = 0; p < proxies.size(); p++) {
+        OodMetrics om = OodMetrics.of(id, column(byDataset.get(proxies.get(p)), m));
+        aurocs[p] = om.auroc();
+        fprs[p] = om.fpr95();
+      }
+      candidates.add(new Candidate(specs.get(m).method(), specs.get(m).setting(), aurocs, fprs));
+    }
+    Selection selection = Selection.select(proxies, candidates, settings.criterion(), OodMethods.ENERGY,
+        DetectorSpec::usesPlan);
+    int chosen = candidates.indexOf(selection.chosen());
+    double[] calibration = column(calib, chosen);
+    FalseAlarmEstimate far = FalseAlarmBootstrap.interval(calibration, settings.keep(),
+        settings.bootstrapResamples(), FalseAlarmBootstrap.DEFAULT_LEVEL, settings.seed());
+    DetectorSpec bestOpnpReact = null;
+    for (Candidate c : selection.ranking()) {
+      if (c.method().equals(OodMethods.OPNP_REACT)) {
+        bestOpnpReact = specs.get(candidates.indexOf(c));
+        break;
+      }
+    }
+    LOG.info("recommended detector: {} ({} AUROC over {} proxies {}); threshold {} keeps {} % of ID, expected "
+            + "false alarms {} % [{}, {}]; {}", selection.chosen().label(), settings.criterion(), proxies.size(),
+        String.format("%.4f", settings.criterion().of(selection.chosen().aurocs())), far.threshold(),
+        100 * settings.keep(), String.format("%.2f", 100 * far.estimate()),
+        String.format("%.2f", 100 * far.interval().lower()), String.format("%.2f", 100 * far.interval().upper()),
+        selection.verdict().reason());
+    return new Outcome(selection, specs.get(chosen), methods.get(chosen), far, calibration, sweep, plan, sweepSeconds,
+        bestOpnpReact, nIdSel, proxyCounts, specs);
+  }
+
+  /** Every method over its small grid, simplest first; OPNP's at the swept plan. */
+  static List<DetectorSpec> grid(PruningPercentages plan, int bankSize) {
+    List<DetectorSpec> out = new ArrayList<>();
+    for (String m : OodMethods.NAMES) {
+      DetectorSpec s = DetectorSpec.of(m);
+      if (DetectorSpec.usesPlan(m)) {
+        s = s.withPlan(plan);
+      }
+      if (DetectorSpec.usesReact(m)) {
+        for (double p : REACT_PERCENTILES) {
+          out.add(s.withReactPercentile(p));
+        }
+      } else if (DetectorSpec.usesAsh(m)) {
+        for (double p : ASH_PERCENTILES) {
+          out.add(s.withAshPercentile(p));
+        }
+      } else if (m.equals(OodMethods.DICE)) {
+        for (double p : DICE_SPARSITIES) {
+          out.add(s.withDiceSparsity(p));
+        }
+      } else if (m.equals(OodMethods.KNN)) {
+        for (int k : KNN_KS) {
+          if (k <= bankSize) {
+            out.add(s.withKnnK(k));
+          }
+        }
+      } else {
+        out.add(s);
+      }
+    }
+    return out;
+  }
+
+  static OodMethod build(DetectorSpec s, LinearHead head, TrainingFit.Fitted fit, MethodOptions base,
+                         LinearHead pruned) {
+    double clip = DetectorSpec.usesReact(s.method()) ? fit.reactThreshold(s.reactPercentile()) : Double.NaN;
+    return OodMethods.create(s.method(), head, fit.stats(), s.options(base, clip, pruned));
+  }
+
+  private static double[] column(List<Tuple3<String, String, double[]>> rows, int m) {
+    double[] out = new double[rows.size()];
+    for (int k = 0; k < out.length; k++) {
+      out[k] = rows.get(k)._3()[m];
+    }
+    return out;
+  }
+
+  /** (id, dataset, every configuration's score) per validation row. */
+  static final class ValidationPartition implements FlatMapFunction<Iterator<Row>, Tuple3<String, String, double[]>> {
+    private static final long serialVersionUID = 1L;
+    private final Broadcast<ArrayList<OodMethod>> methods;
+    private final int dim;
+
+    ValidationPartition(Broadcast<ArrayList<OodMethod>> methods, int dim) {
+      this.methods = methods;
+      this.dim = dim;
+    }
+
+    @Override
+    public Iterator<Tuple3<String, String, double[]>> call(Iterator<Row> rows) {
+      List<OodMethod> ms = methods.value();
+      List<Tuple3<String, String, double[]>> out = new ArrayList<>();
+      int batch = TrainingFit.BATCH;
+      double[] f = new double[batch * dim];
+      double[] s = new double[batch];
+      List<Row> taken = new ArrayList<>(batch);
+      while (rows.hasNext()) {
+        taken.clear();
+        while (taken.size() < batch && rows.hasNext()) {
+          Row r = rows.next();
+          FeatureRows.copy(r, 2, dim, f, taken.size() * dim);
+          taken.add(r);
+        }
+        int n = taken.size();
+        double[][] scores = new double[n][ms.size()];
+        for (int m = 0; m < ms.size(); m++) {
+          ms.get(m).score(f, n, s);
+          for (int k = 0; k < n; k++) {
+            scores[k][m] = s[k];
+          }
+        }
+        for (int k = 0; k < n; k++) {
+          out.add(new Tuple3<>(taken.get(k).getString(0), taken.get(k).getString(1), scores[k]));
+        }
+      }
+      return out.iterator();
+    }
+  }
+}

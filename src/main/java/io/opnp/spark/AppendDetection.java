@@ -1,0 +1,151 @@
+package io.opnp.spark;
+
+import io.opnp.decision.ConformalPValues;
+import io.opnp.math.Energy;
+import io.opnp.methods.OodMethod;
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.NoSuchElementException;
+import org.apache.spark.TaskContext;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * Appends a saved detector's verdict to every row of a DataFrame of images: {@code ood_score}
+ * (higher = more in-distribution), {@code ood_pvalue} (conformal, against the held-out ID scores),
+ * {@code is_ood} (score below the threshold) and {@code prediction} (the model's class). Images
+ * skipped under {@code --on-bad-image=skip} get nulls. Batch and streaming DataFrames alike.
+ */
+public final class AppendDetection {
+  public static final String SCORE = "ood_score";
+  public static final String PVALUE = "ood_pvalue";
+  public static final String IS_OOD = "is_ood";
+  public static final String PREDICTION = "prediction";
+  public static final List<String> COLUMNS = List.of(SCORE, PVALUE, IS_OOD, PREDICTION);
+
+  /** What a task needs to decide: the scoring method, the threshold and the calibration scores. */
+  public record Scorer(OodMethod method, double threshold, ConformalPValues pValues) implements Serializable {}
+
+  private AppendDetection() {}
+
+  public static StructType schema(StructType in) {
+    return in.add(SCORE, DataTypes.DoubleType, true).add(PVALUE, DataTypes.DoubleType, true)
+        .add(IS_OOD, DataTypes.BooleanType, true).add(PREDICTION, DataTypes.IntegerType, true);
+  }
+
+  public static Dataset<Row> apply(Dataset<Row> df, InferenceConfig cfg, RowLayout layout, Scorer scorer) {
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(df.sparkSession().sparkContext());
+    Broadcast<Scorer> b = jsc.broadcast(scorer);
+    return df.mapPartitions(new Partition(cfg, layout, b), Encoders.row(schema(df.schema())));
+  }
+
+  static final class Partition implements MapPartitionsFunction<Row, Row> {
+    private static final long serialVersionUID = 1L;
+    private final InferenceConfig cfg;
+    private final RowLayout layout;
+    private final Broadcast<Scorer> scorer;
+
+    Partition(InferenceConfig cfg, RowLayout layout, Broadcast<Scorer> scorer) {
+      this.cfg = cfg;
+      this.layout = layout;
+      this.scorer = scorer;
+    }
+
+    @Override
+    public Iterator<Row> call(Iterator<Row> rows) {
+      if (!rows.hasNext()) {
+        return java.util.Collections.emptyIterator();  // no model load for an empty (micro-)batch
+      }
+      Scorer s = scorer.value();
+      BatchRunner runner = new BatchRunner(cfg, layout);
+      TaskContext tc = TaskContext.get();
+      if (tc != null) {
+        tc.addTaskCompletionListener((org.apache.spark.util.TaskCompletionListener) ctx -> runner.close());
+      }
+      return new Iterator<>() {
+        private final List<Row> ready = new ArrayList<>();
+        private int next;
+        private boolean done;
+        private double[] feats = new double[0];
+        private double[] scores = new double[0];
+
+        @Override
+        public boolean hasNext() {
+          while (next >= ready.size() && !done) {
+            fill();
+          }
+          return next < ready.size();
+        }
+
+        @Override
+        public Row next() {
+          if (!hasNext()) {
+            throw new NoSuchElementException();
+          }
+          return ready.get(next++);
+        }
+
+        private void fill() {
+          ready.clear();
+          next = 0;
+          BatchRunner.Batch b = runner.next(rows);
+          if (b == null) {
+            done = true;
+            if (tc == null) {
+              runner.close();
+            }
+            return;
+          }
+          for (BatchRunner.Skipped sk : b.skipped()) {
+            ready.add(append(sk.row(), null, null, null, null));
+          }
+          int n = b.count();
+          if (n == 0) {
+            return;
+          }
+          int d = b.output().dim();
+          int c = b.output().classes();
+          if (feats.length < n * d) {
+            feats = new double[n * d];
+            scores = new double[n];
+          }
+          float[] f = b.output().features();
+          for (int i = 0; i < n * d; i++) {
+            feats[i] = f[i];
+          }
+          s.method().score(feats, n, scores);
+          float[] logits = b.output().logits();
+          double[] row = new double[c];
+          for (int k = 0; k < n; k++) {
+            for (int i = 0; i < c; i++) {
+              row[i] = logits[k * c + i];
+            }
+            ready.add(append(b.rows()[k], scores[k], s.pValues().pValue(scores[k]), scores[k] < s.threshold(),
+                Energy.argmax(row, 0, c)));
+          }
+        }
+      };
+    }
+
+    private static Row append(Row r, Double score, Double p, Boolean ood, Integer pred) {
+      Object[] v = new Object[r.size() + 4];
+      for (int i = 0; i < r.size(); i++) {
+        v[i] = r.get(i);
+      }
+      v[r.size()] = score;
+      v[r.size() + 1] = p;
+      v[r.size() + 2] = ood;
+      v[r.size() + 3] = pred;
+      return RowFactory.create(v);
+    }
+  }
+}

@@ -1,0 +1,61 @@
+package io.opnp.spark;
+
+import io.opnp.BadInputException;
+import java.util.Iterator;
+import java.util.List;
+import org.apache.spark.sql.Row;
+
+/**
+ * The one reader of cached feature rows (Spark's {@code array<float>} comes back as a boxed list):
+ * copies a row's features or logits into a primitive batch buffer, checking the width against the
+ * head, so a cache made by another model fails with a message instead of scoring garbage.
+ */
+public final class FeatureRows {
+  private FeatureRows() {}
+
+  /** Copies the array column {@code field} of {@code r} (expected width {@code width}) into {@code out[offset…]}. */
+  public static void copy(Row r, int field, int width, double[] out, int offset) {
+    List<Float> v = r.getList(field);
+    checkWidth(v, width, r, field);
+    for (int j = 0; j < width; j++) {
+      out[offset + j] = v.get(j);
+    }
+  }
+
+  public static void copy(Row r, int field, int width, float[] out, int offset) {
+    List<Float> v = r.getList(field);
+    checkWidth(v, width, r, field);
+    for (int j = 0; j < width; j++) {
+      out[offset + j] = v.get(j);
+    }
+  }
+
+  /**
+   * Fills one batch of at most {@code batch} rows: features (D), logits (C, when {@code logits} is not
+   * null), labels (-1 for none, when {@code labels} is not null). Returns the number of rows taken.
+   */
+  public static int fill(Iterator<Row> rows, int batch, int d, int c, double[] feats, double[] logits, int[] labels) {
+    int n = 0;
+    while (n < batch && rows.hasNext()) {
+      Row r = rows.next();
+      copy(r, r.fieldIndex("features"), d, feats, n * d);
+      if (logits != null) {
+        copy(r, r.fieldIndex("logits"), c, logits, n * c);
+      }
+      if (labels != null) {
+        Object lab = r.get(r.fieldIndex("label"));
+        labels[n] = lab == null ? -1 : ((Number) lab).intValue();
+      }
+      n++;
+    }
+    return n;
+  }
+
+  private static void checkWidth(List<Float> v, int width, Row r, int field) {
+    if (v == null || v.size() != width) {
+      String name = r.schema() == null ? "column " + field : r.schema().fieldNames()[field];
+      throw new BadInputException("the feature cache holds rows of " + (v == null ? 0 : v.size()) + " " + name
+          + ", but the model's head needs " + width + "; rebuild the cache with this model");
+    }
+  }
+}
