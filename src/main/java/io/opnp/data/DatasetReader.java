@@ -131,6 +131,12 @@ public final class DatasetReader {
     Column id;
     Column fallbackId = concat(input_file_name(), lit("#"), monotonically_increasing_id().cast("string"));
     Column givenId = idCol != null && names.contains(idCol) ? col(idCol).cast("string") : null;
+    if (raw.isStreaming()) {
+      // A stream has no stable row positions; the file and a hash of the image name a row on every replay.
+      Column b = imageType instanceof StructType ? col(imageCol + ".bytes") : col(imageCol);
+      fallbackId = concat(input_file_name(), lit("#"), org.apache.spark.sql.functions.substring(
+          org.apache.spark.sql.functions.sha2(b, 256), 1, 16));
+    }
     if (imageType instanceof BinaryType) {
       bytes = col(imageCol);
       id = givenId != null ? coalesce(givenId, fallbackId) : fallbackId;

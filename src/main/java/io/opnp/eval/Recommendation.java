@@ -95,7 +95,7 @@ final class Recommendation {
     r.put("stable", sel.stable());
     Map<String, Object> pr = new LinkedHashMap<>();
     pr.put("helps", sel.verdict().helps());
-    pr.put("reason", sel.verdict().reason());
+    pr.put("reason", pruning(sel));
     pr.put("best_pruning", sel.verdict().bestPruning() == null ? null : sel.verdict().bestPruning().label());
     pr.put("best_pruning_criterion_auroc", sel.verdict().bestPruningCriterion());
     pr.put("energy_criterion_auroc", sel.verdict().baselineCriterion());
@@ -129,7 +129,7 @@ final class Recommendation {
         100 * sel.criterion().of(sel.chosen().aurocs()),
         sel.stable() ? "leaving any one proxy out would not change the choice"
             : "leaving some proxy out would change the choice (see the audit)",
-        sel.verdict().reason());
+        pruning(sel));
   }
 
   static String markdown(OodReport report, DetectorSelection.Outcome chosen, EvaluateJob.Decision decision,
@@ -168,8 +168,18 @@ final class Recommendation {
       sb.append(String.format(Locale.ROOT, "| %s | %s | %s | %.2f |%n", l.leftOut(), l.chosenWithout().label(),
           l.changed() ? "**yes**" : "no", 100 * l.leftOutAurocOfChosenWithout()));
     }
-    sb.append('\n').append("Pruning: ").append(sel.verdict().reason()).append(".\n\n");
+    sb.append('\n').append("Pruning: ").append(pruning(sel)).append(".\n\n");
     return sb.toString();
+  }
+
+  /** The verdict on pruning, and why a pruning detector that beats energy may still not be the one recommended. */
+  static String pruning(Selection sel) {
+    String r = sel.verdict().reason();
+    if (sel.verdict().helps() && !io.opnp.methods.DetectorSpec.usesPlan(sel.chosen().method())) {
+      r += String.format(Locale.ROOT, "; but %s is better still (%.2f %%), so it is recommended instead",
+          sel.chosen().label(), 100 * sel.criterion().of(sel.chosen().aurocs()));
+    }
+    return r;
   }
 
   private static double[] toArray(List<Double> v) {

@@ -1,0 +1,196 @@
+package io.opnp.ml;
+
+import io.opnp.BadInputException;
+import io.opnp.detect.DetectJob;
+import io.opnp.detect.Detector;
+import io.opnp.detect.DetectorBundle;
+import io.opnp.spark.AppendDetection;
+import io.opnp.spark.InferenceConfig;
+import io.opnp.spark.RowLayout;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.Arrays;
+import java.util.List;
+import org.apache.hadoop.fs.FileUtil;
+import org.apache.spark.ml.Model;
+import org.apache.spark.ml.param.IntParam;
+import org.apache.spark.ml.param.Param;
+import org.apache.spark.ml.param.ParamMap;
+import org.apache.spark.ml.param.ParamValidators;
+import org.apache.spark.ml.util.DefaultParamsReader;
+import org.apache.spark.ml.util.DefaultParamsWriter;
+import org.apache.spark.ml.util.MLReader;
+import org.apache.spark.ml.util.MLWritable;
+import org.apache.spark.ml.util.MLWriter;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+import scala.Option;
+
+/**
+ * A saved detector (evaluate's {@code OUTPUT/detector}) as a Spark ML Transformer: {@code transform}
+ * adds {@code ood_score}, {@code ood_pvalue}, {@code is_ood} and {@code prediction} to a DataFrame of
+ * images, with the detector's own preprocessing and threshold. {@code write().save(p)} stores the
+ * params and a copy of the bundle; {@code OodDetectorModel.load(p)} reads both back.
+ *
+ * <pre>
+ *   OodDetectorModel m = OodDetectorModel.fromBundle(spark, "run/detector").setModelPath("fmnist-resnet.pt");
+ *   Dataset&lt;Row&gt; flagged = m.transform(images);   // image column: binary or struct&lt;bytes, path&gt;
+ * </pre>
+ */
+public final class OodDetectorModel extends Model<OodDetectorModel> implements MLWritable {
+  private static final long serialVersionUID = 1L;
+
+  private final String uid;
+  private final String bundle;
+  private final transient Detector detector;
+  private final Param<String> modelPath;
+  private final Param<String> imageCol;
+  private final IntParam batchSize;
+
+  OodDetectorModel(String uid, String bundle, Detector detector) {
+    this.uid = uid;
+    this.bundle = bundle;
+    this.detector = detector;
+    modelPath = new Param<String>(this, "modelPath", "the TorchScript file the detector was made with (checked by SHA-256)");
+    imageCol = new Param<String>(this, "imageCol", "column with the encoded image: binary or struct<bytes, path>");
+    batchSize = new IntParam(this, "batchSize", "images per model call", ParamValidators.gt(0));
+    setDefault(imageCol, "image");
+    setDefault(batchSize, 256);
+  }
+
+  /** The detector saved by {@code opnp evaluate} under {@code dir}. */
+  public static OodDetectorModel fromBundle(SparkSession spark, String dir) {
+    return new OodDetectorModel(org.apache.spark.ml.util.Identifiable$.MODULE$.randomUID("oodDetector"), dir,
+        DetectorBundle.load(spark, dir));
+  }
+
+  @Override
+  public String uid() {
+    return uid;
+  }
+
+  public Detector detector() {
+    return detector;
+  }
+
+  public OodDetectorModel setModelPath(String value) {
+    set(modelPath, value);
+    return this;
+  }
+
+  public OodDetectorModel setImageCol(String value) {
+    set(imageCol, value);
+    return this;
+  }
+
+  public OodDetectorModel setBatchSize(int value) {
+    set(batchSize, value);
+    return this;
+  }
+
+  public Param<String> modelPath() {
+    return modelPath;
+  }
+
+  public Param<String> imageCol() {
+    return imageCol;
+  }
+
+  public IntParam batchSize() {
+    return batchSize;
+  }
+
+  @Override
+  public Dataset<Row> transform(Dataset<?> dataset) {
+    StructType in = dataset.schema();
+    transformSchema(in);
+    if (!isDefined(modelPath)) {
+      throw new BadInputException("modelPath is not set; call setModelPath with the TorchScript file the detector "
+          + "was made with (" + detector.modelName() + ")");
+    }
+    Path model = Paths.get($(modelPath));
+    if (!Files.isRegularFile(model)) {
+      throw new BadInputException("model file " + model + " does not exist; set modelPath to " + detector.modelName());
+    }
+    InferenceConfig cfg = DetectJob.config(detector, model.toAbsolutePath().toString(), io.opnp.io.Hashes.sha256(model),
+        (Integer) $(batchSize), 1, false, 0);
+    AppendDetection.Scorer scorer = DetectJob.scorer(dataset.sparkSession(), detector, cfg);
+    StructField image = in.apply($(imageCol));
+    RowLayout layout = new RowLayout($(imageCol), image.dataType() instanceof StructType, null, null, null,
+        "transform");
+    return AppendDetection.apply(dataset.toDF(), cfg, layout, scorer);
+  }
+
+  @Override
+  public StructType transformSchema(StructType schema) {
+    List<String> names = Arrays.asList(schema.fieldNames());
+    if (!names.contains($(imageCol))) {
+      throw new BadInputException("the DataFrame has no image column '" + $(imageCol) + "' (columns: " + names
+          + "); set imageCol");
+    }
+    for (String out : AppendDetection.COLUMNS) {
+      if (names.contains(out)) {
+        throw new BadInputException("the DataFrame already has a column '" + out + "'; drop or rename it first");
+      }
+    }
+    return AppendDetection.schema(schema);
+  }
+
+  @Override
+  public OodDetectorModel copy(ParamMap extra) {
+    OodDetectorModel copy = new OodDetectorModel(uid, bundle, detector);
+    copyValues(copy, extra);
+    return copy.setParent(parent());
+  }
+
+  @Override
+  public MLWriter write() {
+    return new Writer(this);
+  }
+
+  public static MLReader<OodDetectorModel> read() {
+    return new Reader();
+  }
+
+  public static OodDetectorModel load(String path) {
+    return read().load(path);
+  }
+
+  /** Params as Spark's metadata JSON, the bundle copied whole under {@code detector/}. */
+  private static final class Writer extends MLWriter {
+    private final OodDetectorModel instance;
+
+    Writer(OodDetectorModel instance) {
+      this.instance = instance;
+    }
+
+    @Override
+    public void saveImpl(String path) {
+      DefaultParamsWriter.saveMetadata(instance, path, sparkSession().sparkContext(), Option.empty(), Option.empty());
+      var conf = sparkSession().sparkContext().hadoopConfiguration();
+      org.apache.hadoop.fs.Path src = new org.apache.hadoop.fs.Path(instance.bundle);
+      org.apache.hadoop.fs.Path dst = new org.apache.hadoop.fs.Path(path, "detector");
+      try {
+        FileUtil.copy(src.getFileSystem(conf), src, dst.getFileSystem(conf), dst, false, conf);
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException("cannot copy the detector bundle " + src + " to " + dst, e);
+      }
+    }
+  }
+
+  private static final class Reader extends MLReader<OodDetectorModel> {
+    @Override
+    public OodDetectorModel load(String path) {
+      DefaultParamsReader.Metadata md = DefaultParamsReader.loadMetadata(path, sparkSession().sparkContext(),
+          OodDetectorModel.class.getName());
+      String dir = new org.apache.hadoop.fs.Path(path, "detector").toString();
+      OodDetectorModel model = new OodDetectorModel(md.uid(), dir, DetectorBundle.load(sparkSession(), dir));
+      md.getAndSetParams(model, Option.empty());
+      return model;
+    }
+  }
+}

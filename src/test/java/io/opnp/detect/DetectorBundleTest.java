@@ -1,0 +1,223 @@
+package io.opnp.detect;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.opnp.cli.OpnpCli;
+import io.opnp.decision.ConformalPValues;
+import io.opnp.ml.OodDetectorModel;
+import io.opnp.spark.InferenceConfig;
+import io.opnp.testing.SparkTestSession;
+import io.opnp.testing.TestData;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.streaming.StreamingQuery;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The detector evaluate saves, used three ways on real data and the real model: {@code opnp detect},
+ * the ML API (with a save/load round trip) and the streaming monitor with files arriving while the
+ * query runs, a stop and a restart from the checkpoint. All three give evaluate's own scores.
+ */
+class DetectorBundleTest {
+  @TempDir
+  static Path tmp;
+
+  private static SparkSession spark;
+  private static Path out;
+  private static Path data;
+  private static String model;
+  private static JsonNode bundle;
+
+  private static int cli(StringWriter err, String... args) {
+    return OpnpCli.run(new PrintWriter(err, true), args);
+  }
+
+  private static void ok(String... args) {
+    StringWriter err = new StringWriter();
+    assertEquals(0, cli(err, args), String.join(" ", args) + "\n" + err);
+  }
+
+  @BeforeAll
+  static void evaluate() throws Exception {
+    spark = SparkTestSession.get();
+    model = TestData.demoModel().toString();
+    data = tmp.resolve("data");
+    ok("prepare-demo-data", "--master", "local[2]", "--mnist-package", TestData.mnistPackage().toString(),
+        "--fashion-mnist", TestData.fashionMnist().toString(), "--output", data.toString(), "--noise-count", "300");
+    out = tmp.resolve("out");
+    ok("evaluate", "--master", "local[2]", "--model", model, "--train", "tr=idx:" + TestData.fashionTrainImages(),
+        "--train-limit", "2000", "--limit", "600", "--knn-bank-size", "1000",
+        "--val-id", "val-id=parquet:" + data.resolve("val-id"),
+        "--id-test", "fm=idx:" + TestData.fashionTestImages(), "--ood", "mnist=parquet:" + data.resolve("mnist"),
+        "--ood", "noise=folder:" + data.resolve("noise"), "--output", out.toString());
+    bundle = new ObjectMapper().readTree(out.resolve("detector/detector.json").toFile());
+  }
+
+  /** id → evaluate's score of the recommended detector. */
+  private static Map<String, Double> evaluateScores() {
+    Map<String, Double> m = new HashMap<>();
+    for (Row r : spark.read().parquet(out.resolve("scores-all").toString()).select("id", "detector").collectAsList()) {
+      m.put(r.getString(0), r.getDouble(1));
+    }
+    return m;
+  }
+
+  @Test
+  void theBundleRecordsTheChoiceTheThresholdAndTheModel() throws Exception {
+    JsonNode metrics = new ObjectMapper().readTree(out.resolve("metrics.json").toFile());
+    JsonNode rec = metrics.get("recommendation");
+    assertEquals(rec.get("method").asText(), bundle.get("method").asText());
+    assertEquals(rec.get("threshold").get("threshold").asDouble(), bundle.get("threshold").get("threshold").asDouble());
+    assertEquals(io.opnp.io.Hashes.sha256(TestData.demoModel()), bundle.get("model").get("sha256").asText());
+    assertEquals(List.of(1, 28, 28), List.of(bundle.get("preprocessing").get("channels").asInt(),
+        bundle.get("preprocessing").get("height").asInt(), bundle.get("preprocessing").get("width").asInt()));
+    assertTrue(bundle.get("engine").has("numerics_mode") || bundle.get("engine").size() > 0, bundle.get("engine") + "");
+    // The threshold keeps 95 % of the calibration scores saved beside it, and the interval holds the estimate.
+    JsonNode calib = bundle.get("calibration_scores");
+    double tau = bundle.get("threshold").get("threshold").asDouble();
+    int kept = 0;
+    for (JsonNode s : calib) {
+      kept += s.asDouble() >= tau ? 1 : 0;
+    }
+    assertTrue(kept >= 0.95 * calib.size(), kept + " of " + calib.size());
+    JsonNode ci = bundle.get("threshold").get("false_alarm_interval_95");
+    double far = bundle.get("threshold").get("expected_false_alarm_rate").asDouble();
+    assertTrue(ci.get(0).asDouble() <= far && far <= ci.get(1).asDouble(), ci + " vs " + far);
+    assertEquals(5, rec.get("proxies").size());
+    assertEquals(5, rec.get("leave_one_out").size());
+    assertTrue(Files.readString(out.resolve("report.md")).startsWith("# Recommended detector"));
+  }
+
+  @Test
+  void detectGivesEvaluatesScoresWithFlagsAndPValues() throws Exception {
+    Path det = tmp.resolve("detect");
+    ok("detect", "--master", "local[2]", "--detector", out.resolve("detector").toString(), "--model", model,
+        "--input", "fm=idx:" + TestData.fashionTestImages(), "--input", "mnist=parquet:" + data.resolve("mnist"),
+        "--limit", "600", "--output", det.toString());
+    Map<String, Double> expected = evaluateScores();
+    List<Row> rows = spark.read().parquet(det.resolve("scores").toString()).collectAsList();
+    assertEquals(1200, rows.size());
+    double tau = bundle.get("threshold").get("threshold").asDouble();
+    double[] calib = new double[bundle.get("calibration_scores").size()];
+    for (int i = 0; i < calib.length; i++) {
+      calib[i] = bundle.get("calibration_scores").get(i).asDouble();
+    }
+    Map<String, long[]> flagged = new HashMap<>();
+    for (Row r : rows) {
+      String id = r.getAs("id");
+      double s = r.getAs("ood_score");
+      assertNotNull(expected.get(id), id);
+      assertEquals(expected.get(id), s, 1e-9, id);
+      assertEquals(s < tau, r.<Boolean>getAs("is_ood"), id);
+      long below = java.util.Arrays.stream(calib).filter(c -> c <= s).count();
+      assertEquals((1.0 + below) / (calib.length + 1), r.<Double>getAs("ood_pvalue"), 1e-15, id);
+      long[] f = flagged.computeIfAbsent(r.getAs("dataset"), k -> new long[2]);
+      f[0] += s < tau ? 1 : 0;
+      f[1]++;
+    }
+    JsonNode summary = new ObjectMapper().readTree(det.resolve("summary.json").toFile());
+    for (String ds : List.of("fm", "mnist")) {
+      assertEquals(flagged.get(ds)[0], summary.get("datasets").get(ds).get("flagged_ood").asLong(), ds);
+      assertEquals(flagged.get(ds)[1], summary.get("datasets").get(ds).get("scored").asLong(), ds);
+    }
+    // MNIST is far from Fashion-MNIST: its rate must be unlike in-distribution data's.
+    assertTrue(summary.get("datasets").get("mnist").get("unlike_in_distribution").asBoolean(), summary.toString());
+  }
+
+  @Test
+  void aBundleIsRefusedWithAnotherModel() throws Exception {
+    Path other = tmp.resolve("other.pt");
+    Files.copy(TestData.demoModel(), other);
+    Files.write(other, new byte[] {0}, java.nio.file.StandardOpenOption.APPEND);  // another file, another SHA-256
+    StringWriter err = new StringWriter();
+    Path det = tmp.resolve("detect-wrong");
+    assertEquals(OpnpCli.EXIT_BAD_INPUT, cli(err, "detect", "--master", "local[2]", "--detector",
+        out.resolve("detector").toString(), "--model", other.toString(), "--input", "mnist=parquet:"
+            + data.resolve("mnist"), "--output", det.toString()));
+    assertTrue(err.toString().contains("the detector was fitted on model fmnist-resnet.pt"), err.toString());
+    assertFalse(Files.exists(det.resolve("scores")), "nothing may be written");
+  }
+
+  @Test
+  void theMlModelScoresLikeEvaluateAndSurvivesSaveAndLoad() throws Exception {
+    OodDetectorModel m = OodDetectorModel.fromBundle(spark, out.resolve("detector").toString()).setModelPath(model);
+    Dataset<Row> images = spark.read().parquet(data.resolve("mnist").toString()).orderBy("image.path").limit(200);
+    List<Row> a = m.transform(images).select("image.path", "ood_score", "ood_pvalue", "is_ood", "prediction")
+        .orderBy("path").collectAsList();
+    String saved = tmp.resolve("ml-model").toString();
+    m.write().save(saved);
+    OodDetectorModel back = OodDetectorModel.load(saved).setModelPath(model);
+    List<Row> b = back.transform(images).select("image.path", "ood_score", "ood_pvalue", "is_ood", "prediction")
+        .orderBy("path").collectAsList();
+    assertEquals(200, a.size());
+    assertEquals(a, b);
+    assertEquals(m.detector().threshold(), back.detector().threshold());
+  }
+
+  @Test
+  void theStreamingMonitorNeitherLosesNorDuplicatesRowsAcrossARestart() throws Exception {
+    Path watch = Files.createDirectories(tmp.resolve("watch"));
+    Path sink = tmp.resolve("monitor-out");
+    Path checkpoint = tmp.resolve("checkpoint");
+    Detector d = DetectorBundle.load(spark, out.resolve("detector").toString());
+    InferenceConfig cfg = DetectJob.config(d, model, io.opnp.io.Hashes.sha256(TestData.demoModel()), 64, 1, true, 0);
+    Dataset<Row> mnist = spark.read().parquet(data.resolve("mnist").toString()).orderBy("image.path");
+    List<Row> all = mnist.limit(300).collectAsList();
+    shard(all.subList(0, 100), mnist.schema(), watch, "a");  // the first shard gives the monitor its schema
+    StreamingQuery q = StreamingMonitor.start(spark, d, cfg, watch.toString(), StreamingMonitor.Format.PARQUET,
+        sink.toString(), checkpoint.toString(), 200, 100);
+    q.processAllAvailable();
+    shard(all.subList(100, 180), mnist.schema(), watch, "b");  // arrives while the query runs
+    q.processAllAvailable();
+    q.stop();
+    shard(all.subList(180, 300), mnist.schema(), watch, "c");  // arrives while it is stopped
+    StreamingQuery again = StreamingMonitor.start(spark, d, cfg, watch.toString(), StreamingMonitor.Format.PARQUET,
+        sink.toString(), checkpoint.toString(), 200, 100);
+    again.processAllAvailable();
+    again.stop();
+    Dataset<Row> scores = spark.read().parquet(sink.resolve("scores").toString());
+    assertEquals(300, scores.count());
+    assertEquals(300, scores.select("id").distinct().count());
+    Row monitor = spark.read().parquet(sink.resolve("monitor").toString())
+        .selectExpr("sum(count)", "sum(flagged_ood)", "count(*)").first();
+    assertEquals(300L, monitor.getLong(0));
+    assertTrue(monitor.getLong(2) >= 2, "one row per micro-batch, at least one before and one after the restart");
+    long flagged = scores.where("is_ood").count();
+    assertEquals(flagged, monitor.getLong(1));
+    // The stream's scores are the batch detector's.
+    OodDetectorModel m = OodDetectorModel.fromBundle(spark, out.resolve("detector").toString()).setModelPath(model);
+    Map<String, Double> batch = new HashMap<>();
+    for (Row r : m.transform(mnist.limit(300)).select("image.path", "ood_score").collectAsList()) {
+      batch.put(r.getString(0), r.getDouble(1));
+    }
+    for (Row r : scores.select("id", "ood_score").collectAsList()) {
+      assertEquals(batch.get(r.getString(0)), r.getDouble(1), 1e-9, r.getString(0));
+    }
+  }
+
+  /** Writes rows as one Parquet file elsewhere, then moves it into the watched directory whole. */
+  private static void shard(List<Row> rows, org.apache.spark.sql.types.StructType schema, Path watch, String name)
+      throws Exception {
+    Path staging = tmp.resolve("staging-" + name);
+    spark.createDataFrame(rows, schema).coalesce(1).write().parquet(staging.toString());
+    try (var files = Files.list(staging)) {
+      Path part = files.filter(f -> f.getFileName().toString().endsWith(".parquet")).findFirst().orElseThrow();
+      Files.move(part, watch.resolve(name + ".parquet"));
+    }
+  }
+}
