@@ -271,7 +271,8 @@ public final class EvaluateJob {
     OodReport report = new OodReport(roles.idTest(), n, (double) correct / n, (double) correctOpnp / n,
         chosen.plan().plan(), plan.prunedWeights(), plan.classes() * plan.dim(), plan.prunedNeurons(), plan.dim(),
         results, Map.of(), extra);
-    Plots.writeAll(staging + "/plots", hadoopConf, report, roles, scores, before, after, sens, chosen.plan(), sweep);
+    Plots.writeAll(staging + "/plots", hadoopConf, report, roles, scores, before, after, sens, chosen.plan(), sweep,
+        chosen.selection());
     return report;
   }
 

@@ -37,6 +37,8 @@ final class Plots {
     return "scores-" + method + ".png";
   }
 
+  static final String SELECTION = "selection.png";
+
   static String sweep(String percentage) {
     return "sweep-" + percentage + ".png";
   }
@@ -44,7 +46,7 @@ final class Plots {
   /** Renders into a local temporary folder, then copies into {@code target} (any Hadoop file system). */
   static void writeAll(String target, Configuration hadoopConf, OodReport report, EvaluateJob.Roles roles, Map<String, List<double[]>> scores,
                        ReliabilityDiagram before, ReliabilityDiagram after, Sensitivity s, PlanSweep.Point chosen,
-                       List<PlanSweep.Point> sweep) {
+                       List<PlanSweep.Point> sweep, io.opnp.decision.Selection selection) {
     Path dir;
     try {
       dir = Files.createTempDirectory("opnp-plots");
@@ -69,6 +71,19 @@ final class Plots {
       ScoreHistogramPlot.write(dir.resolve(histogram(method)), method, roles.idTest(), id, ood);
     }
     RocPlot.write(dir.resolve(ROC), roc);
+    // The leading configurations, plus plain energy and the best pruning one wherever they rank.
+    List<io.opnp.decision.Candidate> shown = new ArrayList<>(selection.ranking().subList(0,
+        Math.min(10, selection.ranking().size())));
+    for (io.opnp.decision.Candidate c : new io.opnp.decision.Candidate[] {selection.verdict().baseline(),
+        selection.verdict().bestPruning()}) {
+      if (c != null && !shown.contains(c)) {
+        shown.add(c);
+      }
+    }
+    io.opnp.plots.SelectionPlot.write(dir.resolve(SELECTION), shown.stream().map(io.opnp.decision.Candidate::label)
+        .toList(), selection.proxies(), shown.stream().map(io.opnp.decision.Candidate::aurocs)
+        .toArray(double[][]::new), selection.criterion().name().toLowerCase(java.util.Locale.ROOT)
+        + " AUROC over the proxies chose " + selection.chosen().label());
     // Fig. 3: each percentage varied over its grid values, the others held at the chosen plan (validation split).
     Map<String, ToDoubleFunction<PruningPercentages>> axes = new LinkedHashMap<>();
     axes.put("rho_w_max", PruningPercentages::rhoWMax);

@@ -161,7 +161,8 @@ final class Recommendation {
           x.containsKey("fpr95") ? String.format(Locale.ROOT, "%.2f", 100 * (Double) x.get("fpr95")) : "—"));
     }
     sb.append(String.format(Locale.ROOT, "%nAverage test AUROC %.2f %%.%n%n", 100 * (Double) rec.get("test_average_auroc")));
-    sb.append("## How it was chosen (validation only)\n\n").append(sel.markdownTable()).append('\n');
+    sb.append("## How it was chosen (validation only)\n\n![validation AUROC per proxy](plots/").append(Plots.SELECTION)
+        .append(")\n\n").append(sel.markdownTable()).append('\n');
     sb.append("Leave-one-proxy-out audit (the choice redone without each proxy):\n\n"
         + "| left out | chosen without it | changed | its AUROC on the left-out proxy |\n|---|---|---|---:|\n");
     for (io.opnp.decision.LeaveOneOut l : sel.audit()) {
