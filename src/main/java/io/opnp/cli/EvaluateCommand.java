@@ -68,6 +68,11 @@ final class EvaluateCommand implements Callable<Integer> {
       + "worst (default: ${DEFAULT-VALUE})")
   String selectBy;
 
+  @Option(names = "--sweep", defaultValue = "auto", description = "OPNP plan search: grid (all 504 plans), "
+      + "coordinate (one percentage at a time, about 60 plans), or auto: the grid unless it would take over "
+      + "2 minutes on this driver (default: ${DEFAULT-VALUE})")
+  String sweep;
+
   @Option(names = "--keep-id", defaultValue = "95", description = "percent of ID inputs the threshold keeps (default: "
       + "${DEFAULT-VALUE})")
   double keepId;
@@ -122,8 +127,14 @@ final class EvaluateCommand implements Callable<Integer> {
     if (!(keepId > 50 && keepId < 100)) {
       throw new BadInputException("--keep-id must be a percentage in (50, 100), got " + keepId);
     }
+    EvaluateJob.SweepMode sweepMode;
+    try {
+      sweepMode = EvaluateJob.SweepMode.valueOf(sweep.toUpperCase(java.util.Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new BadInputException("--sweep must be auto, grid or coordinate, got '" + sweep + "'", e);
+    }
     EvaluateJob.Decision decision = new EvaluateJob.Decision(keepId / 100, Criterion.parse(selectBy),
-        io.opnp.decision.FalseAlarmBootstrap.DEFAULT_RESAMPLES);
+        io.opnp.decision.FalseAlarmBootstrap.DEFAULT_RESAMPLES, sweepMode);
     Set<String> names = new HashSet<>();
     for (DatasetSpec s : specs) {
       if (!names.add(s.name())) {

@@ -55,10 +55,13 @@ final class DetectorSelection {
   record Outcome(Selection selection, DetectorSpec chosen, OodMethod chosenMethod, FalseAlarmEstimate threshold,
                  double[] calibrationScores, List<PlanSweep.Point> sweep, PlanSweep.Point plan, double sweepSeconds,
                  DetectorSpec bestOpnpReact, int selectionIdCount, Map<String, Integer> proxyCounts,
-                 List<DetectorSpec> specs) {}
+                 List<DetectorSpec> specs, String sweepMode) {}
 
   /** The knobs: target share of ID kept, criterion, resamples. */
-  record Settings(double keep, Criterion criterion, int bootstrapResamples, long seed) {}
+  record Settings(double keep, Criterion criterion, int bootstrapResamples, long seed, EvaluateJob.SweepMode sweep) {}
+
+  /** Above this estimate the automatic mode searches plans by coordinates instead of the whole grid. */
+  static final double AUTO_GRID_SECONDS = 120;
 
   private DetectorSelection() {}
 
@@ -88,8 +91,17 @@ final class DetectorSelection {
     }
 
     long sweepStart = System.nanoTime();
-    List<PlanSweep.Point> sweep = PlanSweep.run(sens, head, grid, idSel, nIdSel, oods, nOods,
-        settings.criterion()::of);
+    long sweepRows = nIdSel + java.util.Arrays.stream(nOods).asLongStream().sum();
+    double estimate = PlanSweep.estimatedSeconds(grid.size(), head, sweepRows);
+    boolean coordinate = settings.sweep() == EvaluateJob.SweepMode.COORDINATE
+        || settings.sweep() == EvaluateJob.SweepMode.AUTO && estimate > AUTO_GRID_SECONDS;
+    String sweepMode = coordinate ? "coordinate" : "grid";
+    LOG.info("plan sweep: {} over {} ({} plans in the grid, estimated {} s for all on {} rows)", sweepMode,
+        head.classes() + "x" + head.dim(), grid.size(), String.format("%.0f", estimate), sweepRows);
+    List<PlanSweep.Point> sweep = coordinate
+        ? PlanSweep.coordinate(sens, head, new double[][] {PlanSweep.RHO_W_MAX, PlanSweep.RHO_W_MIN, PlanSweep.RHO_O_MAX,
+            PlanSweep.RHO_O_MIN}, idSel, nIdSel, oods, nOods, settings.criterion()::of)
+        : PlanSweep.run(sens, head, grid, idSel, nIdSel, oods, nOods, settings.criterion()::of);
     PlanSweep.Point plan = PlanSweep.best(sweep);
     double sweepSeconds = (System.nanoTime() - sweepStart) / 1e9;
     LOG.info("plan sweep: {} plans on {} ID + {} proxies of {} images in {} s; best {} ({} AUROC {})", sweep.size(),
@@ -162,7 +174,7 @@ final class DetectorSelection {
         String.format("%.2f", 100 * far.interval().lower()), String.format("%.2f", 100 * far.interval().upper()),
         Recommendation.pruning(selection));
     return new Outcome(selection, specs.get(chosen), methods.get(chosen), far, calibration, sweep, plan, sweepSeconds,
-        bestOpnpReact, nIdSel, proxyCounts, specs);
+        bestOpnpReact, nIdSel, proxyCounts, specs, sweepMode);
   }
 
   /** Every method over its small grid, simplest first; OPNP's at the swept plan. */

@@ -67,11 +67,18 @@ public final class EvaluateJob {
                       int knnBankSize, int valLimit) {}
 
   /** What the choice of detector is to aim for. */
-  public record Decision(double keep, io.opnp.decision.Criterion criterion, int bootstrapResamples) {
+  public record Decision(double keep, io.opnp.decision.Criterion criterion, int bootstrapResamples, SweepMode sweep) {
     public static Decision defaults() {
-      return new Decision(0.95, io.opnp.decision.Criterion.MEAN, io.opnp.decision.FalseAlarmBootstrap.DEFAULT_RESAMPLES);
+      return new Decision(0.95, io.opnp.decision.Criterion.MEAN, io.opnp.decision.FalseAlarmBootstrap.DEFAULT_RESAMPLES,
+          SweepMode.AUTO);
     }
   }
+
+  /**
+   * How OPNP's plans are searched: the whole grid, a coordinate search over its axes, or the grid
+   * unless it would take more than {@link DetectorSelection#AUTO_GRID_SECONDS} on this driver.
+   */
+  public enum SweepMode { AUTO, GRID, COORDINATE }
 
   private EvaluateJob() {}
 
@@ -102,7 +109,8 @@ public final class EvaluateJob {
 
     // 2. The detector, chosen on validation data only.
     DetectorSelection.Outcome chosen = DetectorSelection.run(jsc, cache, sens, head, fit, base, roles, grid,
-        new DetectorSelection.Settings(decision.keep(), decision.criterion(), decision.bootstrapResamples(), 20231127L));
+        new DetectorSelection.Settings(decision.keep(), decision.criterion(), decision.bootstrapResamples(), 20231127L,
+            decision.sweep()));
     PruningPlan plan = PruningPlan.of(sens, chosen.plan().plan());
     LinearHead pruned = head.pruned(plan);
     List<OodMethod> methods = new ArrayList<>();
@@ -249,6 +257,7 @@ public final class EvaluateJob {
     validation.put("calibration_id_count", chosen.calibrationScores().length);
     validation.put("val_limit", roles.valLimit());
     validation.put("plans_evaluated", sweep.size());
+    validation.put("sweep_mode", chosen.sweepMode());
     validation.put("sweep_seconds", chosen.sweepSeconds());
     validation.put("criterion", chosen.selection().criterion().name().toLowerCase(java.util.Locale.ROOT));
     validation.put("chosen_criterion", chosen.plan().criterion());

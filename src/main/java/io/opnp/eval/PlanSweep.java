@@ -109,7 +109,12 @@ public final class PlanSweep {
     for (int i = 0; i < nOods.length; i++) {
       Check.argument(nOods[i] > 0, "validation OOD proxy %s has no images", i);
     }
-    SensitivityOrder order = SensitivityOrder.of(s);  // ranked once for the whole grid
+    return run(SensitivityOrder.of(s), s, head, grid, valId, nId, oods, nOods, criterion);
+  }
+
+  private static List<Point> run(SensitivityOrder order, Sensitivity s, LinearHead head,
+                                 List<PruningPercentages> grid, double[] valId, int nId, List<double[]> oods,
+                                 int[] nOods, ToDoubleFunction<double[]> criterion) {
     int weights = s.classes() * s.dim();
     // Percentages that round to the same counts give the same masks, hence the same metrics: each
     // distinct set of counts is scored once, by its first plan in grid order.
@@ -150,6 +155,63 @@ public final class PlanSweep {
     }
     return points;
   }
+
+  /** How many rounds of {@link #coordinate} at most: each visits every axis once. */
+  static final int MAX_ROUNDS = 3;
+
+  /**
+   * Coordinate search over the same axes, for heads where the whole grid costs too much (at
+   * ImageNet's 2048 × 1000 every plan is a 2-million-weight product per validation row): from the
+   * unpruned head, each percentage in turn is swept with the others held, the best kept, until a
+   * round changes nothing (at most {@value #MAX_ROUNDS} rounds). Every line through the final plan
+   * is evaluated, so the per-percentage plots still show it; plans already scored are not scored again.
+   */
+  public static List<Point> coordinate(Sensitivity s, LinearHead head, double[][] axes, double[] valId, int nId,
+                                       List<double[]> oods, int[] nOods, ToDoubleFunction<double[]> criterion) {
+    Check.argument(axes.length == 4, "the coordinate sweep needs 4 axes, got %s", axes.length);
+    SensitivityOrder order = SensitivityOrder.of(s);
+    Map<PruningPercentages, Point> seen = new LinkedHashMap<>();
+    double[] cur = {0, 0, 0, 0};
+    for (int round = 0; round < MAX_ROUNDS; round++) {
+      boolean changed = false;
+      for (int axis = 0; axis < 4; axis++) {
+        List<PruningPercentages> line = new ArrayList<>();
+        for (double v : axes[axis]) {
+          double[] x = cur.clone();
+          x[axis] = v;
+          if (x[0] + x[1] < 100 && x[2] + x[3] < 100) {
+            line.add(new PruningPercentages(x[0], x[1], x[2], x[3]));
+          }
+        }
+        List<PruningPercentages> fresh = line.stream().filter(p -> !seen.containsKey(p)).toList();
+        for (Point p : run(order, s, head, fresh, valId, nId, oods, nOods, criterion)) {
+          seen.put(p.plan(), new Point(p.plan(), p.metrics(), seen.size(), p.perProxy(), p.criterion()));
+        }
+        Optional<Point> best = line.stream().map(seen::get).filter(java.util.Objects::nonNull).min(ORDER);
+        if (best.isPresent()) {
+          PruningPercentages b = best.get().plan();
+          double[] x = {b.rhoWMax(), b.rhoWMin(), b.rhoOMax(), b.rhoOMin()};
+          if (!java.util.Arrays.equals(x, cur)) {
+            cur = x;
+            changed = true;
+          }
+        }
+      }
+      if (!changed) {
+        break;
+      }
+    }
+    return new ArrayList<>(seen.values());
+  }
+
+  /** Estimated seconds of the full grid on this driver: one C×D product per plan and validation row. */
+  public static double estimatedSeconds(int plans, LinearHead head, long rows) {
+    double flops = 2.0 * plans * rows * head.classes() * head.dim();
+    return flops / (GFLOPS_PER_CORE * 1e9 * Runtime.getRuntime().availableProcessors());
+  }
+
+  /** Measured with netlib's Java BLAS at 2048 × 1000 on one core of these machines (BENCHMARKS.md). */
+  static final double GFLOPS_PER_CORE = 6.7;
 
   /** One plan's validation metrics; empty when rounding would remove every weight or neuron at this size. */
   private static Optional<List<OodMetrics>> score(SensitivityOrder order, PruningPercentages p, LinearHead head,

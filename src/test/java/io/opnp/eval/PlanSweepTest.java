@@ -40,6 +40,50 @@ class PlanSweepTest {
     assertEquals(PlanSweep.best(reference), PlanSweep.best(fast));
   }
 
+  @Test
+  void coordinateSearchScoresPlansAsTheGridDoesAndEndsAtAPlanNoSinglePercentageImproves() {
+    Random r = new Random(5);
+    int c = 7;
+    int d = 40;
+    Sensitivity s = new Sensitivity(c, d, 10, 1, gaussian(c * d, r), gaussian(d, r), "m", null);
+    LinearHead head = new LinearHead(c, d, gaussian(c * d, r), gaussian(c, r));
+    double[] id = gaussian(80 * d, r);
+    List<double[]> oods = new ArrayList<>();
+    for (int p = 0; p < 3; p++) {
+      double[] o = gaussian(70 * d, r);
+      for (int i = 0; i < o.length; i++) {
+        o[i] = o[i] * (0.5 + 0.2 * p) + 0.1 * p;
+      }
+      oods.add(o);
+    }
+    int[] n = {70, 70, 70};
+    java.util.function.ToDoubleFunction<double[]> mean = a -> Arrays.stream(a).average().orElseThrow();
+    double[][] axes = {PlanSweep.RHO_W_MAX, PlanSweep.RHO_W_MIN, PlanSweep.RHO_O_MAX, PlanSweep.RHO_O_MIN};
+    List<PlanSweep.Point> grid = PlanSweep.run(s, head, PlanSweep.grid(axes[0], axes[1], axes[2], axes[3]), id, 80,
+        oods, n, mean);
+    List<PlanSweep.Point> coord = PlanSweep.coordinate(s, head, axes, id, 80, oods, n, mean);
+    java.util.Map<PruningPercentages, PlanSweep.Point> byPlan = new java.util.HashMap<>();
+    grid.forEach(p -> byPlan.put(p.plan(), p));
+    org.junit.jupiter.api.Assertions.assertTrue(coord.size() < grid.size() / 4, coord.size() + " plans");
+    for (PlanSweep.Point p : coord) {  // the same numbers as the grid gives the same plan
+      assertEquals(byPlan.get(p.plan()).perProxy(), p.perProxy(), p.plan().toString());
+      assertEquals(byPlan.get(p.plan()).criterion(), p.criterion(), 0.0);
+    }
+    PlanSweep.Point best = PlanSweep.best(coord);
+    org.junit.jupiter.api.Assertions.assertTrue(best.criterion() <= PlanSweep.best(grid).criterion());
+    // Each line through the final plan was scored and holds nothing better.
+    PruningPercentages b = best.plan();
+    for (PlanSweep.Point g : grid) {
+      PruningPercentages q = g.plan();
+      int same = (q.rhoWMax() == b.rhoWMax() ? 1 : 0) + (q.rhoWMin() == b.rhoWMin() ? 1 : 0)
+          + (q.rhoOMax() == b.rhoOMax() ? 1 : 0) + (q.rhoOMin() == b.rhoOMin() ? 1 : 0);
+      if (same >= 3) {
+        org.junit.jupiter.api.Assertions.assertTrue(coord.stream().anyMatch(p -> p.plan().equals(q)), q + " not scored");
+        org.junit.jupiter.api.Assertions.assertTrue(g.criterion() <= best.criterion(), q + " beats the final plan");
+      }
+    }
+  }
+
   /** The sweep before SensitivityOrder: every plan ranked with a boxed stable sort and scored afresh. */
   static List<PlanSweep.Point> referenceRun(Sensitivity s, LinearHead head, List<PruningPercentages> grid,
                                             double[] valId, int nId, double[] valOod, int nOod) {
