@@ -133,7 +133,13 @@ final class EvaluateCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new BadInputException("--sweep must be auto, grid or coordinate, got '" + sweep + "'", e);
     }
-    EvaluateJob.Decision decision = new EvaluateJob.Decision(keepId / 100, Criterion.parse(selectBy),
+    Criterion criterion;
+    try {
+      criterion = Criterion.parse(selectBy);
+    } catch (IllegalArgumentException e) {
+      throw new BadInputException("--select-by: " + e.getMessage(), e);
+    }
+    EvaluateJob.Decision decision = new EvaluateJob.Decision(keepId / 100, criterion,
         io.opnp.decision.FalseAlarmBootstrap.DEFAULT_RESAMPLES, sweepMode);
     Set<String> names = new HashSet<>();
     for (DatasetSpec s : specs) {

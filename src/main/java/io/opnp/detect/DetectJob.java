@@ -41,6 +41,16 @@ public final class DetectJob {
   public record DatasetSummary(String dataset, long images, long scored, long flagged, double flaggedShare,
                                Interval interval, double expected, boolean unlikeInDistribution) {}
 
+  /** The per-image output, dataset as its partition column. */
+  public static final org.apache.spark.sql.types.StructType SCORES = new org.apache.spark.sql.types.StructType()
+      .add(ImageSchema.ID, org.apache.spark.sql.types.DataTypes.StringType)
+      .add(ImageSchema.LABEL, org.apache.spark.sql.types.DataTypes.LongType)
+      .add(AppendDetection.SCORE, org.apache.spark.sql.types.DataTypes.DoubleType)
+      .add(AppendDetection.PVALUE, org.apache.spark.sql.types.DataTypes.DoubleType)
+      .add(AppendDetection.IS_OOD, org.apache.spark.sql.types.DataTypes.BooleanType)
+      .add(AppendDetection.PREDICTION, org.apache.spark.sql.types.DataTypes.IntegerType)
+      .add(ImageSchema.DATASET, org.apache.spark.sql.types.DataTypes.StringType);
+
   private DetectJob() {}
 
   /** The model as the detector needs it (its preprocessing, head names and temperature), checked by SHA-256. */
@@ -80,7 +90,8 @@ public final class DetectJob {
           .select(col(ImageSchema.ID), col(ImageSchema.DATASET), col(ImageSchema.LABEL), col(AppendDetection.SCORE),
               col(AppendDetection.PVALUE), col(AppendDetection.IS_OOD), col(AppendDetection.PREDICTION))
           .write().partitionBy(ImageSchema.DATASET).parquet(staging + "/scores");
-      List<Row> counts = spark.read().parquet(staging + "/scores").groupBy(ImageSchema.DATASET)
+      // Typed: a dataset named like a number or a date must stay a string.
+      List<Row> counts = spark.read().schema(SCORES).parquet(staging + "/scores").groupBy(ImageSchema.DATASET)
           .agg(count("*"), count(AppendDetection.SCORE), sum(when(col(AppendDetection.IS_OOD), 1).otherwise(0)))
           .collectAsList();
       Map<String, Row> byName = new LinkedHashMap<>();
@@ -93,10 +104,13 @@ public final class DetectJob {
         Interval ci = BinomialInterval.wilson(flagged, scored, 0.95);
         double expected = d.expectedOodRateOfId();
         out.add(new DatasetSummary(s.name(), images, scored, flagged, scored == 0 ? 0 : (double) flagged / scored, ci,
-            expected, scored > 0 && !ci.contains(expected)));
+            expected, scored > 0 && d.unlikeInDistribution(ci)));
       }
       Outputs.create(conf, staging + "/summary.json", json(d, out));
       Outputs.create(conf, staging + "/summary.md", markdown(d, out));
+      if (overwrite) {
+        Outputs.delete(conf, output + "/summary.json");  // never new scores beside an old summary
+      }
       Outputs.commit(conf, staging + "/scores", output + "/scores", overwrite);
       Outputs.commit(conf, staging + "/summary.md", output + "/summary.md", overwrite);
       Outputs.commit(conf, staging + "/summary.json", output + "/summary.json", overwrite);
@@ -136,8 +150,10 @@ public final class DetectJob {
 
   static String markdown(Detector d, List<DatasetSummary> rows) {
     StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "Detector **%s**, threshold %.6g; in-distribution "
-        + "data is expected to be flagged at %.2f %%.%n%n| dataset | images | flagged OOD | rate (95 %% interval) | "
-        + "verdict |%n|---|---:|---:|---:|---|%n", d.spec().label(), d.threshold(), 100 * d.expectedOodRateOfId()));
+        + "data is expected to be flagged at %.2f %% (95 %% interval %.2f–%.2f %%); a set whose own interval does not "
+        + "overlap that one is marked shifted.%n%n| dataset | images | flagged OOD | rate (95 %% interval) | "
+        + "verdict |%n|---|---:|---:|---:|---|%n", d.spec().label(), d.threshold(), 100 * d.expectedOodRateOfId(),
+        100 * d.falseAlarmLower(), 100 * d.falseAlarmUpper()));
     for (DatasetSummary s : rows) {
       sb.append(String.format(Locale.ROOT, "| %s | %d | %d | %.2f %% (%.2f–%.2f) | %s |%n", s.dataset(), s.scored(),
           s.flagged(), 100 * s.flaggedShare(), 100 * s.interval().lower(), 100 * s.interval().upper(),

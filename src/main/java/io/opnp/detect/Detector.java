@@ -62,8 +62,17 @@ public record Detector(DetectorSpec spec, double reactThreshold, double temperat
     return score < threshold;
   }
 
-  /** The share of ID inputs expected to be flagged: 1 − keep, as the threshold was set. */
+  /** The share of ID inputs expected to be flagged: the calibration scores' share below the threshold (≈ 1 − keep). */
   public double expectedOodRateOfId() {
     return expectedFalseAlarmRate;
+  }
+
+  /**
+   * Whether a flagged share with interval {@code observed} is unlike in-distribution data: the two
+   * intervals, the data's and the bootstrap one of the expected rate, do not overlap. Comparing with
+   * the point estimate alone would call a large ID set shifted for the calibration set's own noise.
+   */
+  public boolean unlikeInDistribution(io.opnp.decision.Interval observed) {
+    return observed.lower() > falseAlarmUpper || observed.upper() < falseAlarmLower;
   }
 }

@@ -36,7 +36,7 @@ import org.apache.spark.sql.types.StructType;
  * A saved detector, {@code DIR/}: {@code detector.json} (method, hyper-parameters, threshold and the
  * false-alarm rate to expect, the held-out ID scores for p-values, preprocessing, the model's name and
  * SHA-256, engine and numerics mode) and, as Parquet, only what the method needs to score: the
- * training-feature statistics ({@code state/}: dice, mahalanobis, vim), the KNN bank ({@code state/})
+ * training-feature statistics ({@code state/}: dice, mahalanobis, vim), the KNN bank ({@code knn-bank.f64})
  * and the sensitivity ({@code sensitivity/}: the opnp methods, whose masks are rebuilt from it and the
  * plan). Written by {@code evaluate}; read by {@code opnp detect}, the streaming monitor and the ML API.
  */
@@ -118,7 +118,7 @@ public final class DetectorBundle {
     if (method.equals(OodMethods.KNN)) {
       state.put("bank_size", f.bank().size());
       state.put("bank_dim", f.bank().dim());
-      addMatrix(rows, "knn_bank", f.bank().normalizedRows(), f.bank().size(), f.bank().dim());
+      writeDoubles(conf, dir + "/" + BANK, f.bank().normalizedRows());
     }
     root.put("state", state);
     root.put("calibration_scores", f.calibrationScores());
@@ -202,7 +202,7 @@ public final class DetectorBundle {
       if (method.equals(OodMethods.KNN)) {
         int m = state.get("bank_size").asInt();
         int d = state.get("bank_dim").asInt();
-        bank = KnnBank.restore(flatten(tensors.get("knn_bank"), m, d), m, d);
+        bank = KnnBank.restore(readDoubles(conf, dir + "/" + BANK, (long) m * d), m, d);
       }
       Sensitivity sens = DetectorSpec.usesPlan(method) ? SensitivityStore.load(spark, dir + "/sensitivity") : null;
       JsonNode ci = t.get("false_alarm_interval_95");
@@ -226,8 +226,13 @@ public final class DetectorBundle {
 
   private static Map<String, double[][]> readState(SparkSession spark, String dir, JsonNode state) {
     Map<String, double[][]> out = new LinkedHashMap<>();
-    if (state == null || state.isEmpty()) {
-      return out;
+    Path p = new Path(dir, "state");
+    try {
+      if (state == null || state.isEmpty() || !p.getFileSystem(spark.sparkContext().hadoopConfiguration()).exists(p)) {
+        return out;
+      }
+    } catch (IOException e) {
+      throw new BadInputException("cannot read " + p + " (" + e.getMessage() + ")", e);
     }
     List<Row> rows = spark.read().schema(STATE).parquet(dir + "/state").collectAsList();
     Map<String, Integer> sizes = new LinkedHashMap<>();
@@ -244,6 +249,42 @@ public final class DetectorBundle {
       out.get(r.getString(0))[r.getInt(1)] = a;
     }
     return out;
+  }
+
+  /** The KNN bank as raw big-endian float64 (m×D row-major): up to 20,000 × 2,048 values, never boxed. */
+  static final String BANK = "knn-bank.f64";
+
+  private static void writeDoubles(Configuration conf, String path, double[] values) {
+    Path p = new Path(path);
+    try (var out = new java.io.DataOutputStream(new java.io.BufferedOutputStream(
+        p.getFileSystem(conf).create(p, false), 1 << 20))) {
+      for (double v : values) {
+        out.writeDouble(v);
+      }
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException("cannot write " + path, e);
+    }
+  }
+
+  private static double[] readDoubles(Configuration conf, String path, long count) {
+    Path p = new Path(path);
+    try {
+      FileSystem fs = p.getFileSystem(conf);
+      long length = fs.exists(p) ? fs.getFileStatus(p).getLen() : -1;
+      if (length != 8 * count) {
+        throw new BadInputException(path + " holds " + Math.max(0, length) + " bytes, expected " + 8 * count
+            + " (the KNN bank); the detector bundle is damaged: write it again with opnp evaluate");
+      }
+      double[] out = new double[(int) count];
+      try (var in = new java.io.DataInputStream(new java.io.BufferedInputStream(fs.open(p), 1 << 20))) {
+        for (int i = 0; i < out.length; i++) {
+          out[i] = in.readDouble();
+        }
+      }
+      return out;
+    } catch (IOException e) {
+      throw new BadInputException("cannot read " + path + " (" + e.getMessage() + ")", e);
+    }
   }
 
   private static void addMatrix(List<Row> rows, String name, double[] m, int r, int c) {

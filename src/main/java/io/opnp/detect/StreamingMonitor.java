@@ -68,7 +68,7 @@ public final class StreamingMonitor {
             col(AppendDetection.IS_OOD), col(AppendDetection.PREDICTION));
     var writer = scored.writeStream().queryName("opnp-monitor")
         .option("checkpointLocation", checkpoint)
-        .foreachBatch(new WriteBatch(output, d.expectedOodRateOfId()));
+        .foreachBatch(new WriteBatch(output, d.expectedOodRateOfId(), d.falseAlarmLower(), d.falseAlarmUpper()));
     if (triggerMillis > 0) {
       writer = writer.trigger(Trigger.ProcessingTime(triggerMillis));
     } else {
@@ -117,12 +117,16 @@ public final class StreamingMonitor {
         .add(ImageSchema.LABEL, DataTypes.LongType);
   }
 
-  /** The monitoring row of one micro-batch. */
-  public static Row monitorRow(long batchId, long count, long scored, long flagged, double expected) {
+  /**
+   * The monitoring row of one micro-batch; it alerts when the batch's interval and the expected
+   * rate's interval do not overlap (each batch is its own test, so an ID stream still alerts now and then).
+   */
+  public static Row monitorRow(long batchId, long count, long scored, long flagged, double expected,
+                               double expectedLower, double expectedUpper) {
     Interval ci = BinomialInterval.wilson(flagged, scored, 0.95);
     double rate = scored == 0 ? 0 : (double) flagged / scored;
     return RowFactory.create(batchId, System.currentTimeMillis(), count, scored, flagged, rate, ci.lower(),
-        ci.upper(), expected, scored > 0 && !ci.contains(expected));
+        ci.upper(), expected, scored > 0 && (ci.lower() > expectedUpper || ci.upper() < expectedLower));
   }
 
   /** Idempotent per batch id: staging, then rename over whatever a replay of this batch wrote before. */
@@ -130,10 +134,14 @@ public final class StreamingMonitor {
     private static final long serialVersionUID = 1L;
     private final String output;
     private final double expected;
+    private final double lower;
+    private final double upper;
 
-    WriteBatch(String output, double expected) {
+    WriteBatch(String output, double expected, double lower, double upper) {
       this.output = output;
       this.expected = expected;
+      this.lower = lower;
+      this.upper = upper;
     }
 
     @Override
@@ -148,7 +156,8 @@ public final class StreamingMonitor {
         batch.write().parquet(stagingScores);
         Row counts = spark.read().parquet(stagingScores).selectExpr("count(*)", "count(" + AppendDetection.SCORE + ")",
             "coalesce(sum(cast(" + AppendDetection.IS_OOD + " as long)), 0)").first();
-        Row m = monitorRow(batchId, counts.getLong(0), counts.getLong(1), counts.getLong(2), expected);
+        Row m = monitorRow(batchId, counts.getLong(0), counts.getLong(1), counts.getLong(2), expected, lower,
+            upper);
         spark.createDataFrame(List.of(m), MONITOR_SCHEMA).drop("batch_id").coalesce(1).write().parquet(stagingMonitor);
         Outputs.commit(conf, stagingScores, scores, true);
         Outputs.commit(conf, stagingMonitor, monitor, true);

@@ -63,6 +63,12 @@ final class DetectorSelection {
   /** Above this estimate the automatic mode searches plans by coordinates instead of the whole grid. */
   static final double AUTO_GRID_SECONDS = 120;
 
+  /** Keys of the two halves of val-id; '+' cannot occur in a user's dataset name. */
+  private static final String SELECT = "+select";
+  private static final String CALIBRATE = "+calibrate";
+  /** The fewest calibration images a threshold is set from. */
+  static final int MIN_CALIBRATION = 20;
+
   private DetectorSelection() {}
 
   static Outcome run(JavaSparkContext jsc, Dataset<Row> cache, Sensitivity sens, LinearHead head,
@@ -89,6 +95,12 @@ final class DetectorSelection {
     if (nIdSel == 0) {
       throw new BadInputException("the feature cache has no images of the validation ID set " + roles.valId());
     }
+    // Before the sweep: a threshold needs calibration images, the half of val-id the choice never sees.
+    long nCalib = valId.filter(new ValidationSplit.SelectionHalf(false)).count();
+    if (nCalib < MIN_CALIBRATION) {
+      throw new BadInputException("the calibration half of the validation ID set " + roles.valId() + " (by id) holds "
+          + nCalib + " images; the threshold needs at least " + MIN_CALIBRATION + ": give more validation ID images");
+    }
 
     long sweepStart = System.nanoTime();
     long sweepRows = nIdSel + java.util.Arrays.stream(nOods).asLongStream().sum();
@@ -99,8 +111,7 @@ final class DetectorSelection {
     LOG.info("plan sweep: {} over {} ({} plans in the grid, estimated {} s for all on {} rows)", sweepMode,
         head.classes() + "x" + head.dim(), grid.size(), String.format("%.0f", estimate), sweepRows);
     List<PlanSweep.Point> sweep = coordinate
-        ? PlanSweep.coordinate(sens, head, new double[][] {PlanSweep.RHO_W_MAX, PlanSweep.RHO_W_MIN, PlanSweep.RHO_O_MAX,
-            PlanSweep.RHO_O_MIN}, idSel, nIdSel, oods, nOods, settings.criterion()::of)
+        ? PlanSweep.coordinate(sens, head, PlanSweep.axes(grid), idSel, nIdSel, oods, nOods, settings.criterion()::of)
         : PlanSweep.run(sens, head, grid, idSel, nIdSel, oods, nOods, settings.criterion()::of);
     PlanSweep.Point plan = PlanSweep.best(sweep);
     double sweepSeconds = (System.nanoTime() - sweepStart) / 1e9;
@@ -129,22 +140,17 @@ final class DetectorSelection {
     }
     Map<String, List<Tuple3<String, String, double[]>>> byDataset = new HashMap<>();
     for (Tuple3<String, String, double[]> r : rows) {
-      String key = r._2().equals(roles.valId())
-          ? (ValidationSplit.forSelection(r._1()) ? "select" : "calibrate") : r._2();
+      String key = r._2().equals(roles.valId()) ? (ValidationSplit.forSelection(r._1()) ? SELECT : CALIBRATE) : r._2();
       byDataset.computeIfAbsent(key, k -> new ArrayList<>()).add(r);
     }
     // The same rows as the sweep: the first valLimit by id of each side.
     byDataset.values().forEach(l -> l.sort(java.util.Comparator.comparing(Tuple3::_1)));
     byDataset.replaceAll((k, l) -> l.subList(0, Math.min(l.size(), roles.valLimit())));
-    List<Tuple3<String, String, double[]>> calib = byDataset.getOrDefault("calibrate", List.of());
-    if (calib.size() < 20) {
-      throw new BadInputException("the validation ID set " + roles.valId() + " leaves only " + calib.size()
-          + " images to set the threshold (half of it, by id, calibrates it); give at least 40 validation ID images");
-    }
+    List<Tuple3<String, String, double[]>> calib = byDataset.getOrDefault(CALIBRATE, List.of());
 
     List<Candidate> candidates = new ArrayList<>();
     for (int m = 0; m < specs.size(); m++) {
-      double[] id = column(byDataset.get("select"), m);
+      double[] id = column(byDataset.get(SELECT), m);
       double[] aurocs = new double[proxies.size()];
       double[] fprs = new double[proxies.size()];
       for (int p = 0; p < proxies.size(); p++) {

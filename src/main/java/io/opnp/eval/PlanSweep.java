@@ -156,15 +156,13 @@ public final class PlanSweep {
     return points;
   }
 
-  /** How many rounds of {@link #coordinate} at most: each visits every axis once. */
-  static final int MAX_ROUNDS = 3;
-
   /**
    * Coordinate search over the same axes, for heads where the whole grid costs too much (at
    * ImageNet's 2048 × 1000 every plan is a 2-million-weight product per validation row): from the
    * unpruned head, each percentage in turn is swept with the others held, the best kept, until a
-   * round changes nothing (at most {@value #MAX_ROUNDS} rounds). Every line through the final plan
-   * is evaluated, so the per-percentage plots still show it; plans already scored are not scored again.
+   * round changes nothing (each change strictly improves on a finite grid, so it ends). Every line
+   * through the final plan is evaluated, so the per-percentage plots still show it; plans already
+   * scored are not scored again.
    */
   public static List<Point> coordinate(Sensitivity s, LinearHead head, double[][] axes, double[] valId, int nId,
                                        List<double[]> oods, int[] nOods, ToDoubleFunction<double[]> criterion) {
@@ -172,7 +170,7 @@ public final class PlanSweep {
     SensitivityOrder order = SensitivityOrder.of(s);
     Map<PruningPercentages, Point> seen = new LinkedHashMap<>();
     double[] cur = {0, 0, 0, 0};
-    for (int round = 0; round < MAX_ROUNDS; round++) {
+    while (true) {
       boolean changed = false;
       for (int axis = 0; axis < 4; axis++) {
         List<PruningPercentages> line = new ArrayList<>();
@@ -202,6 +200,17 @@ public final class PlanSweep {
       }
     }
     return new ArrayList<>(seen.values());
+  }
+
+  /** The distinct values of each percentage in {@code grid}, ascending: the axes of a coordinate search. */
+  public static double[][] axes(List<PruningPercentages> grid) {
+    List<ToDoubleFunction<PruningPercentages>> get = List.of(PruningPercentages::rhoWMax,
+        PruningPercentages::rhoWMin, PruningPercentages::rhoOMax, PruningPercentages::rhoOMin);
+    double[][] out = new double[4][];
+    for (int a = 0; a < 4; a++) {
+      out[a] = grid.stream().mapToDouble(get.get(a)).distinct().sorted().toArray();
+    }
+    return out;
   }
 
   /** Estimated seconds of the full grid on this driver: one C×D product per plan and validation row. */

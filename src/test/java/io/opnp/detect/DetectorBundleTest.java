@@ -135,8 +135,9 @@ class DetectorBundleTest {
       assertEquals(flagged.get(ds)[0], summary.get("datasets").get(ds).get("flagged_ood").asLong(), ds);
       assertEquals(flagged.get(ds)[1], summary.get("datasets").get(ds).get("scored").asLong(), ds);
     }
-    // MNIST is far from Fashion-MNIST: its rate must be unlike in-distribution data's.
+    // MNIST is far from Fashion-MNIST: its rate must be unlike in-distribution data's; the ID test set's must not.
     assertTrue(summary.get("datasets").get("mnist").get("unlike_in_distribution").asBoolean(), summary.toString());
+    assertFalse(summary.get("datasets").get("fm").get("unlike_in_distribution").asBoolean(), summary.toString());
   }
 
   @Test

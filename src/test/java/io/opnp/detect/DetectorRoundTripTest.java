@@ -1,0 +1,131 @@
+package io.opnp.detect;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.opnp.BadInputException;
+import io.opnp.data.Preprocess;
+import io.opnp.decision.FalseAlarmBootstrap;
+import io.opnp.decision.FalseAlarmEstimate;
+import io.opnp.math.LinearHead;
+import io.opnp.math.PruningPercentages;
+import io.opnp.math.PruningPlan;
+import io.opnp.math.Sensitivity;
+import io.opnp.methods.DetectorSpec;
+import io.opnp.methods.FeatureStats;
+import io.opnp.methods.FeatureStatsAccumulator;
+import io.opnp.methods.KnnBank;
+import io.opnp.methods.MethodOptions;
+import io.opnp.methods.OodMethod;
+import io.opnp.methods.OodMethods;
+import io.opnp.methods.VimSubspace;
+import io.opnp.spark.InferenceConfig;
+import io.opnp.testing.SparkTestSession;
+import io.opnp.testing.TestData;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Every kind of fitted state through a saved bundle and back: the rebuilt scorer gives the scores of
+ * the method built directly from the same inputs, bit for bit, for methods that need statistics
+ * (dice, mahalanobis, vim), the KNN bank, ReAct's clip, ASH, and OPNP's plan.
+ */
+class DetectorRoundTripTest {
+  private static final int C = 6;
+  private static final int D = 20;
+
+  @TempDir
+  Path tmp;
+
+  @Test
+  void everyKindOfStateScoresAlikeAfterSavingAndLoading() {
+    SparkSession spark = SparkTestSession.get();
+    Random r = new Random(11);
+    LinearHead head = new LinearHead(C, D, gaussian(C * D, r), gaussian(C, r));
+    double[] train = relu(gaussian(300 * D, r));
+    double[] logits = new double[300 * C];
+    head.logits(train, 300, logits);
+    int[] labels = new int[300];
+    for (int k = 0; k < 300; k++) {
+      labels[k] = k % C;
+    }
+    FeatureStats stats = new FeatureStatsAccumulator(C, D, true).add(train, logits, labels, 300).result();
+    VimSubspace vim = VimSubspace.fit(head, stats, 0);
+    double vimResidual = vim.residualNormSum(train, 300) / 300;
+    KnnBank bank = KnnBank.of(train, 200, D);
+    Sensitivity sens = new Sensitivity(C, D, 300, 1, abs(gaussian(C * D, r)), abs(gaussian(D, r)), "m.pt", "abc");
+    PruningPercentages plan = new PruningPercentages(5, 10, 10, 0);
+    double clip = 1.3;
+    MethodOptions base = MethodOptions.defaults().withVim(vim, vimResidual).withKnnBank(bank);
+    LinearHead pruned = head.pruned(PruningPlan.of(sens, plan));
+    double[] test = relu(gaussian(50 * D, r));
+    InferenceConfig cfg = new InferenceConfig(TestData.demoModel().toString(), "abc", "fc.weight", "fc.bias",
+        new Preprocess(1, 28, 28, null, null), 64, 1, 1.0, false, 0, io.opnp.model.Precision.AUTO);
+    List<DetectorSpec> specs = List.of(DetectorSpec.of(OodMethods.DICE).withDiceSparsity(70),
+        DetectorSpec.of(OodMethods.MAHALANOBIS), DetectorSpec.of(OodMethods.VIM),
+        DetectorSpec.of(OodMethods.KNN).withKnnK(10), DetectorSpec.of(OodMethods.REACT).withReactPercentile(95),
+        DetectorSpec.of(OodMethods.ASH_B).withAshPercentile(80),
+        DetectorSpec.of(OodMethods.OPNP_REACT).withPlan(plan).withReactPercentile(85),
+        DetectorSpec.of(OodMethods.OPNP_ASH).withPlan(plan).withAshPercentile(60));
+    double[] calibration = gaussian(100, r);
+    FalseAlarmEstimate far = FalseAlarmBootstrap.interval(calibration, 0.95, 200, 0.95, 1);
+    for (DetectorSpec spec : specs) {
+      String dir = tmp.resolve(spec.method()).toString();
+      DetectorBundle.save(spark, dir, new DetectorBundle.Context(cfg), new DetectorBundle.Fitted(spec, clip, far, 0.95,
+          calibration, stats, vimResidual, bank, sens, Map.of()));
+      Detector d = DetectorBundle.load(spark, dir);
+      assertEquals(spec, d.spec());
+      assertEquals(far.threshold(), d.threshold());
+      OodMethod direct = OodMethods.create(spec.method(), head, stats, spec.options(base, clip, pruned));
+      assertArrayEquals(score(direct, test), score(d.scorer(head), test), spec.label());
+      assertTrue(Files.exists(tmp.resolve(spec.method()).resolve(DetectorBundle.FILE)));
+    }
+  }
+
+  @Test
+  void aDamagedBundleIsRefusedNamingTheFile() throws Exception {
+    SparkSession spark = SparkTestSession.get();
+    Path dir = Files.createDirectories(tmp.resolve("broken"));
+    BadInputException e = assertThrows(BadInputException.class, () -> DetectorBundle.load(spark, dir.toString()));
+    assertTrue(e.getMessage().startsWith("no detector at " + dir), e.getMessage());
+    Files.writeString(dir.resolve(DetectorBundle.FILE), "{\"format\": 1, \"method\": \"energy\"}");
+    e = assertThrows(BadInputException.class, () -> DetectorBundle.load(spark, dir.toString()));
+    assertTrue(e.getMessage().contains("is incomplete or malformed"), e.getMessage());
+  }
+
+  private static double[] score(OodMethod m, double[] f) {
+    double[] out = new double[f.length / D];
+    m.score(f, out.length, out);
+    return out;
+  }
+
+  private static double[] gaussian(int n, Random r) {
+    double[] a = new double[n];
+    for (int i = 0; i < n; i++) {
+      a[i] = r.nextGaussian();
+    }
+    return a;
+  }
+
+  private static double[] relu(double[] a) {
+    for (int i = 0; i < a.length; i++) {
+      a[i] = Math.max(0, a[i] + 0.3);
+    }
+    return a;
+  }
+
+  private static double[] abs(double[] a) {
+    for (int i = 0; i < a.length; i++) {
+      a[i] = Math.abs(a[i]);
+    }
+    return a;
+  }
+}
