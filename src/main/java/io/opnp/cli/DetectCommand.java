@@ -3,49 +3,29 @@ package io.opnp.cli;
 import io.opnp.BadInputException;
 import io.opnp.data.DatasetSpec;
 import io.opnp.detect.DetectJob;
-import io.opnp.detect.Detector;
-import io.opnp.detect.DetectorBundle;
-import io.opnp.spark.InferenceConfig;
 import io.opnp.spark.ProgressReporter;
 import io.opnp.spark.Sessions;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "detect", mixinStandardHelpOptions = true,
     description = "Score new data with a saved detector (evaluate's OUTPUT/detector): per image ood_score, "
         + "ood_pvalue, is_ood, prediction (Parquet), and per dataset the OOD rate against the expected rate.")
 final class DetectCommand implements Callable<Integer> {
-  @Option(names = "--master", description = "Spark master URL; default: spark-submit's, else local[*]")
-  String master;
-
-  @Option(names = "--detector", required = true, description = "the detector/ directory opnp evaluate wrote")
-  String detector;
-
-  @Option(names = "--model", required = true, description = "the TorchScript file the detector was made with "
-      + "(checked by SHA-256)")
-  Path model;
+  @Mixin
+  DetectorOptions run;
 
   @Option(names = "--input", required = true, description = "data to score, NAME=FORMAT:PATH; repeat for several")
   List<String> inputs = new ArrayList<>();
 
   @Option(names = "--output", required = true, description = "directory for scores/, summary.json, summary.md")
   String output;
-
-  @Option(names = "--batch-size", defaultValue = "256", description = "images per model call (default: ${DEFAULT-VALUE})")
-  int batchSize;
-
-  @Option(names = "--torch-threads", defaultValue = "1", description = "libtorch threads per executor JVM (default: ${DEFAULT-VALUE})")
-  int torchThreads;
-
-  @Option(names = "--decode-threads", defaultValue = "0", description = "image-decode threads per executor JVM, 0 = one per core")
-  int decodeThreads;
 
   @Option(names = "--on-bad-image", defaultValue = "fail", description = "fail (default) or skip: skipped images get "
       + "null scores and are counted in the summary")
@@ -62,13 +42,6 @@ final class DetectCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    if (!Files.isRegularFile(model)) {
-      throw new BadInputException("model file " + model + " does not exist; pass the TorchScript file the detector "
-          + "was made with");
-    }
-    if (batchSize <= 0) {
-      throw new BadInputException("--batch-size must be positive, got " + batchSize);
-    }
     if (limit != null && limit <= 0) {
       throw new BadInputException("--limit must be positive, got " + limit);
     }
@@ -81,13 +54,11 @@ final class DetectCommand implements Callable<Integer> {
       specs.add(spec);
     }
     long start = System.nanoTime();
-    SparkSession spark = Sessions.getOrCreate(master, "opnp-detect");
+    SparkSession spark = Sessions.getOrCreate(run.master, "opnp-detect");
     List<DetectJob.DatasetSummary> out;
     try (ProgressReporter progress = new ProgressReporter(spark, Long.getLong("opnp.progress.seconds", 10))) {
-      Detector d = DetectorBundle.load(spark, detector);
-      InferenceConfig cfg = DetectJob.config(d, model.toAbsolutePath().toString(), JobOptions.sha256(model), batchSize,
-          torchThreads, onBadImage == JobOptions.BadImagePolicy.skip, decodeThreads);
-      out = DetectJob.run(spark, d, cfg, specs, limit == null ? Integer.MAX_VALUE : limit, partitions, output,
+      DetectorOptions.Loaded loaded = run.load(spark, onBadImage == JobOptions.BadImagePolicy.skip);
+      out = DetectJob.run(spark, loaded.detector(), loaded.cfg(), specs, limit == null ? Integer.MAX_VALUE : limit, partitions, output,
           overwrite);
       for (DetectJob.DatasetSummary s : out) {
         System.out.printf(Locale.ROOT, "opnp detect: %s: %d of %d images flagged OOD (%.2f %%, 95 %% interval "

@@ -1,19 +1,15 @@
 package io.opnp.cli;
 
 import io.opnp.BadInputException;
-import io.opnp.detect.DetectJob;
 import io.opnp.detect.Detector;
-import io.opnp.detect.DetectorBundle;
 import io.opnp.detect.StreamingMonitor;
-import io.opnp.spark.InferenceConfig;
 import io.opnp.spark.Sessions;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.streaming.StreamingQuery;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "monitor", mixinStandardHelpOptions = true,
@@ -21,14 +17,8 @@ import picocli.CommandLine.Option;
         + "image files as they arrive into OUTPUT/scores/, one monitoring row per micro-batch into OUTPUT/monitor/ "
         + "(OOD rate, 95 % interval, alert); restartable from --checkpoint without loss or duplicates.")
 final class MonitorCommand implements Callable<Integer> {
-  @Option(names = "--master", description = "Spark master URL; default: spark-submit's, else local[*]")
-  String master;
-
-  @Option(names = "--detector", required = true, description = "the detector/ directory opnp evaluate wrote")
-  String detector;
-
-  @Option(names = "--model", required = true, description = "the TorchScript file the detector was made with")
-  Path model;
+  @Mixin
+  DetectorOptions run;
 
   @Option(names = "--watch", required = true, description = "directory where new data arrives")
   String watch;
@@ -53,29 +43,21 @@ final class MonitorCommand implements Callable<Integer> {
   @Option(names = "--run-seconds", defaultValue = "0", description = "stop after this long (0 = until killed)")
   double runSeconds;
 
-  @Option(names = "--batch-size", defaultValue = "256", description = "images per model call")
-  int batchSize;
-
   @Option(names = "--on-bad-image", defaultValue = "skip", description = "skip (default: null scores, counted) or fail")
   JobOptions.BadImagePolicy onBadImage;
 
   @Override
   public Integer call() throws Exception {
-    if (!Files.isRegularFile(model)) {
-      throw new BadInputException("model file " + model + " does not exist; pass the TorchScript file the detector "
-          + "was made with");
-    }
     StreamingMonitor.Format f;
     try {
       f = StreamingMonitor.Format.valueOf(format.toUpperCase(Locale.ROOT));
     } catch (IllegalArgumentException e) {
       throw new BadInputException("--format must be parquet or files, got '" + format + "'", e);
     }
-    SparkSession spark = Sessions.getOrCreate(master, "opnp-monitor");
-    Detector d = DetectorBundle.load(spark, detector);
-    InferenceConfig cfg = DetectJob.config(d, model.toAbsolutePath().toString(), JobOptions.sha256(model), batchSize,
-        1, onBadImage == JobOptions.BadImagePolicy.skip, 0);
-    StreamingQuery q = StreamingMonitor.start(spark, d, cfg, watch, f, output, checkpoint,
+    SparkSession spark = Sessions.getOrCreate(run.master, "opnp-monitor");
+    DetectorOptions.Loaded loaded = run.load(spark, onBadImage == JobOptions.BadImagePolicy.skip);
+    Detector d = loaded.detector();
+    StreamingQuery q = StreamingMonitor.start(spark, d, loaded.cfg(), watch, f, output, checkpoint,
         (long) (1000 * triggerSeconds), maxFiles);
     System.out.printf(Locale.ROOT, "opnp monitor: watching %s with %s (threshold %.6g); scores in %s/scores, "
         + "monitoring rows in %s/monitor%n", watch, d.spec().label(), d.threshold(), output, output);

@@ -4,11 +4,8 @@ import io.opnp.decision.ConformalPValues;
 import io.opnp.math.Energy;
 import io.opnp.methods.OodMethod;
 import java.io.Serializable;
-import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
-import java.util.NoSuchElementException;
-import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.broadcast.Broadcast;
@@ -65,75 +62,50 @@ public final class AppendDetection {
       if (!rows.hasNext()) {
         return java.util.Collections.emptyIterator();  // no model load for an empty (micro-)batch
       }
-      Scorer s = scorer.value();
-      BatchRunner runner = new BatchRunner(cfg, layout);
-      TaskContext tc = TaskContext.get();
-      if (tc != null) {
-        tc.addTaskCompletionListener((org.apache.spark.util.TaskCompletionListener) ctx -> runner.close());
+      return new Detections(cfg, layout, rows, scorer.value());
+    }
+  }
+
+  /** The model's batches, each image's row with the detector's verdict appended. */
+  static final class Detections extends ModelBatches<Row> {
+    private final Scorer s;
+    private double[] feats = new double[0];
+    private double[] scores = new double[0];
+
+    Detections(InferenceConfig cfg, RowLayout layout, Iterator<Row> rows, Scorer s) {
+      super(cfg, layout, rows);
+      this.s = s;
+    }
+
+    @Override
+    void emit(BatchRunner.Batch b, List<Row> ready) {
+      for (BatchRunner.Skipped sk : b.skipped()) {
+        ready.add(append(sk.row(), null, null, null, null));
       }
-      return new Iterator<>() {
-        private final List<Row> ready = new ArrayList<>();
-        private int next;
-        private boolean done;
-        private double[] feats = new double[0];
-        private double[] scores = new double[0];
-
-        @Override
-        public boolean hasNext() {
-          while (next >= ready.size() && !done) {
-            fill();
-          }
-          return next < ready.size();
+      int n = b.count();
+      if (n == 0) {
+        return;
+      }
+      int d = b.output().dim();
+      int c = b.output().classes();
+      if (feats.length < n * d) {
+        feats = new double[n * d];
+        scores = new double[n];
+      }
+      float[] f = b.output().features();
+      for (int i = 0; i < n * d; i++) {
+        feats[i] = f[i];
+      }
+      s.method().score(feats, n, scores);
+      float[] logits = b.output().logits();
+      double[] row = new double[c];
+      for (int k = 0; k < n; k++) {
+        for (int i = 0; i < c; i++) {
+          row[i] = logits[k * c + i];
         }
-
-        @Override
-        public Row next() {
-          if (!hasNext()) {
-            throw new NoSuchElementException();
-          }
-          return ready.get(next++);
-        }
-
-        private void fill() {
-          ready.clear();
-          next = 0;
-          BatchRunner.Batch b = runner.next(rows);
-          if (b == null) {
-            done = true;
-            if (tc == null) {
-              runner.close();
-            }
-            return;
-          }
-          for (BatchRunner.Skipped sk : b.skipped()) {
-            ready.add(append(sk.row(), null, null, null, null));
-          }
-          int n = b.count();
-          if (n == 0) {
-            return;
-          }
-          int d = b.output().dim();
-          int c = b.output().classes();
-          if (feats.length < n * d) {
-            feats = new double[n * d];
-            scores = new double[n];
-          }
-          float[] f = b.output().features();
-          for (int i = 0; i < n * d; i++) {
-            feats[i] = f[i];
-          }
-          s.method().score(feats, n, scores);
-          float[] logits = b.output().logits();
-          double[] row = new double[c];
-          for (int k = 0; k < n; k++) {
-            for (int i = 0; i < c; i++) {
-              row[i] = logits[k * c + i];
-            }
-            ready.add(append(b.rows()[k], scores[k], s.pValues().pValue(scores[k]), scores[k] < s.threshold(),
-                Energy.argmax(row, 0, c)));
-          }
-        }
-      };
+        ready.add(append(b.rows()[k], scores[k], s.pValues().pValue(scores[k]), scores[k] < s.threshold(),
+            Energy.argmax(row, 0, c)));
+      }
     }
 
     private static Row append(Row r, Double score, Double p, Boolean ood, Integer pred) {

@@ -211,6 +211,23 @@ class DetectorBundleTest {
     }
   }
 
+  @Test
+  void theMonitorCommandProcessesWhatIsThereAndStopsWithTriggerZero() throws Exception {
+    Path watch = Files.createDirectories(tmp.resolve("watch-cli"));
+    Dataset<Row> mnist = spark.read().parquet(data.resolve("mnist").toString()).orderBy("image.path");
+    shard(mnist.limit(50).collectAsList(), mnist.schema(), watch, "only");
+    Path sink = tmp.resolve("monitor-cli");
+    ok("monitor", "--master", "local[2]", "--detector", out.resolve("detector").toString(), "--model", model,
+        "--watch", watch.toString(), "--output", sink.toString(), "--checkpoint", tmp.resolve("ckpt-cli").toString(),
+        "--trigger-seconds", "0");
+    assertEquals(50, spark.read().parquet(sink.resolve("scores").toString()).count());
+    StringWriter err = new StringWriter();
+    assertEquals(OpnpCli.EXIT_BAD_INPUT, cli(err, "monitor", "--master", "local[2]", "--detector",
+        out.resolve("detector").toString(), "--model", model, "--watch", watch.toString(), "--format", "csv",
+        "--output", sink.toString(), "--checkpoint", tmp.resolve("ckpt-x").toString()));
+    assertTrue(err.toString().contains("--format must be parquet or files, got 'csv'"), err.toString());
+  }
+
   /** Writes rows as one Parquet file elsewhere, then moves it into the watched directory whole. */
   private static void shard(List<Row> rows, org.apache.spark.sql.types.StructType schema, Path watch, String name)
       throws Exception {
