@@ -183,10 +183,16 @@ final class DetectorSelection {
         bestOpnpReact, nIdSel, proxyCounts, specs, sweepMode);
   }
 
-  /** Every method over its small grid, simplest first; OPNP's at the swept plan. */
+  /**
+   * Every method over its small grid, simplest first; OPNP's at the swept plan, and none of them when
+   * that plan prunes nothing (they would only repeat energy, ReAct and ASH-S).
+   */
   static List<DetectorSpec> grid(PruningPercentages plan, int bankSize) {
     List<DetectorSpec> out = new ArrayList<>();
     for (String m : OodMethods.NAMES) {
+      if (DetectorSpec.usesPlan(m) && plan.equals(PruningPercentages.NONE)) {
+        continue;
+      }
       DetectorSpec s = DetectorSpec.of(m);
       if (DetectorSpec.usesPlan(m)) {
         s = s.withPlan(plan);

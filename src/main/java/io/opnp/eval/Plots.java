@@ -80,8 +80,8 @@ final class Plots {
         shown.add(c);
       }
     }
-    io.opnp.plots.SelectionPlot.write(dir.resolve(SELECTION), shown.stream().map(io.opnp.decision.Candidate::label)
-        .toList(), selection.proxies(), shown.stream().map(io.opnp.decision.Candidate::aurocs)
+    io.opnp.plots.SelectionPlot.write(dir.resolve(SELECTION), shown.stream()
+        .map(c -> (selection.ranking().indexOf(c) + 1) + ". " + c.label()).toList(), selection.proxies(), shown.stream().map(io.opnp.decision.Candidate::aurocs)
         .toArray(double[][]::new), selection.criterion().name().toLowerCase(java.util.Locale.ROOT)
         + " AUROC over the proxies chose " + selection.chosen().label());
     // Fig. 3: each percentage varied over its grid values, the others held at the chosen plan (validation split).

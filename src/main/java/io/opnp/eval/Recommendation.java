@@ -175,6 +175,10 @@ final class Recommendation {
 
   /** The verdict on pruning, and why a pruning detector that beats energy may still not be the one recommended. */
   static String pruning(Selection sel) {
+    if (sel.verdict().bestPruning() == null) {
+      return "pruning does not help this model: no OPNP plan of the sweep beats the unpruned head on the validation "
+          + "proxies";
+    }
     String r = sel.verdict().reason();
     if (sel.verdict().helps() && !io.opnp.methods.DetectorSpec.usesPlan(sel.chosen().method())) {
       r += String.format(Locale.ROOT, "; but %s is better still (%.2f %%), so it is recommended instead",

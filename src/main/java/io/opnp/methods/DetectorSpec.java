@@ -88,7 +88,7 @@ public record DetectorSpec(String method, double reactPercentile, double diceSpa
   public String setting() {
     StringBuilder sb = new StringBuilder();
     if (plan != null) {
-      sb.append(plan);
+      sb.append(planText(plan));
     }
     if (usesReact(method)) {
       sb.append(sb.isEmpty() ? "" : ", ").append("clip p=").append(num(reactPercentile));
@@ -124,6 +124,19 @@ public record DetectorSpec(String method, double reactPercentile, double diceSpa
       o = o.withPrunedHead(prunedHead);
     }
     return o;
+  }
+
+  /** The plan in short, its non-zero percentages only: "wmax=1 omin=10"; "unpruned" for none. */
+  public static String planText(PruningPercentages p) {
+    StringBuilder sb = new StringBuilder();
+    String[] names = {"wmax", "wmin", "omax", "omin"};
+    double[] v = {p.rhoWMax(), p.rhoWMin(), p.rhoOMax(), p.rhoOMin()};
+    for (int i = 0; i < 4; i++) {
+      if (v[i] != 0) {
+        sb.append(sb.isEmpty() ? "" : " ").append(names[i]).append('=').append(num(v[i]));
+      }
+    }
+    return sb.isEmpty() ? "unpruned" : sb.toString();
   }
 
   private static String num(double v) {

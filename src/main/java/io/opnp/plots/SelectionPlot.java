@@ -26,7 +26,7 @@ public final class SelectionPlot {
   private SelectionPlot() {}
 
   /**
-   * @param detectors labels, best first; {@code aurocs[i][p]} is detector i's AUROC (0–1) on proxy p
+   * @param detectors labels (with their rank), best first; {@code aurocs[i][p]} is detector i's AUROC (0–1) on proxy p
    */
   public static void write(Path png, List<String> detectors, List<String> proxies, double[][] aurocs,
                            String subtitle) {
@@ -39,7 +39,7 @@ public final class SelectionPlot {
       for (int p = 0; p < proxies.size(); p++) {
         Check.argument(Double.isFinite(aurocs[i][p]), "AUROC of %s on %s is not finite", detectors.get(i),
             proxies.get(p));
-        data.addValue(100 * aurocs[i][p], proxies.get(p), (i + 1) + ". " + detectors.get(i));
+        data.addValue(100 * aurocs[i][p], proxies.get(p), detectors.get(i));
       }
     }
     JFreeChart chart = ChartFactory.createBarChart("Validation AUROC per OOD proxy", null, "AUROC (%)", data,

@@ -84,6 +84,48 @@ class PlanSweepTest {
     }
   }
 
+  /**
+   * Run with -Dopnp.timing=true: the coordinate search evaluate uses at the ImageNet head shape,
+   * against five proxies; prints its time, the plans it scored and the whole grid's estimate.
+   */
+  @Test
+  void timeCoordinateSweepAtImageNetShape() {
+    Assumptions.assumeTrue(Boolean.getBoolean("opnp.timing"), "timing run only on request");
+    int c = 1000;
+    int d = 2048;
+    int n = Integer.getInteger("opnp.timing.rows", 1000);
+    Random r = new Random(2);
+    Sensitivity s = new Sensitivity(c, d, 10, 1, abs(gaussian(c * d, r)), abs(gaussian(d, r)), "m", null);
+    LinearHead head = new LinearHead(c, d, gaussian(c * d, r), gaussian(c, r));
+    double[] id = gaussian(n * d, r);
+    List<double[]> oods = new ArrayList<>();
+    for (int p = 0; p < 5; p++) {
+      double[] o = gaussian(n * d, r);
+      for (int i = 0; i < o.length; i++) {
+        o[i] = o[i] * (0.8 + 0.05 * p);
+      }
+      oods.add(o);
+    }
+    int[] ns = {n, n, n, n, n};
+    double[][] axes = {PlanSweep.RHO_W_MAX, PlanSweep.RHO_W_MIN, PlanSweep.RHO_O_MAX, PlanSweep.RHO_O_MIN};
+    int gridSize = PlanSweep.grid(axes[0], axes[1], axes[2], axes[3]).size();
+    long t0 = System.nanoTime();
+    List<PlanSweep.Point> pts = PlanSweep.coordinate(s, head, axes, id, n, oods, ns,
+        a -> Arrays.stream(a).average().orElseThrow());
+    double t = (System.nanoTime() - t0) / 1e9;
+    System.out.printf("coordinate sweep at D=%d C=%d, %d ID + 5 x %d proxy rows: %d plans in %.1f s (%.2f s/plan); "
+            + "the whole grid of %d: estimated %.0f s, measured rate x %d = %.0f s%n", d, c, n, n, pts.size(), t,
+        t / pts.size(), gridSize, PlanSweep.estimatedSeconds(gridSize, head, 6L * n), gridSize,
+        gridSize * t / pts.size());
+  }
+
+  private static double[] abs(double[] a) {
+    for (int i = 0; i < a.length; i++) {
+      a[i] = Math.abs(a[i]);
+    }
+    return a;
+  }
+
   /** The sweep before SensitivityOrder: every plan ranked with a boxed stable sort and scored afresh. */
   static List<PlanSweep.Point> referenceRun(Sensitivity s, LinearHead head, List<PruningPercentages> grid,
                                             double[] valId, int nId, double[] valOod, int nOod) {
