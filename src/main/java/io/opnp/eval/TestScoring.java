@@ -1,0 +1,167 @@
+package io.opnp.eval;
+
+import static org.apache.spark.sql.functions.col;
+
+import io.opnp.math.Energy;
+import io.opnp.math.LinearHead;
+import io.opnp.methods.DetectorSpec;
+import io.opnp.methods.MethodOptions;
+import io.opnp.methods.OodMethod;
+import io.opnp.methods.OodMethods;
+import io.opnp.spark.FeatureRows;
+import io.opnp.spark.Stages;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.api.java.function.FlatMapFunction;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * Stage 3 of evaluate: the ID test set and every OOD set scored by all 15 methods (papers' defaults,
+ * OPNP at the validation plan) and the recommended detector, in one distributed pass over the cache;
+ * the per-sample scores written as {@code scores-all/} and returned (without ids) for the report.
+ */
+final class TestScoring {
+  private TestScoring() {}
+
+  /** The 15 methods in {@link OodMethods#NAMES} order, then the chosen detector (column {@link EvaluateJob#DETECTOR}). */
+  static List<OodMethod> methods(LinearHead head, TrainingFit.Fitted fit, MethodOptions base,
+                                 DetectorSelection.Outcome chosen, LinearHead pruned) {
+    List<OodMethod> methods = new ArrayList<>();
+    for (String name : OodMethods.NAMES) {
+      DetectorSpec spec = name.equals(OodMethods.OPNP_REACT) && chosen.bestOpnpReact() != null ? chosen.bestOpnpReact()
+          : DetectorSpec.usesPlan(name) ? DetectorSpec.of(name).withPlan(chosen.plan().plan()) : DetectorSpec.of(name);
+      methods.add(DetectorSelection.build(spec, head, fit, base, pruned));
+    }
+    methods.add(chosen.chosenMethod());
+    return methods;
+  }
+
+  static List<Row> run(SparkSession spark, Dataset<Row> cache, EvaluateJob.Roles roles, List<OodMethod> methods,
+                       LinearHead head, LinearHead pruned, double temperature, String target) {
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    List<String> sets = new ArrayList<>();
+    sets.add(roles.idTest());
+    sets.addAll(roles.oods());
+    Broadcast<ArrayList<OodMethod>> methodsB = jsc.broadcast(new ArrayList<>(methods));
+    Broadcast<LinearHead[]> headsB = jsc.broadcast(new LinearHead[] {head, pruned});
+    StructType schema = scoreSchema();
+    try {
+      Stages.describe(jsc, "opnp evaluate: score the test sets with " + methods.size() + " methods");
+      Dataset<Row> rows = cache.where(col("dataset").isin(sets.toArray()));
+      spark.createDataFrame(rows.javaRDD().mapPartitions(new ScorePartition(methodsB, headsB, temperature)), schema)
+          .write().partitionBy("dataset").parquet(target);
+      return spark.read().schema(schema).parquet(target).drop("id").collectAsList();
+    } finally {
+      methodsB.destroy();
+      headsB.destroy();
+    }
+  }
+
+  static StructType scoreSchema() {
+    StructType s = new StructType()
+        .add("id", DataTypes.StringType, false)
+        .add("dataset", DataTypes.StringType, false)
+        .add("label", DataTypes.LongType, true)
+        .add("pred", DataTypes.IntegerType, false)
+        .add("conf", DataTypes.DoubleType, false)
+        .add("opnp_pred", DataTypes.IntegerType, false)
+        .add("opnp_conf", DataTypes.DoubleType, false);
+    for (String m : OodMethods.NAMES) {
+      s = s.add(m, DataTypes.DoubleType, false);
+    }
+    return s.add(EvaluateJob.DETECTOR, DataTypes.DoubleType, false);
+  }
+
+  /** Every method's score, the predictions and confidences of both heads, per cached image. */
+  static final class ScorePartition implements FlatMapFunction<Iterator<Row>, Row> {
+    private static final long serialVersionUID = 1L;
+    private final Broadcast<ArrayList<OodMethod>> methods;
+    private final Broadcast<LinearHead[]> heads;
+    private final double temperature;
+
+    ScorePartition(Broadcast<ArrayList<OodMethod>> methods, Broadcast<LinearHead[]> heads, double temperature) {
+      this.methods = methods;
+      this.heads = heads;
+      this.temperature = temperature;
+    }
+
+    @Override
+    public Iterator<Row> call(Iterator<Row> rows) {
+      List<OodMethod> ms = methods.value();
+      LinearHead head = heads.value()[0];
+      LinearHead pruned = heads.value()[1];
+      int d = head.dim();
+      int c = head.classes();
+      double[] f = new double[TrainingFit.BATCH * d];
+      double[][] s = new double[ms.size()][TrainingFit.BATCH];
+      double[] logits = new double[TrainingFit.BATCH * c];
+      double[] prunedLogits = new double[TrainingFit.BATCH * c];
+      // Lazily, one batch at a time: memory stays bounded by the batch, not the partition.
+      return new Iterator<>() {
+        private final List<Row> batch = new ArrayList<>(TrainingFit.BATCH);
+        private final List<Row> ready = new ArrayList<>(TrainingFit.BATCH);
+        private int next;
+
+        @Override
+        public boolean hasNext() {
+          if (next < ready.size()) {
+            return true;
+          }
+          if (!rows.hasNext()) {
+            return false;
+          }
+          fill();
+          return next < ready.size();
+        }
+
+        @Override
+        public Row next() {
+          if (!hasNext()) {
+            throw new java.util.NoSuchElementException();
+          }
+          return ready.get(next++);
+        }
+
+        private void fill() {
+          batch.clear();
+          ready.clear();
+          next = 0;
+          while (batch.size() < TrainingFit.BATCH && rows.hasNext()) {
+            batch.add(rows.next());
+          }
+          int n = batch.size();
+          for (int k = 0; k < n; k++) {
+            FeatureRows.copy(batch.get(k), batch.get(k).fieldIndex("features"), d, f, k * d);
+          }
+          for (int i = 0; i < ms.size(); i++) {
+            ms.get(i).score(f, n, s[i]);
+          }
+          head.logits(f, n, logits);
+          pruned.logits(f, n, prunedLogits);
+          for (int k = 0; k < n; k++) {
+            Row r = batch.get(k);
+            Object[] v = new Object[7 + ms.size()];
+            v[0] = r.getAs("id");
+            v[1] = r.getAs("dataset");
+            v[2] = r.getAs("label");
+            v[3] = Energy.argmax(logits, k * c, c);
+            v[4] = Energy.maxSoftmax(logits, k * c, c, temperature);
+            v[5] = Energy.argmax(prunedLogits, k * c, c);
+            v[6] = Energy.maxSoftmax(prunedLogits, k * c, c, temperature);
+            for (int i = 0; i < ms.size(); i++) {
+              v[7 + i] = s[i][k];
+            }
+            ready.add(RowFactory.create(v));
+          }
+        }
+      };
+    }
+  }}
