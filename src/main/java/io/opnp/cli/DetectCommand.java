@@ -62,8 +62,9 @@ final class DetectCommand implements Callable<Integer> {
           overwrite);
       for (DetectJob.DatasetSummary s : out) {
         System.out.printf(Locale.ROOT, "opnp detect: %s: %d of %d images flagged OOD (%.2f %%, 95 %% interval "
-                + "%.2f–%.2f %%; in-distribution data: %.2f %%)%s%n", s.dataset(), s.flagged(), s.scored(),
+                + "%.2f–%.2f %%; in-distribution data: %.2f %%)%s%s%n", s.dataset(), s.flagged(), s.scored(),
             100 * s.flaggedShare(), 100 * s.interval().lower(), 100 * s.interval().upper(), 100 * s.expected(),
+            s.images() > s.scored() ? "; " + (s.images() - s.scored()) + " unreadable image(s) skipped" : "",
             s.unlikeInDistribution() ? " — shifted" : "");
       }
     }
