@@ -253,7 +253,6 @@ final class DetectorSelection {
       List<Tuple3<String, String, double[]>> out = new ArrayList<>();
       int batch = TrainingFit.BATCH;
       double[] f = new double[batch * dim];
-      double[] s = new double[batch];
       List<Row> taken = new ArrayList<>(batch);
       while (rows.hasNext()) {
         taken.clear();
@@ -263,11 +262,12 @@ final class DetectorSelection {
           taken.add(r);
         }
         int n = taken.size();
+        double[][] byMethod = new double[ms.size()][batch];
+        OodMethods.scoreAll(ms, f, n, byMethod);  // the KNN configurations share one distance pass
         double[][] scores = new double[n][ms.size()];
         for (int m = 0; m < ms.size(); m++) {
-          ms.get(m).score(f, n, s);
           for (int k = 0; k < n; k++) {
-            scores[k][m] = s[k];
+            scores[k][m] = byMethod[m][k];
           }
         }
         for (int k = 0; k < n; k++) {

@@ -141,9 +141,7 @@ final class TestScoring {
           for (int k = 0; k < n; k++) {
             FeatureRows.copy(batch.get(k), batch.get(k).fieldIndex("features"), d, f, k * d);
           }
-          for (int i = 0; i < ms.size(); i++) {
-            ms.get(i).score(f, n, s[i]);
-          }
+          OodMethods.scoreAll(ms, f, n, s);  // a KNN detector shares knn's distance pass
           head.logits(f, n, logits);
           pruned.logits(f, n, prunedLogits);
           for (int k = 0; k < n; k++) {

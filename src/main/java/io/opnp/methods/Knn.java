@@ -49,6 +49,14 @@ public final class Knn implements OodMethod {
     return d;
   }
 
+  KnnBank bank() {
+    return bank;
+  }
+
+  int k() {
+    return k;
+  }
+
   @Override
   public String name() {
     return OodMethods.KNN;

@@ -120,6 +120,35 @@ public final class OodMethods {
     }
   }
 
+  /**
+   * Scores a batch with several methods: {@code out[m][k]} is method m's score of row k. KNN methods
+   * that share a bank share one distance pass, at the largest k (the k-th smallest of the same
+   * distances is the same number, so each equals its own pass bit for bit).
+   */
+  public static void scoreAll(List<OodMethod> methods, double[] features, int n, double[][] out) {
+    Check.argument(out.length == methods.size(), "need %s output rows, got %s", methods.size(), out.length);
+    java.util.Map<KnnBank, Integer> kmax = new java.util.IdentityHashMap<>();
+    for (OodMethod m : methods) {
+      if (m instanceof Knn knn) {
+        kmax.merge(knn.bank(), knn.k(), Math::max);
+      }
+    }
+    java.util.Map<KnnBank, TopK> nearest = new java.util.IdentityHashMap<>();
+    for (int i = 0; i < methods.size(); i++) {
+      OodMethod m = methods.get(i);
+      if (m instanceof Knn knn) {
+        TopK t = nearest.computeIfAbsent(knn.bank(), b -> TopK.of(b, features, n, kmax.get(b)));
+        for (int a = 0; a < n; a++) {
+          double d = t.distance(a, knn.k() - 1);
+          Check.argument(d != Double.POSITIVE_INFINITY, "query %s has fewer than k=%s bank rows", a, knn.k());
+          out[i][a] = -d;
+        }
+      } else {
+        m.score(features, n, out[i]);
+      }
+    }
+  }
+
   private static ReactClip react(String name, MethodOptions options) {
     Check.argument(!Double.isNaN(options.reactThreshold()),
         "method %s needs MethodOptions.withReactThreshold(c), c = a percentile of ID training activations", name);

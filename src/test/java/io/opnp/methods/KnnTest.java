@@ -128,4 +128,27 @@ class KnnTest {
     System.arraycopy(b, 0, out, a.length, b.length);
     return out;
   }
+
+  @Test
+  void knnMethodsSharingABankScoreInOnePassExactlyAsEachAlone() {
+    double[] train = features(3000, 1);  // more than one bank block of 2048 rows
+    double[] queries = features(300, 2);
+    KnnBank bank = KnnBank.of(train, 3000, D);
+    LinearHead head = new LinearHead(2, D, features(2, 3), new double[2]);
+    MethodOptions o = MethodOptions.defaults().withKnnBank(bank);
+    java.util.List<OodMethod> ms = new java.util.ArrayList<>();
+    for (int k : new int[] {10, 1, 200, 50}) {
+      ms.add(OodMethods.create(OodMethods.KNN, head, null, o.withKnnK(k)));
+    }
+    ms.add(OodMethods.create(OodMethods.ENERGY, head, null, o));
+    double[][] together = new double[ms.size()][300];
+    OodMethods.scoreAll(ms, queries, 300, together);
+    for (int m = 0; m < ms.size(); m++) {
+      double[] alone = new double[300];
+      ms.get(m).score(queries, 300, alone);
+      org.junit.jupiter.api.Assertions.assertArrayEquals(alone, together[m], "method " + m);
+    }
+    double[] d = bruteForce(train, 3000, queries, 7);
+    assertEquals(-d[199], together[2][7], 1e-9);  // k = 200 against brute force
+  }
 }
