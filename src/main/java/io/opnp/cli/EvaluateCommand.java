@@ -36,8 +36,9 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "evaluate", mixinStandardHelpOptions = true,
-    description = "Cache features once, choose the OPNP plan on a validation split, score every method "
-        + "(msp … opnp_ash) on the test sets, write metrics.json, report.md and plots/.")
+    description = "Cache features once, choose a detector and its threshold on validation data only (OOD proxies "
+        + "made from --val-id), score every method (msp … opnp_ash) on the test sets, write metrics.json, report.md, "
+        + "plots/ and the saved detector/.")
 final class EvaluateCommand implements Callable<Integer> {
   @Mixin
   JobOptions job;
@@ -232,7 +233,7 @@ final class EvaluateCommand implements Callable<Integer> {
         100 * ci.get(1), 100 * (Double) rec.get("test_average_auroc"), new Path(output, "detector"));
     System.out.printf("opnp evaluate: %s%n", ((java.util.Map<?, ?>) rec.get("pruning")).get("reason"));
     System.out.printf("opnp evaluate: ok; id %s (%d images), %d OOD set(s), %d methods, plan %s (from validation); "
-            + "output %s (metrics.json, report.md, plots/); wall %.1f s%n", report.idDataset(), report.idCount(),
+            + "output %s (metrics.json, report.md, plots/, detector/); wall %.1f s%n", report.idDataset(), report.idCount(),
         oodNames.size(), report.results().size() / oodNames.size(), report.plan(), output,
         (System.nanoTime() - start) / 1e9);
     return 0;
