@@ -71,6 +71,7 @@ public final class DetectJob {
 
   public static List<DatasetSummary> run(SparkSession spark, Detector d, InferenceConfig cfg, List<DatasetSpec> inputs,
                                          int limit, int partitions, String output, boolean overwrite) {
+    requireInputs(inputs);
     var conf = spark.sparkContext().hadoopConfiguration();
     for (String p : List.of(output + "/scores", output + "/summary.json", output + "/summary.md")) {
       Outputs.checkWritable(conf, p, overwrite);
@@ -102,7 +103,7 @@ public final class DetectJob {
         long scored = r == null ? 0 : r.getLong(2);
         long flagged = r == null || r.isNullAt(3) ? 0 : r.getLong(3);
         Interval ci = BinomialInterval.wilson(flagged, scored, 0.95);
-        double expected = d.expectedOodRateOfId();
+        double expected = d.expectedFalseAlarmRate();
         out.add(new DatasetSummary(s.name(), images, scored, flagged, scored == 0 ? 0 : (double) flagged / scored, ci,
             expected, scored > 0 && d.unlikeInDistribution(ci)));
       }
@@ -125,7 +126,7 @@ public final class DetectJob {
     Map<String, Object> root = new LinkedHashMap<>();
     root.put("detector", d.spec().label());
     root.put("threshold", d.threshold());
-    root.put("expected_id_flag_rate", d.expectedOodRateOfId());
+    root.put("expected_id_flag_rate", d.expectedFalseAlarmRate());
     root.put("model_sha256", d.modelSha256());
     root.put("engine", io.opnp.model.EngineProvenance.current(true));
     Map<String, Object> sets = new LinkedHashMap<>();
@@ -152,7 +153,7 @@ public final class DetectJob {
     StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "Detector **%s**, threshold %.6g; in-distribution "
         + "data is expected to be flagged at %.2f %% (95 %% interval %.2f–%.2f %%); a set whose own interval does not "
         + "overlap that one is marked shifted.%n%n| dataset | images | flagged OOD | rate (95 %% interval) | "
-        + "verdict |%n|---|---:|---:|---:|---|%n", d.spec().label(), d.threshold(), 100 * d.expectedOodRateOfId(),
+        + "verdict |%n|---|---:|---:|---:|---|%n", d.spec().label(), d.threshold(), 100 * d.expectedFalseAlarmRate(),
         100 * d.falseAlarmLower(), 100 * d.falseAlarmUpper()));
     for (DatasetSummary s : rows) {
       sb.append(String.format(Locale.ROOT, "| %s | %d | %d | %.2f %% (%.2f–%.2f) | %s |%n", s.dataset(), s.scored(),
@@ -163,7 +164,7 @@ public final class DetectJob {
     return sb.toString();
   }
 
-  static void requireInputs(List<DatasetSpec> inputs) {
+  private static void requireInputs(List<DatasetSpec> inputs) {
     if (inputs.isEmpty()) {
       throw new BadInputException("opnp detect needs at least one --input NAME=FORMAT:PATH");
     }

@@ -62,11 +62,6 @@ public record Detector(DetectorSpec spec, double reactThreshold, double temperat
     return score < threshold;
   }
 
-  /** The share of ID inputs expected to be flagged: the calibration scores' share below the threshold (≈ 1 − keep). */
-  public double expectedOodRateOfId() {
-    return expectedFalseAlarmRate;
-  }
-
   /**
    * Whether a flagged share with interval {@code observed} is unlike in-distribution data: the two
    * intervals, the data's and the bootstrap one of the expected rate, do not overlap. Comparing with

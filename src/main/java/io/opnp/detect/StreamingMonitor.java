@@ -68,7 +68,7 @@ public final class StreamingMonitor {
             col(AppendDetection.IS_OOD), col(AppendDetection.PREDICTION));
     var writer = scored.writeStream().queryName("opnp-monitor")
         .option("checkpointLocation", checkpoint)
-        .foreachBatch(new WriteBatch(output, d.expectedOodRateOfId(), d.falseAlarmLower(), d.falseAlarmUpper()));
+        .foreachBatch(new WriteBatch(output, d.expectedFalseAlarmRate(), d.falseAlarmLower(), d.falseAlarmUpper()));
     if (triggerMillis > 0) {
       writer = writer.trigger(Trigger.ProcessingTime(triggerMillis));
     } else {

@@ -106,9 +106,10 @@ public final class EvaluateJob {
       // 4. Report, plots and the detector bundle.
       report = EvaluationReport.build(rows, roles, chosen, plan, sens, staging, conf)
           .withExtra("engine", io.opnp.model.EngineProvenance.current(spark.sparkContext().isLocal()));
-      report = report.withExtra("recommendation", Recommendation.json(chosen, decision, roles, rows, report));
+      List<Recommendation.TestFigures> figures = Recommendation.test(chosen, roles, rows);
+      report = report.withExtra("recommendation", Recommendation.json(chosen, decision, figures));
       Outputs.create(conf, staging + "/metrics.json", report.json());
-      Outputs.create(conf, staging + "/report.md", Recommendation.markdown(report, chosen, decision, roles)
+      Outputs.create(conf, staging + "/report.md", Recommendation.markdown(chosen, decision, roles, figures)
           + Reports.markdown(report, roles, chosen.sweep(), chosen.plan()));
       Outputs.create(conf, staging + "/metrics.md", report.markdown());
       if (bundle != null) {

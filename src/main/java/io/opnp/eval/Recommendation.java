@@ -5,7 +5,6 @@ import io.opnp.decision.Candidate;
 import io.opnp.decision.Interval;
 import io.opnp.decision.Selection;
 import io.opnp.math.OodMetrics;
-import io.opnp.report.OodReport;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -48,8 +47,14 @@ final class Recommendation {
     return out;
   }
 
+  /** The mean AUROC of the detector over the OOD test sets. */
+  static double averageAuroc(List<TestFigures> figures) {
+    return figures.stream().filter(f -> f.metrics() != null).mapToDouble(f -> f.metrics().auroc()).average()
+        .orElse(Double.NaN);
+  }
+
   static Map<String, Object> json(DetectorSelection.Outcome chosen, EvaluateJob.Decision decision,
-                                  EvaluateJob.Roles roles, List<Row> rows, OodReport report) {
+                                  List<TestFigures> figures) {
     Selection sel = chosen.selection();
     Map<String, Object> r = new LinkedHashMap<>();
     r.put("method", chosen.chosen().method());
@@ -101,9 +106,7 @@ final class Recommendation {
     pr.put("energy_criterion_auroc", sel.verdict().baselineCriterion());
     r.put("pruning", pr);
     Map<String, Object> test = new LinkedHashMap<>();
-    double sum = 0;
-    int n = 0;
-    for (TestFigures f : test(chosen, roles, rows)) {
+    for (TestFigures f : figures) {
       Map<String, Object> x = new LinkedHashMap<>();
       x.put("count", f.count());
       x.put("flagged_share", f.flaggedShare());
@@ -111,13 +114,11 @@ final class Recommendation {
       if (f.metrics() != null) {
         x.put("auroc", f.metrics().auroc());
         x.put("fpr95", f.metrics().fpr95());
-        sum += f.metrics().auroc();
-        n++;
       }
       test.put(f.dataset(), x);
     }
     r.put("test", test);
-    r.put("test_average_auroc", n == 0 ? Double.NaN : sum / n);
+    r.put("test_average_auroc", averageAuroc(figures));
     return r;
   }
 
@@ -132,8 +133,8 @@ final class Recommendation {
         pruning(sel));
   }
 
-  static String markdown(OodReport report, DetectorSelection.Outcome chosen, EvaluateJob.Decision decision,
-                         EvaluateJob.Roles roles) {
+  static String markdown(DetectorSelection.Outcome chosen, EvaluateJob.Decision decision, EvaluateJob.Roles roles,
+                         List<TestFigures> figures) {
     Selection sel = chosen.selection();
     StringBuilder sb = new StringBuilder("# Recommended detector\n\n");
     var far = chosen.threshold();
@@ -146,21 +147,13 @@ final class Recommendation {
         100 * far.interval().lower(), 100 * far.interval().upper(), far.resamples()));
     sb.append("On the test sets (not used to choose):\n\n| set | images | flagged OOD (95 % interval) | AUROC | FPR95 |\n"
         + "|---|---:|---:|---:|---:|\n");
-    // The rows come back through the report's test figures, recomputed from metrics.json's recommendation.
-    @SuppressWarnings("unchecked")
-    Map<String, Object> rec = (Map<String, Object>) report.extra().get("recommendation");
-    @SuppressWarnings("unchecked")
-    Map<String, Map<String, Object>> test = (Map<String, Map<String, Object>>) rec.get("test");
-    for (var e : test.entrySet()) {
-      Map<String, Object> x = e.getValue();
-      @SuppressWarnings("unchecked")
-      List<Double> ci = (List<Double>) x.get("flagged_interval_95");
-      sb.append(String.format(Locale.ROOT, "| %s | %d | %.2f %% (%.2f–%.2f) | %s | %s |%n", e.getKey(),
-          (Integer) x.get("count"), 100 * (Double) x.get("flagged_share"), 100 * ci.get(0), 100 * ci.get(1),
-          x.containsKey("auroc") ? String.format(Locale.ROOT, "%.2f", 100 * (Double) x.get("auroc")) : "—",
-          x.containsKey("fpr95") ? String.format(Locale.ROOT, "%.2f", 100 * (Double) x.get("fpr95")) : "—"));
+    for (TestFigures f : figures) {
+      sb.append(String.format(Locale.ROOT, "| %s | %d | %.2f %% (%.2f–%.2f) | %s | %s |%n", f.dataset(), f.count(),
+          100 * f.flaggedShare(), 100 * f.flaggedInterval().lower(), 100 * f.flaggedInterval().upper(),
+          f.metrics() == null ? "—" : String.format(Locale.ROOT, "%.2f", 100 * f.metrics().auroc()),
+          f.metrics() == null ? "—" : String.format(Locale.ROOT, "%.2f", 100 * f.metrics().fpr95())));
     }
-    sb.append(String.format(Locale.ROOT, "%nAverage test AUROC %.2f %%.%n%n", 100 * (Double) rec.get("test_average_auroc")));
+    sb.append(String.format(Locale.ROOT, "%nAverage test AUROC %.2f %%.%n%n", 100 * averageAuroc(figures)));
     sb.append("## How it was chosen (validation only)\n\n![validation AUROC per proxy](plots/").append(Plots.SELECTION)
         .append(")\n\n").append(sel.markdownTable()).append('\n');
     sb.append("Leave-one-proxy-out audit (the choice redone without each proxy):\n\n"

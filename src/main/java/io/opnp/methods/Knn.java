@@ -40,10 +40,17 @@ public final class Knn implements OodMethod {
 
   /** Scores {@code −d_k} from a (merged) top-k result; fails if a query saw fewer than k rows. */
   public static double[] scores(TopK topK) {
-    double[] d = topK.kthDistances();
+    return scores(topK, topK.k());
+  }
+
+  /** Scores {@code −d_k} for any k up to the result's own (the k-th of the same distances). */
+  static double[] scores(TopK topK, int k) {
+    Check.argument(k >= 1 && k <= topK.k(), "k=%s is outside [1, %s]", k, topK.k());
+    double[] d = new double[topK.queries()];
     for (int a = 0; a < d.length; a++) {
+      d[a] = topK.distance(a, k - 1);
       Check.argument(d[a] != Double.POSITIVE_INFINITY,
-          "query %s has fewer than k=%s bank rows: the bank is smaller than k", a, topK.k());
+          "query %s has fewer than k=%s bank rows: the bank is smaller than k", a, k);
       d[a] = -d[a];
     }
     return d;

@@ -138,11 +138,7 @@ public final class OodMethods {
       OodMethod m = methods.get(i);
       if (m instanceof Knn knn) {
         TopK t = nearest.computeIfAbsent(knn.bank(), b -> TopK.of(b, features, n, kmax.get(b)));
-        for (int a = 0; a < n; a++) {
-          double d = t.distance(a, knn.k() - 1);
-          Check.argument(d != Double.POSITIVE_INFINITY, "query %s has fewer than k=%s bank rows", a, knn.k());
-          out[i][a] = -d;
-        }
+        System.arraycopy(Knn.scores(t, knn.k()), 0, out[i], 0, n);
       } else {
         m.score(features, n, out[i]);
       }
