@@ -73,34 +73,47 @@ final class DetectorSelection {
 
   static Outcome run(JavaSparkContext jsc, Dataset<Row> cache, Sensitivity sens, LinearHead head,
                      TrainingFit.Fitted fit, MethodOptions base, EvaluateJob.Roles roles, List<PruningPercentages> grid,
-                     Settings settings) {
+                     Settings settings, StageTimes times) {
     int d = head.dim();
     List<String> proxies = roles.proxies();
     Dataset<Row> valId = cache.where(col("dataset").equalTo(roles.valId()));
-    double[] idSel = EvaluateJob.collectFeatures(valId.filter(new ValidationSplit.SelectionHalf(true)),
-        roles.valLimit(), d);
-    int nIdSel = idSel.length / d;
+    // At most valLimit rows per side, the first by id: the driver's share is bounded by the flag, not the data.
+    Map<String, String> lastIds = new HashMap<>();
     List<double[]> oods = new ArrayList<>();
     int[] nOods = new int[proxies.size()];
     Map<String, Integer> proxyCounts = new java.util.LinkedHashMap<>();
-    for (int i = 0; i < proxies.size(); i++) {
-      oods.add(EvaluateJob.collectFeatures(cache.where(col("dataset").equalTo(proxies.get(i))), roles.valLimit(), d));
-      nOods[i] = oods.get(i).length / d;
-      proxyCounts.put(proxies.get(i), nOods[i]);
-      if (nOods[i] == 0) {
-        throw new BadInputException("the feature cache has no images of the validation OOD proxy " + proxies.get(i)
-            + "; rebuild the cache (leave out --reuse-features)");
+    EvaluateJob.Limited idSelRows = times.time("validation features to the driver", StageTimes.Where.EXECUTORS, () -> {
+      EvaluateJob.Limited sel = EvaluateJob.collectFeatures(valId.filter(new ValidationSplit.SelectionHalf(true)),
+          roles.valLimit(), d);
+      lastIds.put(SELECT, sel.lastId());
+      for (int i = 0; i < proxies.size(); i++) {
+        EvaluateJob.Limited o = EvaluateJob.collectFeatures(cache.where(col("dataset").equalTo(proxies.get(i))),
+            roles.valLimit(), d);
+        oods.add(o.features());
+        nOods[i] = o.count();
+        proxyCounts.put(proxies.get(i), nOods[i]);
+        lastIds.put(proxies.get(i), o.lastId());
+        if (nOods[i] == 0) {
+          throw new BadInputException("the feature cache has no images of the validation OOD proxy " + proxies.get(i)
+              + "; rebuild the cache (leave out --reuse-features)");
+        }
       }
-    }
+      return sel;
+    });
+    double[] idSel = idSelRows.features();
+    int nIdSel = idSelRows.count();
     if (nIdSel == 0) {
       throw new BadInputException("the feature cache has no images of the validation ID set " + roles.valId());
     }
     // Before the sweep: a threshold needs calibration images, the half of val-id the choice never sees.
-    long nCalib = valId.filter(new ValidationSplit.SelectionHalf(false)).count();
+    List<Row> calibIds = valId.filter(new ValidationSplit.SelectionHalf(false)).select("id").orderBy("id")
+        .limit(roles.valLimit()).collectAsList();
+    long nCalib = calibIds.size();
     if (nCalib < MIN_CALIBRATION) {
       throw new BadInputException("the calibration half of the validation ID set " + roles.valId() + " (by id) holds "
           + nCalib + " images; the threshold needs at least " + MIN_CALIBRATION + ": give more validation ID images");
     }
+    lastIds.put(CALIBRATE, calibIds.get(calibIds.size() - 1).getString(0));
 
     long sweepStart = System.nanoTime();
     long sweepRows = nIdSel + java.util.Arrays.stream(nOods).asLongStream().sum();
@@ -110,9 +123,9 @@ final class DetectorSelection {
     String sweepMode = coordinate ? "coordinate" : "grid";
     LOG.info("plan sweep: {} over {} ({} plans in the grid, estimated {} s for all on {} rows)", sweepMode,
         head.classes() + "x" + head.dim(), grid.size(), String.format("%.0f", estimate), sweepRows);
-    List<PlanSweep.Point> sweep = coordinate
+    List<PlanSweep.Point> sweep = times.time("OPNP plan sweep", StageTimes.Where.DRIVER, () -> coordinate
         ? PlanSweep.coordinate(sens, head, PlanSweep.axes(grid), idSel, nIdSel, oods, nOods, settings.criterion()::of)
-        : PlanSweep.run(sens, head, grid, idSel, nIdSel, oods, nOods, settings.criterion()::of);
+        : PlanSweep.run(sens, head, grid, idSel, nIdSel, oods, nOods, settings.criterion()::of));
     PlanSweep.Point plan = PlanSweep.best(sweep);
     double sweepSeconds = (System.nanoTime() - sweepStart) / 1e9;
     LOG.info("plan sweep: {} plans on {} ID + {} proxies of {} images in {} s; best {} ({} AUROC {})", sweep.size(),
@@ -121,27 +134,32 @@ final class DetectorSelection {
     LinearHead pruned = head.pruned(PruningPlan.of(sens, plan.plan()));
 
     List<DetectorSpec> specs = grid(plan.plan(), fit.bank().size());
-    ArrayList<OodMethod> methods = new ArrayList<>();
-    for (DetectorSpec s : specs) {
-      methods.add(build(s, head, fit, base, pruned));
-    }
+    ArrayList<OodMethod> methods = times.time("fit " + specs.size() + " detector configurations",
+        StageTimes.Where.DRIVER, () -> {
+          ArrayList<OodMethod> out = new ArrayList<>();
+          for (DetectorSpec s : specs) {
+            out.add(build(s, head, fit, base, pruned));
+          }
+          return out;
+        });
 
-    // Every configuration scores every validation row in one pass where the data is.
+    // Every configuration scores the same validation rows as the sweep, in one pass where the data is.
     List<String> datasets = new ArrayList<>(proxies);
     datasets.add(roles.valId());
-    Broadcast<ArrayList<OodMethod>> methodsB = jsc.broadcast(methods);
-    List<Tuple3<String, String, double[]>> rows;
-    try {
-      Stages.describe(jsc, "opnp evaluate: " + methods.size() + " detector configurations on the validation data");
-      rows = cache.where(col("dataset").isin(datasets.toArray())).select("id", "dataset", "features").javaRDD()
-          .mapPartitions(new ValidationPartition(methodsB, d)).collect();
-    } finally {
-      methodsB.destroy();
-    }
+    List<Tuple3<String, String, double[]>> rows = times.time("validation scoring", StageTimes.Where.EXECUTORS, () -> {
+      Broadcast<ArrayList<OodMethod>> methodsB = jsc.broadcast(methods);
+      try {
+        Stages.describe(jsc, "opnp evaluate: " + methods.size() + " detector configurations on the validation data");
+        return cache.where(col("dataset").isin(datasets.toArray())).select("id", "dataset", "features")
+            .filter(new WithinLimit(roles.valId(), lastIds)).javaRDD()
+            .mapPartitions(new ValidationPartition(methodsB, d)).collect();
+      } finally {
+        methodsB.destroy();
+      }
+    });
     Map<String, List<Tuple3<String, String, double[]>>> byDataset = new HashMap<>();
     for (Tuple3<String, String, double[]> r : rows) {
-      String key = r._2().equals(roles.valId()) ? (ValidationSplit.forSelection(r._1()) ? SELECT : CALIBRATE) : r._2();
-      byDataset.computeIfAbsent(key, k -> new ArrayList<>()).add(r);
+      byDataset.computeIfAbsent(key(r._1(), r._2(), roles.valId()), k -> new ArrayList<>()).add(r);
     }
     // The same rows as the sweep: the first valLimit by id of each side.
     byDataset.values().forEach(l -> l.sort(java.util.Comparator.comparing(Tuple3::_1)));
@@ -234,6 +252,30 @@ final class DetectorSelection {
       out[k] = rows.get(k)._3()[m];
     }
     return out;
+  }
+
+  /** The key of a validation row: its proxy, or which half of val-id it is in. */
+  static String key(String id, String dataset, String valId) {
+    return dataset.equals(valId) ? (ValidationSplit.forSelection(id) ? SELECT : CALIBRATE) : dataset;
+  }
+
+  /** Keeps the validation rows up to the last id taken of their side (the first valLimit by id). */
+  static final class WithinLimit implements org.apache.spark.api.java.function.FilterFunction<Row> {
+    private static final long serialVersionUID = 1L;
+    private final String valId;
+    private final HashMap<String, String> lastIds;
+
+    WithinLimit(String valId, Map<String, String> lastIds) {
+      this.valId = valId;
+      this.lastIds = new HashMap<>(lastIds);
+    }
+
+    @Override
+    public boolean call(Row r) {
+      String id = r.getString(0);
+      String last = lastIds.get(key(id, r.getString(1), valId));
+      return last != null && id.compareTo(last) <= 0;
+    }
   }
 
   /** (id, dataset, every configuration's score) per validation row. */

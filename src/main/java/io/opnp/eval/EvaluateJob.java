@@ -68,12 +68,19 @@ public final class EvaluateJob {
     return run(spark, sens, head, featuresPath, roles, grid, Decision.defaults(), null, output, overwrite);
   }
 
-  /**
-   * @param bundle what the detector bundle records beside the fitted state (model, preprocessing); null: no bundle
-   */
   public static OodReport run(SparkSession spark, Sensitivity sens, LinearHead head, String featuresPath, Roles roles,
                               List<PruningPercentages> grid, Decision decision, DetectorBundle.Context bundle,
                               String output, boolean overwrite) {
+    return run(spark, sens, head, featuresPath, roles, grid, decision, bundle, output, overwrite, new StageTimes());
+  }
+
+  /**
+   * @param bundle what the detector bundle records beside the fitted state (model, preprocessing); null: no bundle
+   * @param times where each stage's wall time is recorded (and reported in metrics.json)
+   */
+  public static OodReport run(SparkSession spark, Sensitivity sens, LinearHead head, String featuresPath, Roles roles,
+                              List<PruningPercentages> grid, Decision decision, DetectorBundle.Context bundle,
+                              String output, boolean overwrite, StageTimes times) {
     var conf = spark.sparkContext().hadoopConfiguration();
     for (String p : outputs(output, bundle != null)) {
       Outputs.checkWritable(conf, p, overwrite);
@@ -84,14 +91,14 @@ public final class EvaluateJob {
 
     // 1. Statistics of the ID training features.
     TrainingFit.Fitted fit = TrainingFit.run(jsc, train, head, DetectorSelection.REACT_PERCENTILES,
-        roles.knnBankSize());
+        roles.knnBankSize(), times);
     MethodOptions base = MethodOptions.defaults().withTemperature(sens.temperature())
         .withVim(fit.vim(), fit.vimMeanResidual()).withKnnBank(fit.bank());
 
     // 2. The detector, chosen on validation data only.
     DetectorSelection.Outcome chosen = DetectorSelection.run(jsc, cache, sens, head, fit, base, roles, grid,
         new DetectorSelection.Settings(decision.keep(), decision.criterion(), decision.bootstrapResamples(), 20231127L,
-            decision.sweep()));
+            decision.sweep()), times);
     PruningPlan plan = PruningPlan.of(sens, chosen.plan().plan());
     LinearHead pruned = head.pruned(plan);
     List<OodMethod> methods = TestScoring.methods(head, fit, base, chosen, pruned);
@@ -100,14 +107,16 @@ public final class EvaluateJob {
     String staging = Outputs.staging(output + "/scores-all");
     OodReport report;
     try {
-      List<Row> rows = TestScoring.run(spark, cache, roles, methods, head, pruned, sens.temperature(),
-          staging + "/scores-all");
+      List<Row> rows = times.time("test scoring", StageTimes.Where.EXECUTORS, () -> TestScoring.run(spark, cache, roles,
+          methods, head, pruned, sens.temperature(), staging + "/scores-all"));
 
       // 4. Report, plots and the detector bundle.
-      report = EvaluationReport.build(rows, roles, chosen, plan, sens, staging, conf)
-          .withExtra("engine", io.opnp.model.EngineProvenance.current(spark.sparkContext().isLocal()));
+      OodReport metrics = times.time("metrics, plots", StageTimes.Where.DRIVER, () ->
+          EvaluationReport.build(rows, roles, chosen, plan, sens, staging, conf)
+              .withExtra("engine", io.opnp.model.EngineProvenance.current(spark.sparkContext().isLocal())));
       List<Recommendation.TestFigures> figures = Recommendation.test(chosen, roles, rows);
-      report = report.withExtra("recommendation", Recommendation.json(chosen, decision, figures));
+      report = metrics.withExtra("recommendation", Recommendation.json(chosen, decision, figures))
+          .withExtra("stage_seconds", times.json());
       Outputs.create(conf, staging + "/metrics.json", report.json());
       Outputs.create(conf, staging + "/report.md", Recommendation.markdown(chosen, decision, roles, figures)
           + Reports.markdown(report, roles, chosen.sweep(), chosen.plan()));
@@ -155,14 +164,17 @@ public final class EvaluateJob {
     return out;
   }
 
+  /** The first rows by id of a cached dataset, as the driver holds them, and the last id taken. */
+  public record Limited(double[] features, int count, String lastId) {}
+
   /** At most {@code limit} feature rows of a cached dataset, to the driver (validation sets, the KNN bank). */
-  public static double[] collectFeatures(Dataset<Row> ds, int limit, int d) {
+  public static Limited collectFeatures(Dataset<Row> ds, int limit, int d) {
     // The first images by id: the same subset whatever the cache's partitioning.
-    List<Row> rows = ds.select("id", "features").orderBy("id").limit(limit).select("features").collectAsList();
+    List<Row> rows = ds.select("id", "features").orderBy("id").limit(limit).collectAsList();
     double[] out = new double[rows.size() * d];
     for (int k = 0; k < rows.size(); k++) {
-      FeatureRows.copy(rows.get(k), 0, d, out, k * d);
+      FeatureRows.copy(rows.get(k), 1, d, out, k * d);
     }
-    return out;
+    return new Limited(out, rows.size(), rows.isEmpty() ? null : rows.get(rows.size() - 1).getString(0));
   }
 }

@@ -48,13 +48,15 @@ final class TrainingFit {
   private TrainingFit() {}
 
   static Fitted run(JavaSparkContext jsc, Dataset<Row> train, LinearHead head, double[] reactPercents,
-                    int bankSize) {
+                    int bankSize, StageTimes times) {
     int c = head.classes();
     int d = head.dim();
-    Stages.describe(jsc, "opnp evaluate: training-feature statistics");
-    FeatureStatsAccumulator sums = train.javaRDD().mapPartitions(new StatsPartition(c, d))
-        .treeAggregate(new FeatureStatsAccumulator(c, d, true), FeatureStatsAccumulator::merge,
-            FeatureStatsAccumulator::merge, 2);
+    FeatureStatsAccumulator sums = times.time("training statistics", StageTimes.Where.EXECUTORS, () -> {
+      Stages.describe(jsc, "opnp evaluate: training-feature statistics");
+      return train.javaRDD().mapPartitions(new StatsPartition(c, d))
+          .treeAggregate(new FeatureStatsAccumulator(c, d, true), FeatureStatsAccumulator::merge,
+              FeatureStatsAccumulator::merge, 2);
+    });
     if (sums.count() == 0) {
       throw new BadInputException("the feature cache has no training images for the training set; check --train "
           + "(or rebuild the cache without --reuse-features)");
@@ -64,20 +66,26 @@ final class TrainingFit {
     for (int i = 0; i < fractions.length; i++) {
       fractions[i] = reactPercents[i] / 100.0;
     }
-    Stages.describe(jsc, "opnp evaluate: ReAct activation percentiles");
-    double[] thresholds = train.select(explode(col("features")).as("v")).stat().approxQuantile("v", fractions, 1e-4);
-    VimSubspace vim = VimSubspace.fit(head, stats, 0);
-    Broadcast<VimSubspace> vimB = jsc.broadcast(vim);
-    double residualSum;
-    try {
-      Stages.describe(jsc, "opnp evaluate: ViM residual norms of the training features");
-      residualSum = train.javaRDD().mapPartitions(new ResidualPartition(vimB, d))
-          .treeAggregate(0.0, Double::sum, Double::sum, 2);
-    } finally {
-      vimB.destroy();
-    }
-    KnnBank bank = KnnBank.of(EvaluateJob.collectFeatures(train, bankSize, d), (int) Math.min(bankSize, stats.count()),
-        d);
+    double[] thresholds = times.time("ReAct percentiles", StageTimes.Where.EXECUTORS, () -> {
+      Stages.describe(jsc, "opnp evaluate: ReAct activation percentiles");
+      return train.select(explode(col("features")).as("v")).stat().approxQuantile("v", fractions, 1e-4);
+    });
+    VimSubspace vim = times.time("ViM principal space (eigen-decomposition)", StageTimes.Where.DRIVER,
+        () -> VimSubspace.fit(head, stats, 0));
+    double residualSum = times.time("ViM residuals", StageTimes.Where.EXECUTORS, () -> {
+      Broadcast<VimSubspace> vimB = jsc.broadcast(vim);
+      try {
+        Stages.describe(jsc, "opnp evaluate: ViM residual norms of the training features");
+        return train.javaRDD().mapPartitions(new ResidualPartition(vimB, d))
+            .treeAggregate(0.0, Double::sum, Double::sum, 2);
+      } finally {
+        vimB.destroy();
+      }
+    });
+    KnnBank bank = times.time("KNN bank", StageTimes.Where.EXECUTORS, () -> {
+      EvaluateJob.Limited b = EvaluateJob.collectFeatures(train, bankSize, d);
+      return KnnBank.of(b.features(), b.count(), d);
+    });
     return new Fitted(stats, fractions, thresholds, vim, residualSum / stats.count(), bank);
   }
 

@@ -12,7 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Map;
-import org.jfree.chart.ChartUtils;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.plot.XYPlot;
 import org.jfree.chart.title.LegendTitle;
@@ -97,15 +96,22 @@ final class Charts {
 
   /** Renders {@code chart} to {@code png} atomically: readers see the old file or the whole new one. */
   static void writePng(JFreeChart chart, Path png, PlotSize size) {
-    Check.argument(png != null, "no output path given for the PNG");
     Check.argument(size != null, "no plot size given");
+    writePng(chart.createBufferedImage(size.width(), size.height()), png);
+  }
+
+  /** Writes {@code image} to {@code png} atomically (a hidden temporary file renamed over the target). */
+  static void writePng(java.awt.image.BufferedImage image, Path png) {
+    Check.argument(png != null, "no output path given for the PNG");
     Path target = png.toAbsolutePath();
     Path dir = target.getParent();
     Path tmp = null;
     try {
       Files.createDirectories(dir);
       tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
-      ChartUtils.saveChartAsPNG(tmp.toFile(), chart, size.width(), size.height());
+      if (!javax.imageio.ImageIO.write(image, "png", tmp.toFile())) {
+        throw new IOException("no PNG writer available");
+      }
       try {
         Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
       } catch (AtomicMoveNotSupportedException e) {

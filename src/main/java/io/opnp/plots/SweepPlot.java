@@ -35,26 +35,37 @@ public final class SweepPlot {
   public static void write(Path png, String percentage, double[] percentages, Map<String, double[]> metrics,
       String yLabel, PlotSize size) {
     Charts.name(percentage, "percentage");
-    Charts.nonEmptyFinite(percentages, "percentage");
-    Charts.nonEmpty(metrics, "metrics");
+    Charts.writePng(lines("Effect of " + percentage, percentage + " (%)", "percentage", percentages, metrics, yLabel,
+        percentages.length + " swept values"), png, size);
+  }
+
+  /**
+   * Series over shared x values as lines with marked points, one colour per series, in the map's order.
+   *
+   * @param xName what an x value is, for error messages
+   */
+  static JFreeChart lines(String title, String xLabel, String xName, double[] xs, Map<String, double[]> series,
+                          String yLabel, String subtitle) {
+    Charts.name(xLabel, "x axis");
+    Charts.nonEmptyFinite(xs, xName);
+    Charts.nonEmpty(series, "series");
     Charts.name(yLabel, "y axis");
     XYSeriesCollection data = new XYSeriesCollection();
-    for (Map.Entry<String, double[]> e : metrics.entrySet()) {
+    for (Map.Entry<String, double[]> e : series.entrySet()) {
       Charts.name(e.getKey(), "metric");
       double[] values = e.getValue();
-      Check.argument(values != null && values.length == percentages.length,
-          "metric \"%s\" must have %s values (one per percentage), got %s",
-          e.getKey(), percentages.length, values == null ? "null" : values.length);
+      Check.argument(values != null && values.length == xs.length,
+          "metric \"%s\" must have %s values (one per %s), got %s",
+          e.getKey(), xs.length, xName, values == null ? "null" : values.length);
       XYSeries s = new XYSeries(e.getKey(), true, true);
       for (int i = 0; i < values.length; i++) {
         Check.argument(Double.isFinite(values[i]), "metric \"%s\" value %s at position %s is not finite",
             e.getKey(), values[i], i);
-        s.add(percentages[i], values[i], false);
+        s.add(xs[i], values[i], false);
       }
       data.addSeries(s);
     }
-
-    JFreeChart chart = ChartFactory.createXYLineChart("Effect of " + percentage, percentage + " (%)", yLabel, data,
+    JFreeChart chart = ChartFactory.createXYLineChart(title, xLabel, yLabel, data,
         PlotOrientation.VERTICAL, true, false, false);
     XYPlot plot = chart.getXYPlot();
     XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(true, true);
@@ -63,7 +74,7 @@ public final class SweepPlot {
       renderer.setSeriesStroke(s, Charts.LINE);
     }
     plot.setRenderer(renderer);
-    Charts.style(chart, percentages.length + " swept values");
-    Charts.writePng(chart, png, size);
+    Charts.style(chart, subtitle);
+    return chart;
   }
 }

@@ -18,6 +18,7 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
+import org.apache.spark.util.SerializableConfiguration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -60,9 +61,11 @@ public final class FeatureCacheJob {
     for (int i = 1; i < datasets.size(); i++) {
       all = all.unionByName(datasets.get(i));
     }
-    SensitivitySums sums = new SensitivitySums();
-    spark.sparkContext().register(sums, "opnp sensitivity sums");
+    // Each task's sums go beside the output and are merged on the executors after the pass.
+    String sumsDir = sensitivityOf == null ? null : Outputs.staging(output + "-sensitivity-sums");
+    Broadcast<SerializableConfiguration> confB = jsc.broadcast(new SerializableConfiguration(conf));
     String staging = Outputs.staging(output);
+    SensitivityAccumulator acc = null;
     long start = System.nanoTime();
     try {
       Stages.describe(jsc, sensitivityOf == null
@@ -70,22 +73,29 @@ public final class FeatureCacheJob {
           : "opnp features + sensitivity: one model pass, cache h and logits, sum |dE/dW|, |dE/dh| over "
               + sensitivityOf);
       JavaRDD<Row> rows = all.javaRDD().mapPartitions(
-          new Extract(cfg, headB, new ArrayList<>(labelled), sensitivityOf, sums));
+          new Extract(cfg, headB, new ArrayList<>(labelled), sensitivityOf, confB, sumsDir));
       spark.createDataFrame(rows, SCHEMA).write().partitionBy("dataset").parquet(staging);
       // Which model and datasets made this cache; Spark's readers skip files starting with "_".
       Outputs.create(conf, staging + "/" + IDENTITY, identity(cfg.modelSha256(), specs));
+      if (sumsDir != null) {
+        Stages.describe(jsc, "opnp sensitivity: merge the tasks' sums on the executors");
+        acc = TaskSums.merge(jsc, sumsDir, head.classes(), head.dim(), cfg.temperature());
+      }
       Outputs.commit(conf, staging, output, overwrite);
     } finally {
       Outputs.abort(conf, staging);
+      if (sumsDir != null) {
+        Outputs.abort(conf, sumsDir);
+      }
       Stages.clear(jsc);
       headB.destroy();
+      confB.destroy();
     }
     LOG.info("feature cache written to {} in {} s", output, String.format("%.1f", (System.nanoTime() - start) / 1e9));
     if (sensitivityOf == null) {
       return new Outcome(head, null, 0);
     }
-    SensitivityAccumulator acc = sums.value();
-    if (acc == null || acc.count() == 0) {
+    if (acc.count() == 0) {
       throw new io.opnp.BadInputException("the training set " + sensitivityOf + " has no readable images; check its path");
     }
     return new Outcome(head, acc.result(cfg.modelName(), cfg.modelSha256()), acc.skipped());
@@ -128,15 +138,17 @@ public final class FeatureCacheJob {
     private final Broadcast<LinearHead> head;
     private final List<String> labelled;
     private final String sensitivityOf;
-    private final SensitivitySums sums;
+    private final Broadcast<SerializableConfiguration> conf;
+    private final String sumsDir;
 
     Extract(InferenceConfig cfg, Broadcast<LinearHead> head, List<String> labelled, String sensitivityOf,
-            SensitivitySums sums) {
+            Broadcast<SerializableConfiguration> conf, String sumsDir) {
       this.cfg = cfg;
       this.head = head;
       this.labelled = labelled;
       this.sensitivityOf = sensitivityOf;
-      this.sums = sums;
+      this.conf = conf;
+      this.sumsDir = sumsDir;
     }
 
     @Override
@@ -164,8 +176,9 @@ public final class FeatureCacheJob {
             BatchRunner.Batch b = runner.next(rows);
             if (b == null) {
               done = true;
-              if (acc != null) {
-                sums.add(acc);  // once, when the partition is complete
+              if (acc != null) {  // once, when the partition is complete
+                TaskSums.save(conf, sumsDir, tc == null ? 0 : tc.partitionId(), tc == null ? 0 : tc.taskAttemptId(),
+                    acc);
               }
               if (tc == null) {
                 runner.close();

@@ -162,8 +162,8 @@ class StandaloneClusterTest {
   @Test
   @Order(4)
   void killingAnExecutorInTheOnePassCountsEveryImageOnceInSumsAndCache() throws Exception {
-    // The one-pass job adds its sums through an accumulator: a lost executor's finished tasks
-    // must count once, and its unfinished ones once when rerun elsewhere.
+    // The one-pass job saves one file of sums per partition and merges them on the executors: a lost
+    // executor's finished tasks must count once, and its unfinished ones once when rerun elsewhere.
     Path out = tmp.resolve("cluster-fused-killed");
     Path cache = tmp.resolve("cluster-fused-cache");
     List<String> args = new java.util.ArrayList<>(sensitivityArgs(out, 16));

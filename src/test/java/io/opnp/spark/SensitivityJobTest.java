@@ -73,19 +73,32 @@ class SensitivityJobTest {
     Sensitivity separate = SensitivityJob.run(spark, cfg, train);
     Dataset<Row> other = DatasetReader.read(spark, DatasetSpec.parse("fm-test=idx:" + TestData.fashionTestImages()),
         300, 3);
-    String cache = tmp.resolve("fused").toString();
-    FeatureCacheJob.Outcome fused = FeatureCacheJob.run(spark, cfg, java.util.List.of(other, train.repartition(3)),
-        java.util.List.of(), java.util.List.of("fm-test", "fm-train"), cache, false, "fm-train");
-    assertEquals(IMAGES, fused.sensitivity().count());
-    assertTrue(separate.maxRelativeDifference(fused.sensitivity()) <= 1e-12,
-        "separate vs fused: " + separate.maxRelativeDifference(fused.sensitivity()));
-    Dataset<Row> cached = FeatureCacheJob.read(spark, cache);
-    assertEquals(IMAGES, cached.where("dataset = 'fm-train'").count());
-    assertEquals(300, cached.where("dataset = 'fm-test'").count());
-    // The cache the fused pass wrote gives the same sensitivity again, without the model.
-    Sensitivity again = SensitivityJob.fromFeatures(spark, cached.where("dataset = 'fm-train'"), fused.head(), 1.0,
-        "m", "sha");
-    assertTrue(separate.maxRelativeDifference(again) <= 1e-12, "cache: " + separate.maxRelativeDifference(again));
+    // The tasks' sums are merged on the executors from one file per partition, however many there are.
+    for (int partitions : new int[] {1, 3, 7}) {
+      String cache = tmp.resolve("fused-" + partitions).toString();
+      FeatureCacheJob.Outcome fused = FeatureCacheJob.run(spark, cfg,
+          java.util.List.of(other, train.repartition(partitions)), java.util.List.of(),
+          java.util.List.of("fm-test", "fm-train"), cache, false, "fm-train");
+      assertEquals(IMAGES, fused.sensitivity().count(), partitions + " partitions");
+      assertTrue(separate.maxRelativeDifference(fused.sensitivity()) <= 1e-12,
+          partitions + " partitions, separate vs fused: " + separate.maxRelativeDifference(fused.sensitivity()));
+      Dataset<Row> cached = FeatureCacheJob.read(spark, cache);
+      assertEquals(IMAGES, cached.where("dataset = 'fm-train'").count());
+      assertEquals(300, cached.where("dataset = 'fm-test'").count());
+      // Nothing of the per-task sums is left beside the cache.
+      try (var siblings = java.nio.file.Files.list(tmp)) {
+        assertEquals(java.util.List.of(), siblings.map(x -> x.getFileName().toString())
+            .filter(n -> n.contains("sensitivity-sums")).toList());
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+      if (partitions == 3) {
+        // The cache the fused pass wrote gives the same sensitivity again, without the model.
+        Sensitivity again = SensitivityJob.fromFeatures(spark, cached.where("dataset = 'fm-train'"), fused.head(), 1.0,
+            "m", "sha");
+        assertTrue(separate.maxRelativeDifference(again) <= 1e-12, "cache: " + separate.maxRelativeDifference(again));
+      }
+    }
   }
 
   @Test

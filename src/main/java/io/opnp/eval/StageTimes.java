@@ -1,0 +1,80 @@
+package io.opnp.eval;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The named stages of a job in the order they ran, each with its wall time and where its work ran
+ * (the driver's own threads, or Spark's executors): logged as each one ends, reported in
+ * {@code metrics.json}, and watched by whoever measures (the scale benchmark's driver-heap probe).
+ */
+public final class StageTimes {
+  private static final Logger LOG = LoggerFactory.getLogger(StageTimes.class);
+
+  /** Where a stage's work runs. */
+  public enum Where { DRIVER, EXECUTORS }
+
+  public record Stage(String name, Where where, double seconds) {}
+
+  /** Told when each stage starts and ends (on the driver's thread). */
+  public interface Observer {
+    void started(String stage);
+
+    void finished(Stage stage);
+  }
+
+  private final List<Stage> stages = new ArrayList<>();
+  private final Observer observer;
+
+  public StageTimes() {
+    this(null);
+  }
+
+  public StageTimes(Observer observer) {
+    this.observer = observer;
+  }
+
+  public <T> T time(String name, Where where, Supplier<T> work) {
+    if (observer != null) {
+      observer.started(name);
+    }
+    long start = System.nanoTime();
+    T out = work.get();
+    Stage s = new Stage(name, where, (System.nanoTime() - start) / 1e9);
+    synchronized (stages) {
+      stages.add(s);
+    }
+    LOG.info("stage '{}' ({}) done in {} s", name, where.name().toLowerCase(java.util.Locale.ROOT),
+        String.format("%.1f", s.seconds()));
+    if (observer != null) {
+      observer.finished(s);
+    }
+    return out;
+  }
+
+  public void run(String name, Where where, Runnable work) {
+    time(name, where, () -> {
+      work.run();
+      return null;
+    });
+  }
+
+  public List<Stage> stages() {
+    synchronized (stages) {
+      return List.copyOf(stages);
+    }
+  }
+
+  /** stage name → {where, seconds}, for metrics.json. */
+  public java.util.Map<String, Object> json() {
+    java.util.Map<String, Object> out = new java.util.LinkedHashMap<>();
+    for (Stage s : stages()) {
+      out.put(s.name(), java.util.Map.of("where", s.where().name().toLowerCase(java.util.Locale.ROOT),
+          "seconds", s.seconds()));
+    }
+    return out;
+  }
+}
