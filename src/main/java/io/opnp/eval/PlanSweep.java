@@ -5,7 +5,7 @@ import io.opnp.math.Energy;
 import io.opnp.math.LinearHead;
 import io.opnp.math.OodMetrics;
 import io.opnp.math.PruningPercentages;
-import io.opnp.math.PruningPlan;
+import io.opnp.math.PlanEnergies;
 import io.opnp.math.Sensitivity;
 import io.opnp.math.SensitivityOrder;
 import java.util.ArrayList;
@@ -23,7 +23,9 @@ import java.util.function.ToDoubleFunction;
  * Chooses the four OPNP percentages on a validation split (held-out ID images and an OOD set that is
  * none of the test sets): every plan of a grid scores the validation features with its pruned head,
  * and the best AUROC wins, the lower FPR95 breaking ties, then the grid order (so the choice is
- * reproducible). The all-zero plan (the plain energy score) is always in the grid.
+ * reproducible). The all-zero plan (the plain energy score) is always in the grid. All plans are
+ * scored together by {@link PlanEnergies} (one pass over the weights per block of rows, then a
+ * log-sum-exp per plan), not by one pruned head product per plan.
  */
 public final class PlanSweep {
   /**
@@ -129,20 +131,28 @@ public final class PlanSweep {
       firstByCounts.putIfAbsent(counts, g);
     }
     List<Integer> toScore = new ArrayList<>(firstByCounts.values());
-    Map<Integer, Optional<List<OodMetrics>>> scored = new ConcurrentHashMap<>();
-    Runnable all = () -> toScore.parallelStream().forEach(g -> scored.put(g,
-        score(order, grid.get(g), head, valId, nId, oods, nOods, s.temperature())));
-    int threads = threads(head, Math.max(nId, java.util.Arrays.stream(nOods).max().orElse(0)), toScore.size());
-    ForkJoinPool pool = new ForkJoinPool(threads);
-    try {
-      pool.submit(all).get();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("plan sweep interrupted", e);
-    } catch (ExecutionException e) {
-      throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
-    } finally {
-      pool.shutdown();
+    // Plans whose rounding would remove every weight or neuron at this size are left out.
+    List<Integer> valid = toScore.stream().filter(g -> PlanEnergies.keepsSomething(s.classes(), s.dim(), grid.get(g)))
+        .toList();
+    Map<Integer, Optional<List<OodMetrics>>> scored = new java.util.HashMap<>();
+    toScore.forEach(g -> scored.put(g, Optional.empty()));
+    List<double[]> sets = new ArrayList<>();
+    sets.add(valId);
+    sets.addAll(oods);
+    int[] counts = new int[sets.size()];
+    counts[0] = nId;
+    System.arraycopy(nOods, 0, counts, 1, nOods.length);
+    for (List<Integer> chunk : chunks(valid, grid, s.classes(), s.dim())) {
+      List<PruningPercentages> plans = chunk.stream().map(grid::get).toList();
+      PlanEnergies engine = new PlanEnergies(order, head, plans);
+      double[][][] e = engine.energies(plans, sets, counts, s.temperature(), threads(engine));
+      for (int p = 0; p < chunk.size(); p++) {
+        List<OodMetrics> out = new ArrayList<>(oods.size());
+        for (int i = 0; i < oods.size(); i++) {
+          out.add(OodMetrics.of(e[p][0], e[p][1 + i]));
+        }
+        scored.put(chunk.get(p), Optional.of(out));
+      }
     }
     List<Point> points = new ArrayList<>(grid.size());
     for (int g = 0; g < grid.size(); g++) {
@@ -213,44 +223,66 @@ public final class PlanSweep {
     return out;
   }
 
-  /** Estimated seconds of the full grid on this driver: one C×D product per plan and validation row. */
+  /**
+   * Estimated seconds of a grid on this driver ({@link PlanEnergies}): one pass adding every weight's
+   * contribution per validation row, then a log-sum-exp over the classes per plan and row.
+   */
   public static double estimatedSeconds(int plans, LinearHead head, long rows) {
-    double flops = 2.0 * plans * rows * head.classes() * head.dim();
-    return flops / (GFLOPS_PER_CORE * 1e9 * Runtime.getRuntime().availableProcessors());
-  }
-
-  /** Measured with netlib's Java BLAS at 2048 × 1000 on one core of these machines (BENCHMARKS.md). */
-  static final double GFLOPS_PER_CORE = 6.7;
-
-  /** One plan's validation metrics; empty when rounding would remove every weight or neuron at this size. */
-  private static Optional<List<OodMetrics>> score(SensitivityOrder order, PruningPercentages p, LinearHead head,
-                                                  double[] valId, int nId, List<double[]> oods, int[] nOods,
-                                                  double t) {
-    PruningPlan plan;
-    try {
-      plan = PruningPlan.of(order, p);
-    } catch (IllegalArgumentException e) {
-      return Optional.empty();
-    }
-    LinearHead pruned = head.pruned(plan);
-    double[] id = energy(pruned, valId, nId, t);
-    List<OodMetrics> out = new ArrayList<>(oods.size());
-    for (int i = 0; i < oods.size(); i++) {
-      out.add(OodMetrics.of(id, energy(pruned, oods.get(i), nOods[i], t)));
-    }
-    return Optional.of(out);
+    double accumulate = ACCUMULATE_NS * rows * head.classes() * head.dim();
+    double perPlan = (io.opnp.math.ExpSums.VECTORIZED ? PLAN_NS : PLAN_NS_SCALAR) * plans * rows * head.classes();
+    return (accumulate + perPlan) / 1e9 / Runtime.getRuntime().availableProcessors();
   }
 
   /**
-   * Plans are scored in parallel on the driver's cores (each plan's arithmetic is unchanged, so the
-   * results are those of one thread), as many at a time as a quarter of the heap holds: each needs
-   * a pruned head (C×D) and one side's logits (n×C) in float64.
+   * Measured at 2048 × 1000 on one core of these machines (BENCHMARKS.md): ns per row and weight of
+   * the accumulation, per plan, row and class of the rest (vector exp, or Math.exp).
    */
-  static int threads(LinearHead head, int rows, int plans) {
-    long perPlan = 8L * ((long) head.classes() * head.dim() + (long) rows * head.classes()) + (1 << 20);
-    long byMemory = Math.max(1, Runtime.getRuntime().maxMemory() / 4 / perPlan);
-    return (int) Math.max(1, Math.min(Math.min(Runtime.getRuntime().availableProcessors(), byMemory), plans));
+  static final double ACCUMULATE_NS = 1.0;
+  static final double PLAN_NS = 6.7;
+  static final double PLAN_NS_SCALAR = 18;
+
+  /** The drivers' cores, as many as a quarter of the heap holds the scratch of. */
+  static int threads(PlanEnergies engine) {
+    long byMemory = Math.max(1, Runtime.getRuntime().maxMemory() / 4 / engine.bytesPerThread());
+    return (int) Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), byMemory));
   }
+
+  /**
+   * Plans in groups whose boundaries cut the ranks into at most {@link #MAX_SLOTS} (weight × neuron)
+   * cumulative slots, so a block's scratch stays bounded however many distinct percentages a grid has.
+   */
+  static List<List<Integer>> chunks(List<Integer> plans, List<PruningPercentages> grid, int classes, int dim) {
+    List<List<Integer>> out = new ArrayList<>();
+    List<Integer> cur = new ArrayList<>();
+    java.util.Set<Integer> w = new java.util.HashSet<>();
+    java.util.Set<Integer> n = new java.util.HashSet<>();
+    for (int g : plans) {
+      PruningPercentages p = grid.get(g);
+      java.util.Set<Integer> w2 = new java.util.HashSet<>(w);
+      java.util.Set<Integer> n2 = new java.util.HashSet<>(n);
+      w2.add(PruningPercentages.count(classes * dim, p.rhoWMin()));
+      w2.add(PruningPercentages.count(classes * dim, p.rhoWMax()));
+      n2.add(PruningPercentages.count(dim, p.rhoOMin()));
+      n2.add(PruningPercentages.count(dim, p.rhoOMax()));
+      if (!cur.isEmpty() && (long) (w2.size() + 2) * (n2.size() + 2) > MAX_SLOTS) {
+        out.add(cur);
+        cur = new ArrayList<>();
+        w2 = new java.util.HashSet<>(java.util.Set.of(PruningPercentages.count(classes * dim, p.rhoWMin()),
+            PruningPercentages.count(classes * dim, p.rhoWMax())));
+        n2 = new java.util.HashSet<>(java.util.Set.of(PruningPercentages.count(dim, p.rhoOMin()),
+            PruningPercentages.count(dim, p.rhoOMax())));
+      }
+      cur.add(g);
+      w = w2;
+      n = n2;
+    }
+    if (!cur.isEmpty()) {
+      out.add(cur);
+    }
+    return out;
+  }
+
+  static final int MAX_SLOTS = 200;
 
   /** Best criterion (the AUROC for one proxy), then mean AUROC, then lower mean FPR95, then earlier in the grid. */
   public static Point best(List<Point> points) {

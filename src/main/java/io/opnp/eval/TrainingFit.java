@@ -1,9 +1,7 @@
 package io.opnp.eval;
 
-import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.explode;
-
 import io.opnp.BadInputException;
+import io.opnp.math.FloatRanks;
 import io.opnp.math.LinearHead;
 import io.opnp.methods.FeatureStats;
 import io.opnp.methods.FeatureStatsAccumulator;
@@ -22,7 +20,7 @@ import org.apache.spark.sql.Row;
 /**
  * Stage 1 of evaluate: what the baselines need from the ID training features, by distributed float64
  * sums (class means, shared covariance, mean features), ViM's principal space and residual scale,
- * ReAct's activation percentiles ({@code approxQuantile}) and a KNN bank of at most
+ * ReAct's activation percentiles (exact, {@link FloatRanks}) and a KNN bank of at most
  * {@code bankSize} normalized training features.
  */
 final class TrainingFit {
@@ -66,10 +64,8 @@ final class TrainingFit {
     for (int i = 0; i < fractions.length; i++) {
       fractions[i] = reactPercents[i] / 100.0;
     }
-    double[] thresholds = times.time("ReAct percentiles", StageTimes.Where.EXECUTORS, () -> {
-      Stages.describe(jsc, "opnp evaluate: ReAct activation percentiles");
-      return train.select(explode(col("features")).as("v")).stat().approxQuantile("v", fractions, 1e-4);
-    });
+    double[] thresholds = times.time("ReAct percentiles", StageTimes.Where.EXECUTORS,
+        () -> percentiles(jsc, train, reactPercents, d));
     VimSubspace vim = times.time("ViM principal space (eigen-decomposition)", StageTimes.Where.DRIVER,
         () -> VimSubspace.fit(head, stats, 0));
     double residualSum = times.time("ViM residuals", StageTimes.Where.EXECUTORS, () -> {
@@ -87,6 +83,55 @@ final class TrainingFit {
       return KnnBank.of(b.features(), b.count(), d);
     });
     return new Fitted(stats, fractions, thresholds, vim, residualSum / stats.count(), bank);
+  }
+
+  /**
+   * Exact percentiles of every training activation (N × D values, as {@code np.percentile}), by two
+   * counting passes on the executors ({@link FloatRanks}): no value is collected or sorted.
+   */
+  static double[] percentiles(JavaSparkContext jsc, Dataset<Row> train, double[] percents, int d) {
+    Stages.describe(jsc, "opnp evaluate: ReAct activation percentiles (1/2: high bits)");
+    Dataset<Row> features = train.select("features");
+    FloatRanks.High high = features.javaRDD().mapPartitions(new RankPartition<>(d, FloatRanks.High::new,
+        (acc, f, n) -> acc.add(f, n))).treeAggregate(new FloatRanks.High(), FloatRanks.High::merge,
+        FloatRanks.High::merge, 2);
+    int[] buckets = FloatRanks.buckets(high, FloatRanks.ranks(percents, high.count()));
+    Stages.describe(jsc, "opnp evaluate: ReAct activation percentiles (2/2: low bits in " + buckets.length
+        + " buckets)");
+    FloatRanks.Low low = features.javaRDD().mapPartitions(new RankPartition<>(d,
+        () -> new FloatRanks.Low(buckets), (acc, f, n) -> acc.add(f, n))).treeAggregate(new FloatRanks.Low(buckets),
+        FloatRanks.Low::merge, FloatRanks.Low::merge, 2);
+    return FloatRanks.percentiles(high, low, percents);
+  }
+
+  /** Adds a batch of n feature rows (n × D values) into a partition's counts. */
+  interface AddBatch<A> extends java.io.Serializable {
+    void add(A acc, double[] features, int values);
+  }
+
+  /** One partition's counts of one radix pass. */
+  static final class RankPartition<A> implements FlatMapFunction<Iterator<Row>, A> {
+    private static final long serialVersionUID = 1L;
+    private final int dim;
+    private final org.apache.spark.api.java.function.Function0<A> zero;
+    private final AddBatch<A> add;
+
+    RankPartition(int dim, org.apache.spark.api.java.function.Function0<A> zero, AddBatch<A> add) {
+      this.dim = dim;
+      this.zero = zero;
+      this.add = add;
+    }
+
+    @Override
+    public Iterator<A> call(Iterator<Row> rows) throws Exception {
+      A acc = zero.call();
+      double[] f = new double[BATCH * dim];
+      for (int n = FeatureRows.fill(rows, BATCH, dim, 0, f, null, null); n > 0;
+           n = FeatureRows.fill(rows, BATCH, dim, 0, f, null, null)) {
+        add.add(acc, f, n * dim);
+      }
+      return Collections.singletonList(acc).iterator();
+    }
   }
 
   static final class StatsPartition implements FlatMapFunction<Iterator<Row>, FeatureStatsAccumulator> {

@@ -39,6 +39,24 @@ public final class SensitivityOrder {
     return keepMask(weightOrder, top, bottom);
   }
 
+  /** rank[i]: the position of weight i (flat index) in ascending sensitivity order. */
+  int[] weightRanks() {
+    return ranks(weightOrder);
+  }
+
+  /** rank[j]: the position of neuron j in ascending sensitivity order. */
+  int[] neuronRanks() {
+    return ranks(neuronOrder);
+  }
+
+  private static int[] ranks(int[] order) {
+    int[] rank = new int[order.length];
+    for (int r = 0; r < order.length; r++) {
+      rank[order[r]] = r;
+    }
+    return rank;
+  }
+
   /** Neuron mask, likewise. */
   boolean[] neuronMask(int top, int bottom) {
     return keepMask(neuronOrder, top, bottom);
