@@ -96,14 +96,17 @@ public final class ScaleBench implements Callable<Integer> {
     SparkSession spark = Sessions.getOrCreate(master, "opnp-bench-scale");
     LinearHead head = SyntheticCache.head(classes, dim, seed);
     List<Run> runs = new ArrayList<>();
+    String masterUrl = spark.sparkContext().master();
     try (HeapWatch heap = new HeapWatch()) {
       for (long n : sizes) {
         runs.add(runOne(spark, head, n, heap));
         log(String.format(Locale.ROOT, "N = %d: evaluate %.1f s, driver heap peak %.0f MB", n,
             runs.get(runs.size() - 1).total(), runs.get(runs.size() - 1).driverHeapPeak() / 1e6));
       }
+    } finally {
+      spark.stop();
     }
-    String md = table(runs, spark.sparkContext().master());
+    String md = table(runs, masterUrl) + largest();
     Files.writeString(work.resolve("bench-scale.md"), md, StandardCharsets.UTF_8);
     writePlots(runs);
     System.out.println(md);
@@ -151,6 +154,19 @@ public final class ScaleBench implements Callable<Integer> {
       deleteTree(Path.of(cache));
     }
     return run;
+  }
+
+  /** The largest arrays the evaluate driver holds, by construction: each bounded by a flag or the head, none by N. */
+  private String largest() {
+    long cd = 8L * classes * dim;
+    Map<String, Long> sizes = new LinkedHashMap<>();
+    sizes.put("KNN bank (--knn-bank-size x D float64, also broadcast)", 8L * knnBankSize * dim);
+    sizes.put("validation features of one side (--val-limit x D float64; 3 sides)", 8L * valLimit * dim);
+    sizes.put("training covariance / ViM and Mahalanobis matrices (D x D float64, each)", 8L * dim * dim);
+    sizes.put("sensitivity, class means, each pruned or masked head (C x D float64, each)", cd);
+    StringBuilder b = new StringBuilder("\nLargest arrays the driver holds (by construction, independent of N):\n\n");
+    sizes.forEach((k, v) -> b.append(String.format(Locale.ROOT, "- %s: %.0f MB%n", k, v / 1e6)));
+    return b.toString();
   }
 
   private static StageTimes.Stage slowestDriverStage(Run r) {
