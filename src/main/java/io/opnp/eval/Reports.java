@@ -26,6 +26,13 @@ final class Reports {
         String.join(", ", roles.proxies()), sweep.size(), r.plan(), r.prunedWeights(), r.totalWeights(),
         r.prunedNeurons(), r.totalNeurons(), 100 * chosen.criterion(), 100 * chosen.metrics().auroc(),
         100 * chosen.metrics().fpr95()));
+    @SuppressWarnings("unchecked")
+    Map<String, Object> val = (Map<String, Object>) r.extra().get("validation");
+    if (val != null) {
+      sb.append(String.format(Locale.ROOT, "Validation rows on the driver, at most `--val-limit` %s per side (the first "
+              + "by id): %s ID for the choice, %s ID for the threshold, proxies %s.%n%n", val.get("val_limit"),
+          val.get("id_count"), val.get("calibration_id_count"), val.get("proxies")));
+    }
     sb.append("Top validation plans:\n\n| rank | plan | criterion | mean AUROC | mean FPR95 |\n|---:|---|---:|---:|---:|\n");
     List<PlanSweep.Point> top = sweep.stream().sorted(PlanSweep.ORDER).limit(5).toList();
     for (int i = 0; i < top.size(); i++) {
@@ -68,6 +75,13 @@ final class Reports {
     sb.append("![energy scores](plots/").append(Plots.histogram("energy")).append(")\n![OPNP scores](plots/")
         .append(Plots.histogram("opnp")).append(")\n\n## All metrics\n\n");
     sb.append(r.markdown());
+    @SuppressWarnings("unchecked")
+    Map<String, Map<String, Object>> stages = (Map<String, Map<String, Object>>) r.extra().get("stage_seconds");
+    if (stages != null) {
+      sb.append("\n## Stage times\n\n| stage | where | seconds |\n|---|---|---:|\n");
+      stages.forEach((name, x) -> sb.append(String.format(Locale.ROOT, "| %s | %s | %.1f |%n", name, x.get("where"),
+          ((Number) x.get("seconds")).doubleValue())));
+    }
     return sb.toString();
   }
 
