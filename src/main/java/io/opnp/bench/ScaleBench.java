@@ -181,27 +181,32 @@ public final class ScaleBench implements Callable<Integer> {
         Runtime.getRuntime().availableProcessors(), valId, valOod, valLimit, idTest, oodTest, knnBankSize));
     b.append("| stage | where |");
     runs.forEach(r -> b.append(" N=").append(r.n()).append(" s |"));
-    b.append(" driver heap at N_max (MB) |\n|---|---|");
+    b.append(" time ratio | driver heap at N_max (MB) |\n|---|---|");
     runs.forEach(r -> b.append("---:|"));
-    b.append("---:|\n");
+    b.append("---:|---:|\n");
+    Run first = runs.get(0);
     Run last = runs.get(runs.size() - 1);
+    double growth = (double) last.n() / first.n();
     for (int i = 0; i < last.stages().size(); i++) {
       StageTimes.Stage s = last.stages().get(i);
       b.append("| ").append(s.name()).append(" | ").append(s.where().name().toLowerCase(Locale.ROOT)).append(" |");
       for (Run r : runs) {
         b.append(String.format(Locale.ROOT, " %.1f |", r.stages().get(i).seconds()));
       }
-      b.append(String.format(Locale.ROOT, " %.0f |%n", last.stageHeap().getOrDefault(s.name(), 0L) / 1e6));
+      // t(N_max)/t(N_min) ÷ N_max/N_min: 1 for a stage linear in N, 1/growth for one independent of N.
+      b.append(String.format(Locale.ROOT, " %.2f | %.0f |%n", s.seconds() / first.stages().get(i).seconds() / growth,
+          last.stageHeap().getOrDefault(s.name(), 0L) / 1e6));
     }
     b.append("| **evaluate total** | |");
     runs.forEach(r -> b.append(String.format(Locale.ROOT, " **%.1f** |", r.total())));
-    b.append(" |\n| driver heap peak (MB, after GC) | |");
+    b.append(String.format(Locale.ROOT, " %.2f | |%n| driver heap peak (MB, after GC) | |", last.total() / first.total()
+        / growth));
     runs.forEach(r -> b.append(String.format(Locale.ROOT, " %.0f |", r.driverHeapPeak() / 1e6)));
-    b.append(" |\n| making the synthetic cache (not evaluate) | executors |");
+    b.append(" | |\n| making the synthetic cache (not evaluate) | executors |");
     runs.forEach(r -> b.append(String.format(Locale.ROOT, " %.1f |", r.generateSeconds())));
-    b.append(" |\n| recommended detector; its mean test AUROC | |");
+    b.append(" | |\n| recommended detector; its mean test AUROC | |");
     runs.forEach(r -> b.append(String.format(Locale.ROOT, " %s %.2f %% |", r.chosen(), 100 * r.avgTestAuroc())));
-    b.append(" |\n");
+    b.append(" | |\n");
     return b.toString();
   }
 

@@ -4,8 +4,8 @@ import io.opnp.math.Check;
 import io.opnp.math.Energy;
 import io.opnp.math.LinearHead;
 import io.opnp.math.OodMetrics;
-import io.opnp.math.PruningPercentages;
 import io.opnp.math.PlanEnergies;
+import io.opnp.math.PruningPercentages;
 import io.opnp.math.Sensitivity;
 import io.opnp.math.SensitivityOrder;
 import java.util.ArrayList;
@@ -14,9 +14,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ForkJoinPool;
 import java.util.function.ToDoubleFunction;
 
 /**

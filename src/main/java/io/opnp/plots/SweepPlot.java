@@ -48,7 +48,7 @@ public final class SweepPlot {
                           String yLabel, String subtitle) {
     Charts.name(xLabel, "x axis");
     Charts.nonEmptyFinite(xs, xName);
-    Charts.nonEmpty(series, "series");
+    Charts.nonEmpty(series, "metrics");
     Charts.name(yLabel, "y axis");
     XYSeriesCollection data = new XYSeriesCollection();
     for (Map.Entry<String, double[]> e : series.entrySet()) {

@@ -176,13 +176,16 @@ class PlanSweepTest {
     return keep;
   }
 
-  /** Run once with -Dopnp.timing=true: the ImageNet head shape, 2,000 + 2,000 rows; prints, asserts nothing. */
+  /**
+   * Run once with -Dopnp.timing=true: the ImageNet head shape, 2,000 + 2,000 rows (-Dopnp.timing.rows=N
+   * per side); prints, asserts nothing.
+   */
   @Test
   void timeSweepAtImageNetShape() {
     Assumptions.assumeTrue(Boolean.getBoolean("opnp.timing"), "timing run only on request");
     int c = 1000;
     int d = 2048;
-    int n = 2000;
+    int n = Integer.getInteger("opnp.timing.rows", 2000);
     int plans = Integer.getInteger("opnp.timing.plans", 300);
     Random r = new Random(1);
     Sensitivity s = new Sensitivity(c, d, 10, 1, gaussian(c * d, r), gaussian(d, r), "m", null);
