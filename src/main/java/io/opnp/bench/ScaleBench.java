@@ -44,19 +44,19 @@ public final class ScaleBench implements Callable<Integer> {
   @Option(names = "--dim", defaultValue = "2048")
   int dim;
 
-  @Option(names = "--val-id", defaultValue = "10000", description = "validation ID rows (half select, half calibrate)")
+  @Option(names = "--val-id", defaultValue = "6000", description = "validation ID rows (half select, half calibrate)")
   long valId;
 
-  @Option(names = "--val-ood", defaultValue = "5000", description = "rows of each of the two validation OOD sets")
+  @Option(names = "--val-ood", defaultValue = "3000", description = "rows of each of the two validation OOD sets")
   long valOod;
 
-  @Option(names = "--id-test", defaultValue = "10000")
+  @Option(names = "--id-test", defaultValue = "6000")
   long idTest;
 
-  @Option(names = "--ood-test", defaultValue = "5000", description = "rows of each of the two OOD test sets")
+  @Option(names = "--ood-test", defaultValue = "3000", description = "rows of each of the two OOD test sets")
   long oodTest;
 
-  @Option(names = "--val-limit", defaultValue = "5000")
+  @Option(names = "--val-limit", defaultValue = "3000")
   int valLimit;
 
   @Option(names = "--knn-bank-size", defaultValue = "20000")

@@ -82,12 +82,12 @@ final class DetectorSelection {
     List<double[]> oods = new ArrayList<>();
     int[] nOods = new int[proxies.size()];
     Map<String, Integer> proxyCounts = new java.util.LinkedHashMap<>();
-    EvaluateJob.Limited idSelRows = times.time("validation features to the driver", StageTimes.Where.EXECUTORS, () -> {
-      EvaluateJob.Limited sel = EvaluateJob.collectFeatures(valId.filter(new ValidationSplit.SelectionHalf(true)),
+    io.opnp.spark.FirstById.Rows idSelRows = times.time("validation features to the driver", StageTimes.Where.EXECUTORS, () -> {
+      io.opnp.spark.FirstById.Rows sel = EvaluateJob.collectFeatures(valId.filter(new ValidationSplit.SelectionHalf(true)),
           roles.valLimit(), d);
       lastIds.put(SELECT, sel.lastId());
       for (int i = 0; i < proxies.size(); i++) {
-        EvaluateJob.Limited o = EvaluateJob.collectFeatures(cache.where(col("dataset").equalTo(proxies.get(i))),
+        io.opnp.spark.FirstById.Rows o = EvaluateJob.collectFeatures(cache.where(col("dataset").equalTo(proxies.get(i))),
             roles.valLimit(), d);
         oods.add(o.features());
         nOods[i] = o.count();
@@ -106,14 +106,13 @@ final class DetectorSelection {
       throw new BadInputException("the feature cache has no images of the validation ID set " + roles.valId());
     }
     // Before the sweep: a threshold needs calibration images, the half of val-id the choice never sees.
-    List<Row> calibIds = valId.filter(new ValidationSplit.SelectionHalf(false)).select("id").orderBy("id")
-        .limit(roles.valLimit()).collectAsList();
-    long nCalib = calibIds.size();
+    Dataset<Row> calibHalf = valId.filter(new ValidationSplit.SelectionHalf(false));
+    long nCalib = Math.min(roles.valLimit(), calibHalf.count());
     if (nCalib < MIN_CALIBRATION) {
       throw new BadInputException("the calibration half of the validation ID set " + roles.valId() + " (by id) holds "
           + nCalib + " images; the threshold needs at least " + MIN_CALIBRATION + ": give more validation ID images");
     }
-    lastIds.put(CALIBRATE, calibIds.get(calibIds.size() - 1).getString(0));
+    lastIds.put(CALIBRATE, io.opnp.spark.FirstById.lastId(calibHalf, roles.valLimit()));
 
     long sweepStart = System.nanoTime();
     long sweepRows = nIdSel + java.util.Arrays.stream(nOods).asLongStream().sum();

@@ -12,7 +12,7 @@ import io.opnp.methods.MethodOptions;
 import io.opnp.methods.OodMethod;
 import io.opnp.report.OodReport;
 import io.opnp.spark.FeatureCacheJob;
-import io.opnp.spark.FeatureRows;
+import io.opnp.spark.FirstById;
 import io.opnp.methods.DetectorSpec;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -164,17 +164,8 @@ public final class EvaluateJob {
     return out;
   }
 
-  /** The first rows by id of a cached dataset, as the driver holds them, and the last id taken. */
-  public record Limited(double[] features, int count, String lastId) {}
-
-  /** At most {@code limit} feature rows of a cached dataset, to the driver (validation sets, the KNN bank). */
-  public static Limited collectFeatures(Dataset<Row> ds, int limit, int d) {
-    // The first images by id: the same subset whatever the cache's partitioning.
-    List<Row> rows = ds.select("id", "features").orderBy("id").limit(limit).collectAsList();
-    double[] out = new double[rows.size() * d];
-    for (int k = 0; k < rows.size(); k++) {
-      FeatureRows.copy(rows.get(k), 1, d, out, k * d);
-    }
-    return new Limited(out, rows.size(), rows.isEmpty() ? null : rows.get(rows.size() - 1).getString(0));
+  /** At most {@code limit} feature rows of a cached dataset, the first by id, to the driver (validation sets, the KNN bank). */
+  public static FirstById.Rows collectFeatures(Dataset<Row> ds, int limit, int d) {
+    return FirstById.features(ds, limit, d);
   }
 }

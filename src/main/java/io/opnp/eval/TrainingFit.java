@@ -79,7 +79,7 @@ final class TrainingFit {
       }
     });
     KnnBank bank = times.time("KNN bank", StageTimes.Where.EXECUTORS, () -> {
-      EvaluateJob.Limited b = EvaluateJob.collectFeatures(train, bankSize, d);
+      io.opnp.spark.FirstById.Rows b = EvaluateJob.collectFeatures(train, bankSize, d);
       return KnnBank.of(b.features(), b.count(), d);
     });
     return new Fitted(stats, fractions, thresholds, vim, residualSum / stats.count(), bank);
