@@ -20,6 +20,7 @@ import io.opnp.methods.MethodOptions;
 import io.opnp.methods.OodMethod;
 import io.opnp.methods.OodMethods;
 import io.opnp.spark.FeatureRows;
+import io.opnp.spark.FirstById;
 import io.opnp.spark.Stages;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -82,12 +83,12 @@ final class DetectorSelection {
     List<double[]> oods = new ArrayList<>();
     int[] nOods = new int[proxies.size()];
     Map<String, Integer> proxyCounts = new java.util.LinkedHashMap<>();
-    io.opnp.spark.FirstById.Rows idSelRows = times.time("validation features to the driver", StageTimes.Where.EXECUTORS, () -> {
-      io.opnp.spark.FirstById.Rows sel = EvaluateJob.collectFeatures(valId.filter(new ValidationSplit.SelectionHalf(true)),
+    FirstById.Rows idSelRows = times.time("validation features to the driver", StageTimes.Where.EXECUTORS, () -> {
+      FirstById.Rows sel = EvaluateJob.collectFeatures(valId.filter(new ValidationSplit.SelectionHalf(true)),
           roles.valLimit(), d);
       lastIds.put(SELECT, sel.lastId());
       for (int i = 0; i < proxies.size(); i++) {
-        io.opnp.spark.FirstById.Rows o = EvaluateJob.collectFeatures(cache.where(col("dataset").equalTo(proxies.get(i))),
+        FirstById.Rows o = EvaluateJob.collectFeatures(cache.where(col("dataset").equalTo(proxies.get(i))),
             roles.valLimit(), d);
         oods.add(o.features());
         nOods[i] = o.count();
@@ -112,7 +113,7 @@ final class DetectorSelection {
       throw new BadInputException("the calibration half of the validation ID set " + roles.valId() + " (by id) holds "
           + nCalib + " images; the threshold needs at least " + MIN_CALIBRATION + ": give more validation ID images");
     }
-    lastIds.put(CALIBRATE, io.opnp.spark.FirstById.lastId(calibHalf, roles.valLimit()));
+    lastIds.put(CALIBRATE, FirstById.lastId(calibHalf, roles.valLimit()));
 
     long sweepStart = System.nanoTime();
     long sweepRows = nIdSel + java.util.Arrays.stream(nOods).asLongStream().sum();

@@ -8,6 +8,7 @@ import io.opnp.methods.FeatureStatsAccumulator;
 import io.opnp.methods.KnnBank;
 import io.opnp.methods.VimSubspace;
 import io.opnp.spark.FeatureRows;
+import io.opnp.spark.FirstById;
 import io.opnp.spark.Stages;
 import java.util.Collections;
 import java.util.Iterator;
@@ -79,7 +80,7 @@ final class TrainingFit {
       }
     });
     KnnBank bank = times.time("KNN bank", StageTimes.Where.EXECUTORS, () -> {
-      io.opnp.spark.FirstById.Rows b = EvaluateJob.collectFeatures(train, bankSize, d);
+      FirstById.Rows b = EvaluateJob.collectFeatures(train, bankSize, d);
       return KnnBank.of(b.features(), b.count(), d);
     });
     return new Fitted(stats, fractions, thresholds, vim, residualSum / stats.count(), bank);
