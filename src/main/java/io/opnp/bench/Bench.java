@@ -18,6 +18,7 @@ import io.opnp.model.Precision;
 import io.opnp.model.TorchModels;
 import io.opnp.spark.ExecutorModels;
 import io.opnp.spark.FeatureCacheJob;
+import io.opnp.spark.FirstById;
 import io.opnp.spark.InferenceConfig;
 import io.opnp.spark.SensitivityJob;
 import io.opnp.spark.Sessions;
@@ -316,8 +317,8 @@ public final class Bench implements Callable<Integer> {
         new double[] {0});
     long t0 = System.nanoTime();
     Dataset<Row> cached = FeatureCacheJob.read(spark, cache.toString());
-    double[] id = EvaluateJob.collectFeatures(cached.where("dataset = 'fm-test'"), 10_000, head.dim()).features();
-    double[] ood = EvaluateJob.collectFeatures(cached.where("dataset = 'mnist'"), 10_000, head.dim()).features();
+    double[] id = FirstById.features(cached.where("dataset = 'fm-test'"), 10_000, head.dim()).features();
+    double[] ood = FirstById.features(cached.where("dataset = 'mnist'"), 10_000, head.dim()).features();
     int nId = id.length / head.dim();
     int nOod = ood.length / head.dim();
     List<PlanSweep.Point> points = PlanSweep.run(s, head, grid, id, nId, ood, nOod);

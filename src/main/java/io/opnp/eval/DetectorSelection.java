@@ -84,11 +84,11 @@ final class DetectorSelection {
     int[] nOods = new int[proxies.size()];
     Map<String, Integer> proxyCounts = new java.util.LinkedHashMap<>();
     FirstById.Rows idSelRows = times.time("validation features to the driver", StageTimes.Where.EXECUTORS, () -> {
-      FirstById.Rows sel = EvaluateJob.collectFeatures(valId.filter(new ValidationSplit.SelectionHalf(true)),
+      FirstById.Rows sel = FirstById.features(valId.filter(new ValidationSplit.SelectionHalf(true)),
           roles.valLimit(), d);
       lastIds.put(SELECT, sel.lastId());
       for (int i = 0; i < proxies.size(); i++) {
-        FirstById.Rows o = EvaluateJob.collectFeatures(cache.where(col("dataset").equalTo(proxies.get(i))),
+        FirstById.Rows o = FirstById.features(cache.where(col("dataset").equalTo(proxies.get(i))),
             roles.valLimit(), d);
         oods.add(o.features());
         nOods[i] = o.count();

@@ -12,7 +12,6 @@ import io.opnp.methods.MethodOptions;
 import io.opnp.methods.OodMethod;
 import io.opnp.report.OodReport;
 import io.opnp.spark.FeatureCacheJob;
-import io.opnp.spark.FirstById;
 import io.opnp.methods.DetectorSpec;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -162,10 +161,5 @@ public final class EvaluateJob {
       out.add(output + "/detector");
     }
     return out;
-  }
-
-  /** At most {@code limit} feature rows of a cached dataset, the first by id, to the driver (validation sets, the KNN bank). */
-  public static FirstById.Rows collectFeatures(Dataset<Row> ds, int limit, int d) {
-    return FirstById.features(ds, limit, d);
   }
 }

@@ -80,7 +80,7 @@ final class TrainingFit {
       }
     });
     KnnBank bank = times.time("KNN bank", StageTimes.Where.EXECUTORS, () -> {
-      FirstById.Rows b = EvaluateJob.collectFeatures(train, bankSize, d);
+      FirstById.Rows b = FirstById.features(train, bankSize, d);
       return KnnBank.of(b.features(), b.count(), d);
     });
     return new Fitted(stats, fractions, thresholds, vim, residualSum / stats.count(), bank);
