@@ -104,7 +104,7 @@ final class DoctorCommand implements Callable<Integer> {
     }
     CpuInfo cpu = s.cpu();
     out.println("  cpu:          " + cpu.describe());
-    out.println("  known to trip oneDNN: " + (cpu.knownToTrip() ? "yes (AVX-512 and no cache information)" : "no"));
+    out.println("  known to trip oneDNN: " + (cpu.knownToTrip() ? "yes" : "no") + " (" + cpu.tripReason() + ")");
     out.println("  engine:       " + s.engine() + ", libtorch " + s.libtorchVersion() + " ("
         + ai.djl.pytorch.jni.LibUtils.getLibtorchPath() + "), oneDNN " + s.onednnVersion());
     out.println("  numerics:     " + s.mode().id() + " = " + s.mode().description());

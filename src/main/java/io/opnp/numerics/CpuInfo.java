@@ -102,6 +102,23 @@ public record CpuInfo(String arch, String vendor, String modelName, int family, 
     return x86() && avx512() && !cacheVisible;
   }
 
+  /** Why this processor is or is not {@link #knownToTrip() known to trip} oneDNN, for the logs and doctor. */
+  public String tripReason() {
+    if (!x86()) {
+      return "not an x86 CPU, so oneDNN's x86 AVX-512 kernels, where the fault was seen, never run; no safe mode needed";
+    }
+    if (!avx512()) {
+      return "this CPU has no AVX-512, so oneDNN never selects the AVX-512 kernels that compute wrong values when a VM "
+          + "hides the caches (it runs its AVX2 ones, as the safe mode would); no safe mode needed";
+    }
+    if (cacheVisible) {
+      return "this CPU has AVX-512 and its cache topology is visible, so oneDNN sizes its AVX-512 kernels from real "
+          + "cache sizes; no safe mode needed";
+    }
+    return "this " + vendor + " CPU has AVX-512 and its VM hides the cache topology, on which oneDNN's AVX-512 kernels "
+        + "compute wrong values";
+  }
+
   /** The ISA flags that decide oneDNN's kernels, for the logs and {@code opnp doctor}. */
   public String isaSummary() {
     StringBuilder sb = new StringBuilder();

@@ -45,11 +45,7 @@ public final class NumericsPolicy {
     if (userIsa != null && !userIsa.isBlank()) {
       return new Choice(NumericsMode.USER_ISA, "ONEDNN_MAX_CPU_ISA=" + userIsa + " set in the environment", true);
     }
-    if (cpu.knownToTrip()) {
-      return new Choice(PREFERRED_SAFE, "this " + cpu.vendor() + " CPU has AVX-512 and its VM hides the cache "
-          + "topology, on which oneDNN's AVX-512 kernels compute wrong values", true);
-    }
-    return new Choice(NumericsMode.DEFAULT, "CPU not of a kind known to trip oneDNN", true);
+    return new Choice(cpu.knownToTrip() ? PREFERRED_SAFE : NumericsMode.DEFAULT, cpu.tripReason(), true);
   }
 
   /** After a self-test in {@code current}: keep it, fall back to oneDNN off, or stop. */

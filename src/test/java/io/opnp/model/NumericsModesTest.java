@@ -3,12 +3,14 @@ package io.opnp.model;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.opnp.cluster.ClusterTestAccess;
 import io.opnp.io.SensitivityStore;
 import io.opnp.math.Sensitivity;
+import io.opnp.numerics.CpuInfo;
 import io.opnp.testing.CliRun;
 import io.opnp.testing.SparkTestSession;
 import io.opnp.testing.TestData;
@@ -30,8 +32,9 @@ import org.junit.jupiter.api.io.TempDir;
  * JVM). This machine may not have the fault, so it is brought about: a CPU treated as hiding its
  * caches ({@code opnp.cpu.cache-visible=false}) takes the real ISA cap; outputs corrupted with NaN
  * while libtorch has oneDNN enabled, as the fault corrupts them ({@code opnp.numerics.simulate-fault}),
- * take the real run-time switch. Nothing asserts the starting mode, which depends on the machine
- * (avx2 where the CPU hides its caches). Results in every mode are compared with this JVM's.
+ * take the real run-time switch. The mode chosen for a CPU hiding its caches depends on its ISA (avx2
+ * with AVX-512, default without), so that test asserts the branch this CPU takes; the cap itself is
+ * forced and checked on every x86 CPU with AVX2. Results in every mode are compared with this JVM's.
  */
 class NumericsModesTest {
   private static SparkSession spark;
@@ -98,15 +101,32 @@ class NumericsModesTest {
   }
 
   @Test
-  void onACpuHidingItsCachesTheJobRunsWithOnednnCappedAtAvx2AndGivesTheSameNumbers() throws Exception {
+  void onACpuHidingItsCachesTheGuardCapsOnednnAtAvx2ExactlyWhenTheCpuHasAvx512() throws Exception {
+    Path out = tmp.resolve("hidden");
+    Run r = fork(List.of("-Dopnp.cpu.cache-visible=false"), sensitivityArgs(out));
+    CpuInfo cpu = CpuInfo.read();
+    if (cpu.x86() && cpu.avx512()) {
+      assertTrue(r.log().contains("numerics OK: avx2 (this "), r.log());
+    } else {
+      // AVX2-only (or not x86): nothing to cap, and the log says why.
+      assertTrue(r.log().contains("numerics OK: default (" + cpu.tripReason().substring(0, 30)), r.log());
+    }
+    assertTrue(r.log().contains("golden outputs of its card reproduced"), r.log());
+    assertSameSensitivity(out, r);
+  }
+
+  @Test
+  void theAvx2CapRunsOnlyAvx2KernelsAndGivesTheSameNumbers() throws Exception {
+    CpuInfo cpu = CpuInfo.read();
+    assumeTrue(cpu.x86() && cpu.flags().contains("avx2"), "the AVX2 cap needs an x86 CPU with AVX2: " + cpu.describe());
     Path out = tmp.resolve("avx2");
+    // Forced, so that the cap is exercised on every CPU (auto chooses it only on AVX-512 CPUs hiding their caches);
     // oneDNN's own log says which kernels it really ran: AVX2 ones, never AVX-512 ones.
-    Run r = fork(List.of("-Dopnp.cpu.cache-visible=false"), java.util.Map.of("ONEDNN_VERBOSE", "1"), sensitivityArgs(out));
-    assertTrue(r.log().contains("numerics OK: avx2 (this "), r.log());
+    Run r = fork(List.of("-Dopnp.numerics=avx2"), java.util.Map.of("ONEDNN_VERBOSE", "1"), sensitivityArgs(out));
+    assertTrue(r.log().contains("numerics OK: avx2 (forced"), r.log());
     assertTrue(r.log().contains("onednn_verbose,info,cpu,isa:Intel AVX2\n"), "oneDNN did not report the AVX2 cap");
     assertTrue(r.log().contains("exec,cpu,convolution,jit:avx2"), "no AVX2 convolution ran");
     assertFalse(r.log().contains("jit:avx512"), "an AVX-512 kernel ran under the cap");
-    assertTrue(r.log().contains("golden outputs of its card reproduced"), r.log());
     assertSameSensitivity(out, r);
     String engine = SensitivityStore.engine(spark, out.toString());
     assertTrue(engine.contains("\"numerics_mode\":\"avx2\""), "recorded with the sensitivity: " + engine);
@@ -136,6 +156,8 @@ class NumericsModesTest {
     Run ok = fork(List.of(), "doctor", "--probe-seconds", "1");
     assertEquals(0, ok.code(), ok.log());
     assertTrue(ok.log().contains("opnp doctor: results will be RIGHT; numerics OK"), ok.log());
+    assertTrue(ok.log().contains("  known to trip oneDNN: " + (CpuInfo.read().knownToTrip() ? "yes" : "no") + " ("
+        + CpuInfo.read().tripReason() + ")"), ok.log());
     for (String line : new String[] {"  cpu:", "  engine:       PyTorch", "oneDNN 3.", "  numerics:", "  self-test:    passed",
         "  gpu:", "golden outputs reproduced", "  throughput:"}) {
       assertTrue(ok.log().contains(line), line + " missing:\n" + ok.log());

@@ -28,6 +28,22 @@ class NumericsPolicyTest {
       model name	: Intel(R) Xeon(R) CPU
       flags		: fpu sse avx avx2 fma
       """;
+  // The machine of issue 16: AMD EPYC Zen 3 (Milan), AVX2 and FMA, no AVX-512 at all.
+  static final String EPYC_MILAN = """
+      vendor_id	: AuthenticAMD
+      cpu family	: 25
+      model		: 1
+      model name	: AMD EPYC
+      flags		: fpu sse sse2 avx f16c fma avx2 bmi2 sha_ni vaes vpclmulqdq
+      """;
+  // Intel Ice Lake server: AVX-512 without BF16.
+  static final String ICE_LAKE = """
+      vendor_id	: GenuineIntel
+      cpu family	: 6
+      model		: 106
+      model name	: Intel(R) Xeon(R) Platinum 8375C CPU @ 2.90GHz
+      flags		: fpu sse avx avx2 fma avx512f avx512dq avx512cd avx512bw avx512vl avx512_vnni avx512_vbmi2
+      """;
 
   @Test
   void parsesTheFirstProcessorOfProcCpuinfo() {
@@ -59,6 +75,26 @@ class NumericsPolicyTest {
     NumericsPolicy.Choice fine = NumericsPolicy.initial(CpuInfo.parse("amd64", EPYC_TURIN, true, 2), "auto", null);
     assertEquals(NumericsMode.DEFAULT, fine.mode());
     assertTrue(fine.automatic());
+  }
+
+  @Test
+  void everyCpuOfTheMachineKindGetsItsModeAndAReasonNamingWhatDecidedIt() {
+    for (boolean cacheVisible : new boolean[] {true, false}) {
+      NumericsPolicy.Choice milan = NumericsPolicy.initial(CpuInfo.parse("amd64", EPYC_MILAN, cacheVisible, 2), null, null);
+      assertEquals(NumericsMode.DEFAULT, milan.mode(), "no AVX-512: nothing to cap, caches visible=" + cacheVisible);
+      assertTrue(milan.reason().contains("no AVX-512") && milan.reason().contains("no safe mode needed"), milan.reason());
+      assertEquals(NumericsMode.DEFAULT, NumericsPolicy.initial(CpuInfo.parse("amd64", AVX2_ONLY, cacheVisible, 2), null,
+          null).mode());
+      NumericsPolicy.Choice arm = NumericsPolicy.initial(CpuInfo.parse("aarch64", EPYC_TURIN, cacheVisible, 2), null, null);
+      assertEquals(NumericsMode.DEFAULT, arm.mode());
+      assertTrue(arm.reason().contains("not an x86 CPU"), arm.reason());
+    }
+    NumericsPolicy.Choice iceHidden = NumericsPolicy.initial(CpuInfo.parse("amd64", ICE_LAKE, false, 2), null, null);
+    assertEquals(NumericsPolicy.PREFERRED_SAFE, iceHidden.mode(), "AVX-512 without BF16 trips too");
+    assertTrue(iceHidden.reason().contains("GenuineIntel CPU has AVX-512 and its VM hides"), iceHidden.reason());
+    NumericsPolicy.Choice iceVisible = NumericsPolicy.initial(CpuInfo.parse("amd64", ICE_LAKE, true, 2), null, null);
+    assertEquals(NumericsMode.DEFAULT, iceVisible.mode());
+    assertTrue(iceVisible.reason().contains("cache topology is visible"), iceVisible.reason());
   }
 
   @Test
