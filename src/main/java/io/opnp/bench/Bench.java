@@ -6,6 +6,8 @@ import io.opnp.data.Preprocess;
 import io.opnp.eval.EvaluateJob;
 import io.opnp.eval.PlanSweep;
 import io.opnp.io.Hashes;
+import io.opnp.io.ModelStaging;
+import io.opnp.io.Storage;
 import io.opnp.io.SensitivityStore;
 import io.opnp.math.LinearHead;
 import io.opnp.math.PruningPercentages;
@@ -125,7 +127,7 @@ public final class Bench implements Callable<Integer> {
       int n = headline ? imagesPerRun.get(Math.min(m, imagesPerRun.size() - 1))
           : extraImages.get(Math.min(m - models.size(), extraImages.size() - 1));
       Path subset = subset(n);
-      InferenceConfig cfg = new InferenceConfig(model.toString(), Hashes.sha256(model), "fc.weight", "fc.bias",
+      InferenceConfig cfg = new InferenceConfig(ModelStaging.stage(model.toString(), Storage.conf()), "fc.weight", "fc.bias",
           new Preprocess(3, 224, 224, new float[] {0.485f, 0.456f, 0.406f}, new float[] {0.229f, 0.224f, 0.225f}, 256),
           batchSize, 1, 1.0, false, cores, Precision.AUTO);
       String name = model.getFileName().toString();
@@ -294,7 +296,7 @@ public final class Bench implements Callable<Integer> {
     Path cache = work.resolve("fmnist-cache");
     Path sensPath = work.resolve("fmnist-sensitivity");
     Path demo = demoModel.toAbsolutePath();
-    InferenceConfig cfg = new InferenceConfig(demo.toString(), Hashes.sha256(demo), "fc.weight", "fc.bias",
+    InferenceConfig cfg = new InferenceConfig(ModelStaging.stage(demo.toString(), Storage.conf()), "fc.weight", "fc.bias",
         Preprocess.grey(28, 28), 256, 1, 1.0, false);
     if (!Files.isDirectory(sensPath)) {
       say("building the Fashion-MNIST feature cache (one pass: 55,000 training images with their sensitivity, "

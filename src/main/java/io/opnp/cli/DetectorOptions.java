@@ -19,8 +19,8 @@ final class DetectorOptions {
   String detector;
 
   @Option(names = "--model", required = true, description = "the TorchScript file the detector was made with "
-      + "(checked by SHA-256)")
-  Path model;
+      + "(checked by SHA-256): a local path or a Hadoop URI")
+  String model;
 
   @Option(names = "--batch-size", defaultValue = "256", description = "images per model call (default: ${DEFAULT-VALUE})")
   int batchSize;
@@ -35,7 +35,7 @@ final class DetectorOptions {
   record Loaded(Detector detector, InferenceConfig cfg) {}
 
   Loaded load(SparkSession spark, boolean skipBadImages) {
-    if (!Files.isRegularFile(model)) {
+    if (io.opnp.io.Storage.file(model, spark.sparkContext().hadoopConfiguration()) == null) {
       throw new BadInputException("model file " + model + " does not exist; pass the TorchScript file the detector "
           + "was made with");
     }
@@ -47,7 +47,7 @@ final class DetectorOptions {
           + " and " + decodeThreads);
     }
     Detector d = DetectorBundle.load(spark, detector);
-    return new Loaded(d, DetectJob.config(d, model.toAbsolutePath().toString(), JobOptions.sha256(model), batchSize,
+    return new Loaded(d, DetectJob.config(d, JobOptions.stage(model), batchSize,
         torchThreads, skipBadImages, decodeThreads));
   }
 }

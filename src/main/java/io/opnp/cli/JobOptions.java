@@ -12,8 +12,10 @@ final class JobOptions {
   @Option(names = "--master", description = "Spark master URL; default: spark-submit's, else local[*]")
   String master;
 
-  @Option(names = "--model", required = true, description = "TorchScript file whose forward returns (features [N,D], logits [N,C])")
-  Path model;
+  @Option(names = "--model", required = true, description = "TorchScript file whose forward returns (features [N,D], "
+      + "logits [N,C]): a local path or a Hadoop URI (hdfs://, s3a://, abfss://, dbfs:/); its card M.json beside it "
+      + "travels with it")
+  String model;
 
   @Option(names = "--weight-param", defaultValue = "fc.weight", description = "name of the last linear layer's weight (default: ${DEFAULT-VALUE})")
   String weightParam;
@@ -84,9 +86,6 @@ final class JobOptions {
     if (inputShape.length != 3) {
       throw new BadInputException("--input-shape needs channels,height,width, got " + inputShape.length + " value(s)");
     }
-    if (!Files.isRegularFile(model)) {
-      throw new BadInputException("model file " + model + " does not exist; pass a TorchScript .pt file with --model");
-    }
     if (batchSize <= 0) {
       throw new BadInputException("--batch-size must be positive, got " + batchSize);
     }
@@ -108,11 +107,20 @@ final class JobOptions {
     } catch (IllegalArgumentException e) {
       throw new BadInputException("bad preprocessing options: " + e.getMessage(), e);
     }
-    return new InferenceConfig(model.toAbsolutePath().toString(), sha256(model), weightParam, biasParam, pre,
+    return new InferenceConfig(stage(model), weightParam, biasParam, pre,
         batchSize, torchThreads, temperature, onBadImage == BadImagePolicy.skip, decodeThreads, prec);
   }
 
   static String sha256(Path file) {
     return io.opnp.io.Hashes.sha256(file);
+  }
+
+  /** The model from wherever it lives, staged in this JVM and identified by its SHA-256. */
+  static io.opnp.io.ModelRef stage(String location) {
+    if (io.opnp.io.Storage.file(location, io.opnp.io.Storage.conf()) == null) {
+      throw new BadInputException("model file " + location + " does not exist; pass a TorchScript .pt file (a local "
+          + "path or a Hadoop URI) with --model");
+    }
+    return io.opnp.io.ModelStaging.stage(location, io.opnp.io.Storage.conf());
   }
 }

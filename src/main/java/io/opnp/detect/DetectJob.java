@@ -54,10 +54,10 @@ public final class DetectJob {
   private DetectJob() {}
 
   /** The model as the detector needs it (its preprocessing, head names and temperature), checked by SHA-256. */
-  public static InferenceConfig config(Detector d, String modelPath, String modelSha256, int batchSize,
+  public static InferenceConfig config(Detector d, io.opnp.io.ModelRef model, int batchSize,
                                        int torchThreads, boolean skipBadImages, int decodeThreads) {
-    d.checkModel(modelPath, modelSha256);
-    return new InferenceConfig(modelPath, modelSha256, d.weightParam(), d.biasParam(), d.preprocess(), batchSize,
+    d.checkModel(model.location(), model.sha256());
+    return new InferenceConfig(model, d.weightParam(), d.biasParam(), d.preprocess(), batchSize,
         torchThreads, d.temperature(), skipBadImages, decodeThreads, io.opnp.model.Precision.AUTO);
   }
 

@@ -112,11 +112,12 @@ public final class OodDetectorModel extends Model<OodDetectorModel> implements M
       throw new BadInputException("modelPath is not set; call setModelPath with the TorchScript file the detector "
           + "was made with (" + detector.modelName() + ")");
     }
-    Path model = Paths.get($(modelPath));
-    if (!Files.isRegularFile(model)) {
+    String model = $(modelPath);
+    var conf = dataset.sparkSession().sparkContext().hadoopConfiguration();
+    if (io.opnp.io.Storage.file(model, conf) == null) {
       throw new BadInputException("model file " + model + " does not exist; set modelPath to " + detector.modelName());
     }
-    InferenceConfig cfg = DetectJob.config(detector, model.toAbsolutePath().toString(), io.opnp.io.Hashes.sha256(model),
+    InferenceConfig cfg = DetectJob.config(detector, io.opnp.io.ModelStaging.stage(model, conf),
         (Integer) $(batchSize), 1, false, 0);
     AppendDetection.Scorer scorer = DetectJob.scorer(dataset.sparkSession(), detector, cfg);
     StructField image = in.apply($(imageCol));

@@ -170,9 +170,10 @@ public interface OpnpParams extends Params {
     if (!isDefined(modelPath())) {
       throw new BadInputException("modelPath is not set; call setModelPath with a TorchScript .pt file");
     }
-    Path model = Paths.get($(modelPath()));
-    if (!Files.isRegularFile(model)) {
-      throw new BadInputException("model file " + model + " does not exist; set modelPath to a TorchScript .pt file");
+    String model = $(modelPath());
+    if (io.opnp.io.Storage.file(model, io.opnp.io.Storage.conf()) == null) {
+      throw new BadInputException("model file " + model + " does not exist; set modelPath to a TorchScript .pt file "
+          + "(a local path or a Hadoop URI)");
     }
     int[] shape = $(inputShape());
     if (shape.length != 3) {
@@ -187,7 +188,7 @@ public interface OpnpParams extends Params {
     } catch (IllegalArgumentException e) {
       throw new BadInputException("bad preprocessing parameters: " + e.getMessage(), e);
     }
-    return new InferenceConfig(model.toAbsolutePath().toString(), io.opnp.io.Hashes.sha256(model),
+    return new InferenceConfig(io.opnp.io.ModelStaging.stage(model, io.opnp.io.Storage.conf()),
         $(weightParam()), $(biasParam()), pre, (Integer) $(batchSize()), (Integer) $(torchThreads()),
         (Double) $(temperature()), false, (Integer) $(decodeThreads()),
         io.opnp.model.Precision.valueOf(((String) $(precision())).toUpperCase(java.util.Locale.ROOT)));

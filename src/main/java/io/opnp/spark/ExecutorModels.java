@@ -3,10 +3,11 @@ package io.opnp.spark;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.repository.zoo.ZooModel;
+import io.opnp.io.ModelRef;
+import io.opnp.io.ModelStaging;
 import io.opnp.model.ImageBatch;
 import io.opnp.model.ModelOutput;
 import io.opnp.model.TorchModels;
-import java.io.File;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import org.apache.spark.SparkFiles;
@@ -29,16 +30,14 @@ public final class ExecutorModels {
   }
 
   /**
-   * Ships the model file, and its card if it has one, to the executors (Spark's {@code addFile})
-   * unless they share the driver's JVM; adding the same file twice is harmless.
+   * Ships the model and its card to the executors (Spark's {@code addFile}) under names unique by
+   * content ({@link ModelRef#shippedName()}), unless they share the driver's JVM. Adding the same
+   * content twice is harmless: the same name always means the same bytes.
    */
   public static void ship(org.apache.spark.sql.SparkSession spark, InferenceConfig cfg) {
     if (!spark.sparkContext().isLocal()) {
-      addFile(spark, cfg.modelPath());
-      // The model card beside it (M.pt -> M.json) carries golden outputs the executors check at load.
-      Path card = io.opnp.model.GoldenOutputs.cardFor(Paths.get(cfg.modelPath()));
-      if (java.nio.file.Files.isRegularFile(card)) {
-        addFile(spark, card.toString());
+      for (Path file : ModelStaging.shippable(cfg.model())) {
+        addFile(spark, file.toString());
       }
     }
   }
@@ -51,13 +50,19 @@ public final class ExecutorModels {
     }
   }
 
-  /** The driver's path when this JVM sees it (local mode, shared storage), else Spark's shipped copy. */
+  /**
+   * This JVM's verified copy of the model: the one the driver staged (local mode), else the one
+   * Spark shipped, checked against the driver's SHA-256 before the first batch. Never a file that
+   * merely has the driver's path on this node.
+   */
   static Path resolve(InferenceConfig cfg) {
-    File local = new File(cfg.modelPath());
-    if (local.isFile()) {
-      return local.toPath();
-    }
-    return Paths.get(SparkFiles.get(cfg.modelName()));
+    ModelRef ref = cfg.model();
+    return ModelStaging.local(ref).orElseGet(() -> ModelStaging.adopt(ref, shipped(ref.shippedName()),
+        ref.hasCard() ? shipped(ref.shippedCardName()) : null));
+  }
+
+  private static Path shipped(String name) {
+    return Paths.get(SparkFiles.get(name));
   }
 
   /** The GPU Spark assigned to this task (resource "gpu"), or the CPU. */

@@ -6,8 +6,8 @@ import io.opnp.model.Precision;
 import java.io.Serializable;
 
 /**
- * Everything an executor needs to run the model on images: where the TorchScript file is (a local
- * path, else the copy Spark shipped with {@code addFile}), its identity, the head's parameter
+ * Everything an executor needs to run the model on images: the model's identity (its location and
+ * SHA-256; executors load the copy Spark shipped, checked against it), the head's parameter
  * names, preprocessing, batch size, decode threads, the input precision, and whether unreadable
  * images fail the job (the default) or are skipped and counted. Immutable and small, so it
  * travels in task closures.
@@ -15,8 +15,7 @@ import java.io.Serializable;
  * @param decodeThreads threads per executor JVM that decode images while the model runs; 0 = one per core
  */
 public record InferenceConfig(
-    String modelPath,
-    String modelSha256,
+    io.opnp.io.ModelRef model,
     String weightParam,
     String biasParam,
     Preprocess preprocess,
@@ -28,7 +27,7 @@ public record InferenceConfig(
     Precision precision) implements Serializable {
 
   public InferenceConfig {
-    Check.argument(modelPath != null && !modelPath.isEmpty(), "a model path is required");
+    Check.argument(model != null, "a model is required");
     Check.positive(batchSize, "batch size");
     Check.finitePositive(temperature, "temperature");
     Check.argument(decodeThreads >= 0, "decode threads must be >= 0 (0 = one per core), got %s", decodeThreads);
@@ -36,20 +35,29 @@ public record InferenceConfig(
   }
 
   /** One decode thread per core and the model's own precision. */
-  public InferenceConfig(String modelPath, String modelSha256, String weightParam, String biasParam,
+  public InferenceConfig(io.opnp.io.ModelRef model, String weightParam, String biasParam,
                          Preprocess preprocess, int batchSize, int torchThreads, double temperature,
                          boolean skipBadImages) {
-    this(modelPath, modelSha256, weightParam, biasParam, preprocess, batchSize, torchThreads, temperature,
+    this(model, weightParam, biasParam, preprocess, batchSize, torchThreads, temperature,
         skipBadImages, 0, Precision.AUTO);
   }
 
   /** This configuration with another batch size. */
   public InferenceConfig withBatchSize(int size) {
-    return new InferenceConfig(modelPath, modelSha256, weightParam, biasParam, preprocess, size, torchThreads,
+    return new InferenceConfig(model, weightParam, biasParam, preprocess, size, torchThreads,
         temperature, skipBadImages, decodeThreads, precision);
   }
 
+  /** Where the user named the model (a local path or a Hadoop URI). */
+  public String modelPath() {
+    return model.location();
+  }
+
+  public String modelSha256() {
+    return model.sha256();
+  }
+
   public String modelName() {
-    return new java.io.File(modelPath).getName();
+    return model.name();
   }
 }

@@ -176,7 +176,7 @@ class DetectorBundleTest {
     Path sink = tmp.resolve("monitor-out");
     Path checkpoint = tmp.resolve("checkpoint");
     Detector d = DetectorBundle.load(spark, out.resolve("detector").toString());
-    InferenceConfig cfg = DetectJob.config(d, model, io.opnp.io.Hashes.sha256(TestData.demoModel()), 64, 1, true, 0);
+    InferenceConfig cfg = DetectJob.config(d, io.opnp.cli.JobOptionsAccess.stage(Path.of(model)), 64, 1, true, 0);
     Dataset<Row> mnist = spark.read().parquet(data.resolve("mnist").toString()).orderBy("image.path");
     List<Row> all = mnist.limit(300).collectAsList();
     shard(all.subList(0, 100), mnist.schema(), watch, "a");  // the first shard gives the monitor its schema

@@ -67,7 +67,7 @@ class DetectorRoundTripTest {
     MethodOptions base = MethodOptions.defaults().withVim(vim, vimResidual).withKnnBank(bank);
     LinearHead pruned = head.pruned(PruningPlan.of(sens, plan));
     double[] test = relu(gaussian(50 * D, r));
-    InferenceConfig cfg = new InferenceConfig(TestData.demoModel().toString(), "abc", "fc.weight", "fc.bias",
+    InferenceConfig cfg = new InferenceConfig(io.opnp.cli.JobOptionsAccess.stage(TestData.demoModel()), "fc.weight", "fc.bias",
         new Preprocess(1, 28, 28, null, null), 64, 1, 1.0, false, 0, io.opnp.model.Precision.AUTO);
     List<DetectorSpec> specs = List.of(DetectorSpec.of(OodMethods.DICE).withDiceSparsity(70),
         DetectorSpec.of(OodMethods.MAHALANOBIS), DetectorSpec.of(OodMethods.VIM),

@@ -54,7 +54,7 @@ class BatchRunnerTest {
   }
 
   private static InferenceConfig config(Path m, int batch, boolean skip, Precision precision) {
-    return new InferenceConfig(m.toString(), JobOptionsAccess.sha256(m), "fc.weight", "fc.bias",
+    return new InferenceConfig(JobOptionsAccess.stage(m), "fc.weight", "fc.bias",
         Preprocess.grey(28, 28), batch, 1, 1.0, skip, 2, precision);
   }
 

@@ -33,7 +33,7 @@ class SensitivityJobTest {
   static void setUp() {
     spark = SparkTestSession.get();
     Path model = TestData.demoModel();
-    cfg = new InferenceConfig(model.toString(), JobOptionsAccess.sha256(model), "fc.weight", "fc.bias",
+    cfg = new InferenceConfig(JobOptionsAccess.stage(model), "fc.weight", "fc.bias",
         Preprocess.grey(28, 28), 128, 1, 1.0, false);
     DatasetSpec spec = DatasetSpec.parse("fm-train=idx:" + TestData.fashionTrainImages());
     train = DatasetReader.read(spark, spec, IMAGES, 2).cache();
