@@ -22,7 +22,19 @@ final class LocalStandaloneCluster implements AutoCloseable {
   private final int port;
   private final List<Process> daemons = new ArrayList<>();
 
+  private final List<Path> hidden;
+
   LocalStandaloneCluster(Path workDir, int workers, int coresPerWorker) throws Exception {
+    this(workDir, workers, coresPerWorker, List.of());
+  }
+
+  /**
+   * As above, each Worker (and so its executors) in a mount namespace of its own with an empty
+   * tmpfs over each of {@code hiddenFromWorkers}: they cannot see what the driver keeps there, as on
+   * a real cluster where the driver's disk is not the executors'. Needs root ({@link #canHide()}).
+   */
+  LocalStandaloneCluster(Path workDir, int workers, int coresPerWorker, List<Path> hiddenFromWorkers) throws Exception {
+    this.hidden = List.copyOf(hiddenFromWorkers);
     this.home = Files.createDirectories(workDir.resolve("spark-home"));
     Files.createDirectories(home.resolve("jars"));
     this.port = freePort();
@@ -31,7 +43,7 @@ final class LocalStandaloneCluster implements AutoCloseable {
     waitForPort(port, 60);
     for (int i = 0; i < workers; i++) {
       Path work = Files.createDirectories(workDir.resolve("worker-" + i));
-      daemons.add(start("worker-" + i, List.of("org.apache.spark.deploy.worker.Worker", masterUrl(),
+      daemons.add(start("worker-" + i, hidden, List.of("org.apache.spark.deploy.worker.Worker", masterUrl(),
           "--host", "127.0.0.1", "--cores", String.valueOf(coresPerWorker), "--memory", "2g",
           "--webui-port", String.valueOf(freePort()), "--work-dir", work.toString())));
     }
@@ -53,8 +65,32 @@ final class LocalStandaloneCluster implements AutoCloseable {
         "-Dspark.executorEnv.DJL_CACHE_DIR=" + ClusterTestSupport.djlCache());
   }
 
+  /** Whether this process may give children mount namespaces of their own (root, with unshare). */
+  static boolean canHide() {
+    try {
+      Process p = new ProcessBuilder("unshare", "-m", "true").redirectErrorStream(true).start();
+      return p.waitFor(20, TimeUnit.SECONDS) && p.exitValue() == 0;
+    } catch (IOException e) {
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
   private Process start(String name, List<String> mainAndArgs) throws IOException {
-    List<String> cmd = new ArrayList<>(ClusterTestSupport.javaCommand());
+    return start(name, List.of(), mainAndArgs);
+  }
+
+  private Process start(String name, List<Path> hide, List<String> mainAndArgs) throws IOException {
+    List<String> cmd = new ArrayList<>();
+    if (!hide.isEmpty()) {
+      // unshare makes the new namespace's mounts private: the tmpfs never shows in the driver's view.
+      cmd.addAll(List.of("unshare", "-m", "--", "bash", "-c",
+          "set -e; for d in $OPNP_HIDE; do mkdir -p \"$d\"; mount -t tmpfs -o size=2g opnp-hidden \"$d\"; done; "
+              + "exec \"$@\"", "worker"));
+    }
+    cmd.addAll(ClusterTestSupport.javaCommand());
     cmd.add("-Xmx512m");
     cmd.addAll(mainAndArgs);
     ProcessBuilder pb = new ProcessBuilder(cmd);
@@ -63,6 +99,7 @@ final class LocalStandaloneCluster implements AutoCloseable {
     env.put("SPARK_SCALA_VERSION", "2.12");
     env.put("SPARK_LOCAL_IP", "127.0.0.1");
     env.put("DJL_CACHE_DIR", ClusterTestSupport.djlCache());
+    env.put("OPNP_HIDE", String.join(" ", hide.stream().map(Path::toString).toList()));
     pb.redirectErrorStream(true);
     pb.redirectOutput(home.resolve(name + ".log").toFile());
     return pb.start();
