@@ -18,8 +18,52 @@ public final class OpnpCli {
   public static final int EXIT_INTERNAL = 1;
   public static final int EXIT_WRONG_NUMERICS = 3;
 
+  /**
+   * Exits with the command's code, except where Spark or a platform owns the JVM (spark-submit's
+   * cluster deploy mode, Databricks): there {@code System.exit} makes YARN's ApplicationMaster report
+   * FAILED and retry, and Databricks forbids it, so a failure is thrown (the application fails with
+   * the message) and success returns.
+   */
   public static void main(String[] args) {
-    System.exit(run(args));
+    int code = run(args);
+    if (!sparkOwnsTheJvm(System.getProperties(), System.getenv())) {
+      System.exit(code);
+    }
+    org.apache.spark.sql.SparkSession.getActiveSession().foreach(s -> {
+      s.stop();
+      return null;
+    });
+    if (code != 0) {
+      throw new ExitStatus(code);
+    }
+  }
+
+  /** Whether the JVM is Spark's or a platform's (its exit status is the application's, not ours). */
+  static boolean sparkOwnsTheJvm(java.util.Properties props, java.util.Map<String, String> env) {
+    return "cluster".equals(props.getProperty("spark.submit.deployMode")) || env.containsKey("DATABRICKS_RUNTIME_VERSION");
+  }
+
+  /** A non-zero exit code where the JVM may not exit: the application fails, naming the code. */
+  public static final class ExitStatus extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+    private final int code;
+
+    ExitStatus(int code) {
+      super("opnp failed with exit code " + code + " (" + meaning(code) + "; the message above says why)");
+      this.code = code;
+    }
+
+    public int code() {
+      return code;
+    }
+  }
+
+  static String meaning(int code) {
+    return switch (code) {
+      case EXIT_BAD_INPUT -> "bad input";
+      case EXIT_WRONG_NUMERICS -> "wrong numerics on this machine";
+      default -> "internal failure";
+    };
   }
 
   public static int run(String... args) {

@@ -20,6 +20,7 @@ import java.util.concurrent.TimeUnit;
 final class LocalStandaloneCluster implements AutoCloseable {
   private final Path home;
   private final int port;
+  private final int webPort;
   private final List<Process> daemons = new ArrayList<>();
 
   private final List<Path> hidden;
@@ -38,8 +39,9 @@ final class LocalStandaloneCluster implements AutoCloseable {
     this.home = Files.createDirectories(workDir.resolve("spark-home"));
     Files.createDirectories(home.resolve("jars"));
     this.port = freePort();
+    this.webPort = freePort();
     daemons.add(start("master", List.of("org.apache.spark.deploy.master.Master", "--host", "127.0.0.1",
-        "--port", String.valueOf(port), "--webui-port", String.valueOf(freePort()))));
+        "--port", String.valueOf(port), "--webui-port", String.valueOf(webPort))));
     waitForPort(port, 60);
     for (int i = 0; i < workers; i++) {
       Path work = Files.createDirectories(workDir.resolve("worker-" + i));
@@ -51,6 +53,17 @@ final class LocalStandaloneCluster implements AutoCloseable {
 
   String masterUrl() {
     return "spark://127.0.0.1:" + port;
+  }
+
+  /** The Master's state as its web UI serves it (workers, applications, drivers). */
+  String masterJson() throws IOException {
+    try (var in = new java.net.URL("http://127.0.0.1:" + webPort + "/json/").openStream()) {
+      return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    }
+  }
+
+  Path workDir(int worker) {
+    return home.getParent().resolve("worker-" + worker);
   }
 
   /** Java system properties a driver needs to run on this cluster from the test classpath. */
