@@ -101,6 +101,7 @@ class DamagedImageFilesTest {
     cmd.addAll(List.of("--master", "local[2]"));
     Path log = tmp.resolve("score.log");
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+    io.opnp.cluster.ClusterTestAccess.cleanEnvironment(pb.environment());
     pb.environment().put("DJL_CACHE_DIR", io.opnp.cluster.ClusterTestAccess.djlCache());
     pb.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
     Process p = pb.start();

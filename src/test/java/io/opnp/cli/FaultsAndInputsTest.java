@@ -186,6 +186,7 @@ class FaultsAndInputsTest {
     cmd.addAll(List.of("--master", "local[2]"));
     Path log = tmp.resolve("crash.log");
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+    io.opnp.cluster.ClusterTestAccess.cleanEnvironment(pb.environment());
     pb.environment().put("DJL_CACHE_DIR", io.opnp.cluster.ClusterTestAccess.djlCache());
     Process p = pb.start();
     long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);

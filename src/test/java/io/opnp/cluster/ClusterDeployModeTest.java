@@ -79,10 +79,8 @@ class ClusterDeployModeTest {
     cmd.addAll(List.of("-Xmx512m", "org.apache.spark.deploy.SparkSubmit", "--master", cluster.masterUrl(),
         "--deploy-mode", "cluster", "--class", "io.opnp.cli.OpnpCli", "--driver-memory", "1g",
         "--conf", "spark.driver.extraClassPath=" + cp, "--conf", "spark.executor.extraClassPath=" + cp,
-        "--conf", "spark.driver.extraJavaOptions=-Dai.djl.offline=true -Dlog4j2.configurationFile="
-            + ClusterTestSupport.log4j() + " " + String.join(" ", opens()),
-        "--conf", "spark.executor.extraJavaOptions=-Dai.djl.offline=true -Dlog4j2.configurationFile="
-            + ClusterTestSupport.log4j(),
+        "--conf", "spark.driver.extraJavaOptions=" + ClusterTestSupport.executorJavaOptions(String.join(" ", opens())),
+        "--conf", "spark.executor.extraJavaOptions=" + ClusterTestSupport.executorJavaOptions(""),
         "--conf", "spark.executor.memory=1g", "--conf", "spark.ui.enabled=false",
         "--conf", "spark.driverEnv.DJL_CACHE_DIR=" + ClusterTestSupport.djlCache(),
         "--conf", "spark.executorEnv.DJL_CACHE_DIR=" + ClusterTestSupport.djlCache(),
@@ -90,6 +88,7 @@ class ClusterDeployModeTest {
     cmd.addAll(args);
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(tmp.resolve(name + ".log")
         .toFile());
+    ClusterTestSupport.cleanEnvironment(pb.environment());
     pb.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
     Process p = pb.start();
     assertTrue(p.waitFor(6, TimeUnit.MINUTES), "spark-submit did not return; " + log(name));

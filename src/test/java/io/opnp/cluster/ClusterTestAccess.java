@@ -13,4 +13,13 @@ public final class ClusterTestAccess {
   public static String djlCache() {
     return ClusterTestSupport.djlCache();
   }
+
+  /** Removes the numerics settings a developer's shell may hold (ClusterTestSupport.NUMERICS_ENVIRONMENT). */
+  public static void cleanEnvironment(java.util.Map<String, String> env) {
+    ClusterTestSupport.cleanEnvironment(env);
+  }
+
+  public static String fixIsa() {
+    return ClusterTestSupport.fixIsa();
+  }
 }

@@ -17,9 +17,35 @@ final class ClusterTestSupport {
     return TestData.projectDir().resolve("src/test/resources/log4j2.properties").toString();
   }
 
+  /**
+   * Settings a developer's shell may hold that change what the numerics guard decides or how
+   * oneDNN computes: child JVMs start without them, so each test sees the guard's own choice.
+   */
+  static final List<String> NUMERICS_ENVIRONMENT = List.of("ONEDNN_MAX_CPU_ISA", "DNNL_MAX_CPU_ISA", "OPNP_NUMERICS",
+      "ONEDNN_DEFAULT_FPMATH_MODE", "DNNL_DEFAULT_FPMATH_MODE", "OMP_NUM_THREADS");
+
+  static void cleanEnvironment(java.util.Map<String, String> env) {
+    NUMERICS_ENVIRONMENT.forEach(env::remove);
+  }
+
+  /** The executors' JVM options as production's conf/spark-defaults.conf gives them, plus {@code extra}. */
+  static String executorJavaOptions(String extra) {
+    return "-Dai.djl.offline=true --add-modules=jdk.incubator.vector -Dlog4j2.configurationFile=" + log4j()
+        + (extra.isEmpty() ? "" : " " + extra);
+  }
+
+  /**
+   * The ISA a failed-numerics message tells users to cap oneDNN at: SSE41 where the guard already
+   * started capped at AVX2 (a CPU known to trip oneDNN), else AVX2 (NumericsPolicy.fix).
+   */
+  static String fixIsa() {
+    return io.opnp.numerics.CpuInfo.read().knownToTrip() ? "SSE41" : "AVX2";
+  }
+
   static List<String> javaCommand() {
     List<String> cmd = new ArrayList<>();
     cmd.add(ProcessHandle.current().info().command().orElse("java"));
+    cmd.add("--add-modules=jdk.incubator.vector");
     for (String open : List.of("java.lang", "java.lang.invoke", "java.lang.reflect", "java.io", "java.net", "java.nio",
         "java.util", "java.util.concurrent", "java.util.concurrent.atomic", "jdk.internal.ref", "sun.nio.ch",
         "sun.nio.cs", "sun.security.action", "sun.util.calendar")) {
@@ -50,6 +76,7 @@ final class ClusterTestSupport {
     cmd.add("--master");
     cmd.add(master);
     ProcessBuilder pb = new ProcessBuilder(cmd);
+    cleanEnvironment(pb.environment());
     pb.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
     pb.environment().put("DJL_CACHE_DIR", djlCache());
     pb.redirectErrorStream(true);

@@ -62,8 +62,8 @@ class IsolatedWorkersTest {
       List<String> cmd = new ArrayList<>(ClusterTestSupport.javaCommand());
       cmd.addAll(List.of("-Xmx1g", "-Dai.djl.offline=true", "-Dopnp.model.store=" + driverStore));
       cmd.addAll(LocalStandaloneCluster.driverProperties());
-      cmd.add("-Dspark.executor.extraJavaOptions=-Dai.djl.offline=true -Dlog4j2.configurationFile="
-          + ClusterTestSupport.log4j() + " -Dopnp.model.store=" + executorStore);
+      cmd.add("-Dspark.executor.extraJavaOptions="
+          + ClusterTestSupport.executorJavaOptions("-Dopnp.model.store=" + executorStore));
       cmd.addAll(List.of(ModelSequenceDriver.class.getName(), cluster.masterUrl(),
           TestData.fashionTrainImages().toString(), String.valueOf(IMAGES), out.toString(),
           "run:" + a, "run:" + b,
@@ -71,6 +71,7 @@ class IsolatedWorkersTest {
           "copy:" + b + ":" + a, "delete:" + a.resolveSibling("fmnist-resnet.json"), "run:" + a));
       Path log = tmp.resolve("driver.log");
       ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+      ClusterTestSupport.cleanEnvironment(pb.environment());
       pb.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
       pb.environment().put("DJL_CACHE_DIR", ClusterTestSupport.djlCache());
       Process driver = pb.start();

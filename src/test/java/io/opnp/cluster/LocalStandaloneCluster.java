@@ -70,8 +70,7 @@ final class LocalStandaloneCluster implements AutoCloseable {
   static List<String> driverProperties() {
     return List.of(
         "-Dspark.executor.extraClassPath=" + System.getProperty("java.class.path"),
-        "-Dspark.executor.extraJavaOptions=-Dai.djl.offline=true -Dlog4j2.configurationFile="
-            + ClusterTestSupport.log4j(),
+        "-Dspark.executor.extraJavaOptions=" + ClusterTestSupport.executorJavaOptions(""),
         "-Dspark.executor.memory=1g",
         "-Dspark.driver.host=127.0.0.1",
         "-Dspark.ui.enabled=false",
@@ -108,6 +107,7 @@ final class LocalStandaloneCluster implements AutoCloseable {
     cmd.addAll(mainAndArgs);
     ProcessBuilder pb = new ProcessBuilder(cmd);
     Map<String, String> env = pb.environment();
+    ClusterTestSupport.cleanEnvironment(env);
     env.put("SPARK_HOME", home.toString());
     env.put("SPARK_SCALA_VERSION", "2.12");
     env.put("SPARK_LOCAL_IP", "127.0.0.1");
