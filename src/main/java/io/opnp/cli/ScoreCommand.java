@@ -60,8 +60,8 @@ final class ScoreCommand implements Callable<Integer> {
   double rhoOMin;
 
   @Option(names = "--plan-from", description = "take the four percentages from an evaluate run's metrics.json "
-      + "(the plan chosen on its validation split) instead of the --rho-* options")
-  java.nio.file.Path planFrom;
+      + "(the plan chosen on its validation split) instead of the --rho-* options; a local path or a Hadoop URI")
+  String planFrom;
 
   @Override
   public Integer call() {
@@ -152,10 +152,14 @@ final class ScoreCommand implements Callable<Integer> {
     return 0;
   }
 
-  static PruningPercentages planFrom(java.nio.file.Path metrics) {
-    try {
+  static PruningPercentages planFrom(String metrics) {
+    var conf = io.opnp.io.Storage.conf();
+    if (io.opnp.io.Storage.file(metrics, conf) == null) {
+      throw new BadInputException("--plan-from " + metrics + " does not exist; pass an evaluate run's metrics.json");
+    }
+    try (java.io.InputStream in = io.opnp.io.Storage.open(metrics, conf)) {
       com.fasterxml.jackson.databind.JsonNode plan = new com.fasterxml.jackson.databind.ObjectMapper()
-          .readTree(metrics.toFile()).get("plan");
+          .readTree(in).get("plan");
       if (plan == null || !plan.has("rho_w_max") || !plan.has("rho_o_min")) {
         throw new BadInputException(metrics + " has no plan with rho_w_max … rho_o_min; pass an evaluate run's metrics.json");
       }

@@ -9,7 +9,6 @@ import static org.apache.spark.sql.functions.monotonically_increasing_id;
 
 import io.opnp.BadInputException;
 import java.io.IOException;
-import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -68,10 +67,11 @@ public final class DatasetReader {
   }
 
   private static Dataset<Row> readIdx(SparkSession spark, DatasetSpec spec, int limit, int partitions) {
-    IdxFiles.Images images = IdxFiles.readImages(Paths.get(spec.path()), limit);
+    IdxFiles.Images images = IdxFiles.readImages(spec.path(), limit);
     int[] labels = null;
-    if (spec.labelsPath() != null && (spec.labelsExplicit() || java.nio.file.Files.exists(Paths.get(spec.labelsPath())))) {
-      labels = IdxFiles.readLabels(Paths.get(spec.labelsPath()), limit);
+    if (spec.labelsPath() != null && (spec.labelsExplicit()
+        || io.opnp.io.Storage.file(spec.labelsPath(), spark.sparkContext().hadoopConfiguration()) != null)) {
+      labels = IdxFiles.readLabels(spec.labelsPath(), limit);
       if (labels.length != images.count()) {
         throw new BadInputException(String.format("dataset %s: %s holds %d images but %s holds %d labels; "
             + "pass matching files as idx:images,labels", spec.name(), spec.path(), images.count(),

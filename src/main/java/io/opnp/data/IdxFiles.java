@@ -6,7 +6,6 @@ import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.zip.GZIPInputStream;
 
@@ -21,6 +20,11 @@ public final class IdxFiles {
 
   /** Images of an idx3 file as {@code [n][rows*cols]} unsigned bytes, at most {@code limit} of them. */
   public static Images readImages(Path path, int limit) {
+    return readImages(path.toString(), limit);
+  }
+
+  /** As above, from a local path or a Hadoop URI (hdfs://, s3a://, ...). */
+  public static Images readImages(String path, int limit) {
     try (DataInputStream in = open(path)) {
       int[] dims = header(in, path, 3);
       int n = Math.min(dims[0], limit);
@@ -40,6 +44,11 @@ public final class IdxFiles {
 
   /** Labels of an idx1 file, at most {@code limit} of them. */
   public static int[] readLabels(Path path, int limit) {
+    return readLabels(path.toString(), limit);
+  }
+
+  /** As above, from a local path or a Hadoop URI. */
+  public static int[] readLabels(String path, int limit) {
     try (DataInputStream in = open(path)) {
       int[] dims = header(in, path, 1);
       int n = Math.min(dims[0], limit);
@@ -56,12 +65,13 @@ public final class IdxFiles {
     }
   }
 
-  private static DataInputStream open(Path path) throws IOException {
-    if (!Files.isRegularFile(path)) {
+  private static DataInputStream open(String path) throws IOException {
+    var conf = io.opnp.io.Storage.conf();
+    if (io.opnp.io.Storage.file(path, conf) == null) {
       throw new BadInputException("IDX file " + path + " does not exist; for Fashion-MNIST install Debian's "
           + "dataset-fashion-mnist package (files under /usr/share/datasets/fashion-mnist) or fix the path");
     }
-    InputStream raw = new BufferedInputStream(Files.newInputStream(path), 1 << 16);
+    InputStream raw = new BufferedInputStream(io.opnp.io.Storage.open(path, conf), 1 << 16);
     raw.mark(2);
     int b0 = raw.read();
     int b1 = raw.read();
@@ -71,7 +81,7 @@ public final class IdxFiles {
     return new DataInputStream(new BufferedInputStream(in, 1 << 16));
   }
 
-  private static int[] header(DataInputStream in, Path path, int expectedDims) throws IOException {
+  private static int[] header(DataInputStream in, String path, int expectedDims) throws IOException {
     int magic = in.readInt();
     int type = (magic >> 8) & 0xff;
     int ndim = magic & 0xff;
