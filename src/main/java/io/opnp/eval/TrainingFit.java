@@ -54,7 +54,7 @@ final class TrainingFit {
       Stages.describe(jsc, "opnp evaluate: training-feature statistics");
       return train.javaRDD().mapPartitions(new StatsPartition(c, d))
           .treeAggregate(new FeatureStatsAccumulator(c, d, true), FeatureStatsAccumulator::merge,
-              FeatureStatsAccumulator::merge, 2);
+              FeatureStatsAccumulator::merge, Stages.treeDepth(train.rdd().getNumPartitions()));
     });
     if (sums.count() == 0) {
       throw new BadInputException("the feature cache has no training images for the training set; check --train "
@@ -74,7 +74,7 @@ final class TrainingFit {
       try {
         Stages.describe(jsc, "opnp evaluate: ViM residual norms of the training features");
         return train.javaRDD().mapPartitions(new ResidualPartition(vimB, d))
-            .treeAggregate(0.0, Double::sum, Double::sum, 2);
+            .treeAggregate(0.0, Double::sum, Double::sum, Stages.treeDepth(train.rdd().getNumPartitions()));
       } finally {
         vimB.destroy();
       }
@@ -93,15 +93,16 @@ final class TrainingFit {
   static double[] percentiles(JavaSparkContext jsc, Dataset<Row> train, double[] percents, int d) {
     Stages.describe(jsc, "opnp evaluate: ReAct activation percentiles (1/2: high bits)");
     Dataset<Row> features = train.select("features");
+    int depth = Stages.treeDepth(features.rdd().getNumPartitions());
     FloatRanks.High high = features.javaRDD().mapPartitions(new RankPartition<>(d, FloatRanks.High::new,
         (acc, f, n) -> acc.add(f, n))).treeAggregate(new FloatRanks.High(), FloatRanks.High::merge,
-        FloatRanks.High::merge, 2);
+        FloatRanks.High::merge, depth);
     int[] buckets = FloatRanks.buckets(high, FloatRanks.ranks(percents, high.count()));
     Stages.describe(jsc, "opnp evaluate: ReAct activation percentiles (2/2: low bits in " + buckets.length
         + " buckets)");
     FloatRanks.Low low = features.javaRDD().mapPartitions(new RankPartition<>(d,
         () -> new FloatRanks.Low(buckets), (acc, f, n) -> acc.add(f, n))).treeAggregate(new FloatRanks.Low(buckets),
-        FloatRanks.Low::merge, FloatRanks.Low::merge, 2);
+        FloatRanks.Low::merge, FloatRanks.Low::merge, depth);
     return FloatRanks.percentiles(high, low, percents);
   }
 

@@ -40,7 +40,8 @@ public final class SensitivityJob {
       SensitivityAccumulator sums = train.javaRDD()
           .mapPartitions(new SensitivityPartition(cfg, headB))
           .treeAggregate(new SensitivityAccumulator(head.classes(), head.dim(), cfg.temperature()),
-              SensitivityAccumulator::merge, SensitivityAccumulator::merge, 2);
+              SensitivityAccumulator::merge, SensitivityAccumulator::merge,
+              Stages.treeDepth(train.rdd().getNumPartitions()));
       double secs = (System.nanoTime() - start) / 1e9;
       LOG.info("sensitivity: {} training images in {} s ({} img/s){}", sums.count(), String.format("%.1f", secs),
           String.format("%.1f", sums.count() / secs),
@@ -67,7 +68,8 @@ public final class SensitivityJob {
       SensitivityAccumulator sums = cached.select("features", "logits").javaRDD()
           .mapPartitions(new CachedPartition(headB, temperature))
           .treeAggregate(new SensitivityAccumulator(head.classes(), head.dim(), temperature),
-              SensitivityAccumulator::merge, SensitivityAccumulator::merge, 2);
+              SensitivityAccumulator::merge, SensitivityAccumulator::merge,
+              Stages.treeDepth(cached.rdd().getNumPartitions()));
       return sums.result(modelName, modelSha256);
     } finally {
       Stages.clear(jsc);

@@ -18,4 +18,21 @@ public final class Stages {
     jsc.setJobDescription(null);
     jsc.clearCallSite();
   }
+
+  /** Spark merges at most this many partitions into one per level of a tree aggregate we run. */
+  static final int MAX_RESULTS_AT_DRIVER = 8;
+
+  /**
+   * The depth of a {@code treeAggregate} over {@code partitions} partitions such that at most
+   * 2 × {@link #MAX_RESULTS_AT_DRIVER} partial results reach the driver (Spark merges {@code
+   * partitions^(1/depth)} per level): at 2048 × 1000 each is 16 MB, and a fixed depth of 2 would send
+   * √P of them, past {@code spark.driver.maxResultSize} with a few thousand partitions.
+   */
+  public static int treeDepth(int partitions) {
+    int depth = 2;
+    while (Math.ceil(Math.pow(partitions, 1.0 / depth)) > MAX_RESULTS_AT_DRIVER) {
+      depth++;
+    }
+    return depth;
+  }
 }

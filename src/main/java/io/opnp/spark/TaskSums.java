@@ -71,7 +71,7 @@ public final class TaskSums {
     try {
       int slices = Math.min(files.size(), 4 * jsc.defaultParallelism());
       return jsc.parallelize(files, slices).map(f -> load(conf, f))
-          .treeAggregate(zero, SensitivityAccumulator::merge, SensitivityAccumulator::merge, 2);
+          .treeAggregate(zero, SensitivityAccumulator::merge, SensitivityAccumulator::merge, Stages.treeDepth(slices));
     } finally {
       conf.destroy();
     }
