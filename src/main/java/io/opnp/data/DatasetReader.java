@@ -63,7 +63,7 @@ public final class DatasetReader {
     }
     // The first images by id, the same ones on every run, spread again over the partitions.
     int parts = partitions > 0 ? partitions : spark.sparkContext().defaultParallelism();
-    return ds.orderBy(ImageSchema.ID).limit(limit).repartition(parts);
+    return io.opnp.spark.FirstById.first(ds, limit).repartition(parts);
   }
 
   private static Dataset<Row> readIdx(SparkSession spark, DatasetSpec spec, int limit, int partitions) {

@@ -61,6 +61,16 @@ public final class FirstById {
     }
   }
 
+  /**
+   * The rows up to the k-th smallest id, left where they are: the ids are ranked on the executors,
+   * so no task holds more than its own rows (an {@code orderBy("id").limit(k)} gathers all k, images
+   * included, in one task). k rows when ids are unique.
+   */
+  public static Dataset<Row> first(Dataset<Row> ds, int k) {
+    String last = lastId(ds, k);
+    return last == null ? ds.limit(0) : ds.filter(new UpTo(last));
+  }
+
   /** The k-th smallest id (the largest when there are fewer rows), or null for no rows. */
   public static String lastId(Dataset<Row> ds, int k) {
     List<String> first = ds.select("id").javaRDD().mapPartitions(new Smallest(k))
