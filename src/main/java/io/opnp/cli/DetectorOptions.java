@@ -5,8 +5,6 @@ import io.opnp.detect.DetectJob;
 import io.opnp.detect.Detector;
 import io.opnp.detect.DetectorBundle;
 import io.opnp.spark.InferenceConfig;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Option;
 

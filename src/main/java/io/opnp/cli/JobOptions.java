@@ -3,7 +3,6 @@ package io.opnp.cli;
 import io.opnp.BadInputException;
 import io.opnp.data.Preprocess;
 import io.opnp.spark.InferenceConfig;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
