@@ -55,15 +55,16 @@ public final class PlanSweep {
 
   /** The mean of several proxies' metrics, field by field. */
   public static OodMetrics mean(List<OodMetrics> ms) {
-    double f = 0, a = 0, i = 0, o = 0;
+    double f = 0, a = 0, i = 0, o = 0, g = 0;
     for (OodMetrics m : ms) {
       f += m.fpr95();
+      g += m.fpr95OpenOod();
       a += m.auroc();
       i += m.auprIn();
       o += m.auprOut();
     }
     int n = ms.size();
-    return new OodMetrics(f / n, a / n, i / n, o / n);
+    return new OodMetrics(f / n, a / n, i / n, o / n, g / n);
   }
 
   private PlanSweep() {}

@@ -114,6 +114,7 @@ final class Recommendation {
       if (f.metrics() != null) {
         x.put("auroc", f.metrics().auroc());
         x.put("fpr95", f.metrics().fpr95());
+        x.put("fpr95_openood", f.metrics().fpr95OpenOod());
       }
       test.put(f.dataset(), x);
     }

@@ -3,11 +3,16 @@ package io.opnp.math;
 import java.util.Arrays;
 
 /**
- * OOD-detection metrics as OpenOOD reports them, ID as the positive class and a higher score
- * meaning more in-distribution. Curves are built at every distinct score (ties form one point):
+ * OOD-detection metrics, a higher score meaning more in-distribution. Curves are built at every
+ * distinct score (ties form one point):
  * <ul>
- *   <li>FPR95: the fraction of OOD samples scoring at or above the largest threshold that keeps
- *       at least 95 % of ID samples;</li>
+ *   <li>FPR95 (the classic one, of the OPNP, Energy and ReAct papers; ID positive): the fraction of
+ *       OOD samples scoring at or above the largest threshold that keeps at least 95 % of ID samples;</li>
+ *   <li>FPR95, OpenOOD v1.5's (OOD positive, scored by −S): the fraction of ID samples flagged as OOD
+ *       at the threshold that first catches 95 % of the OOD samples, as
+ *       {@code fpr[argmax(tpr >= 0.95)]} over scikit-learn's {@code roc_curve(ood, -S,
+ *       drop_intermediate=False)}; OpenOOD keeps scikit-learn's default, which can drop the point
+ *       where 95 % is first reached when it lies on a straight segment of the curve;</li>
  *   <li>AUROC: trapezoidal area under the ROC curve (equals the Mann–Whitney U with ties as ½);</li>
  *   <li>AUPR-In / AUPR-Out: trapezoidal area under the precision–recall curve with ID (resp. OOD,
  *       scored by −S) as positive, as scikit-learn's {@code auc(recall, precision)} over
@@ -15,7 +20,7 @@ import java.util.Arrays;
  *       (recall 0, precision 1).</li>
  * </ul>
  */
-public record OodMetrics(double fpr95, double auroc, double auprIn, double auprOut) {
+public record OodMetrics(double fpr95, double auroc, double auprIn, double auprOut, double fpr95OpenOod) {
 
   public static final double TPR_LEVEL = 0.95;
 
@@ -32,7 +37,8 @@ public record OodMetrics(double fpr95, double auroc, double auprIn, double auprO
     double[] negId = negateReversed(id);
     double[] negOod = negateReversed(ood);
     Curve outCurve = Curve.descending(negOod, negId);
-    return new OodMetrics(inCurve.fprAtTpr(TPR_LEVEL), inCurve.rocArea(), inCurve.prArea(), outCurve.prArea());
+    return new OodMetrics(inCurve.fprAtTpr(TPR_LEVEL), inCurve.rocArea(), inCurve.prArea(), outCurve.prArea(),
+        outCurve.fprAtTpr(TPR_LEVEL));
   }
 
   /** Rejects NaN and ±∞ scores, naming the first one. */

@@ -87,7 +87,38 @@ class OodMetricsTest {
       double threshold = best;
       double fpr = (double) java.util.Arrays.stream(ood).filter(v -> v >= threshold).count() / ood.length;
       assertEquals(fpr, OodMetrics.of(id, ood).fpr95(), 1e-12);
+      // OpenOOD's, by its definition: OOD flagged when S <= u; the smallest u catching >= 95 % of OOD,
+      // then the share of ID with S <= u.
+      double u = Double.POSITIVE_INFINITY;
+      for (double t : ood) {
+        long caught = java.util.Arrays.stream(ood).filter(v -> v <= t).count();
+        if ((double) caught / ood.length >= 0.95 && t < u) {
+          u = t;
+        }
+      }
+      double cut = u;
+      double flagged = (double) java.util.Arrays.stream(id).filter(v -> v <= cut).count() / id.length;
+      assertEquals(flagged, OodMetrics.of(id, ood).fpr95OpenOod(), 1e-12);
     }
+  }
+
+  @Test
+  void theTwoFpr95DefinitionsDifferAsHandComputed() {
+    // ID 1..20, OOD 0.5 and 15.5..33.5 (20 values): keeping 95 % of ID (19) needs t = 2, where 19 of 20 OOD
+    // pass (0.95); catching 95 % of OOD (19, all but the largest) needs S <= 32.5, which flags all 20 ID (1.0).
+    double[] id = new double[20];
+    double[] ood = new double[20];
+    for (int i = 0; i < 20; i++) {
+      id[i] = i + 1;
+      ood[i] = i == 0 ? 0.5 : 14.5 + i;
+    }
+    OodMetrics m = OodMetrics.of(id, ood);
+    assertEquals(19.0 / 20, m.fpr95(), EPS);
+    assertEquals(1.0, m.fpr95OpenOod(), EPS);
+    // Perfect separation: both zero.
+    OodMetrics perfect = OodMetrics.of(new double[] {5, 6, 7}, new double[] {1, 2, 3});
+    assertEquals(0, perfect.fpr95(), EPS);
+    assertEquals(0, perfect.fpr95OpenOod(), EPS);
   }
 
   @Test
