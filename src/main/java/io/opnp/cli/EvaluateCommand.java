@@ -101,7 +101,7 @@ final class EvaluateCommand implements Callable<Integer> {
 
   /** The selection half of the ID validation images (by id, at most {@code limit}), as proxy {@code p}. */
   static Dataset<Row> proxyOf(Dataset<Row> valId, ValidationProxy p, String source, int limit) {
-    return valId.filter(new ValidationSplit.SelectionHalf(true)).orderBy(ImageSchema.ID).limit(limit)
+    return io.opnp.spark.FirstById.first(valId.filter(new ValidationSplit.SelectionHalf(true)), limit)
         .withColumn(ImageSchema.ID, functions.concat(functions.lit(p.key() + "/"), functions.col(ImageSchema.ID)))
         .withColumn(ImageSchema.DATASET, functions.lit(p.datasetName(source)))
         .select(ImageSchema.ID, ImageSchema.IMAGE, ImageSchema.LABEL, ImageSchema.DATASET);

@@ -274,7 +274,7 @@ final class DetectorSelection {
     public boolean call(Row r) {
       String id = r.getString(0);
       String last = lastIds.get(key(id, r.getString(1), valId));
-      return last != null && id.compareTo(last) <= 0;
+      return last != null && io.opnp.data.IdOrder.compareIds(id, last) <= 0;
     }
   }
 

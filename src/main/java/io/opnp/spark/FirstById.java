@@ -1,5 +1,6 @@
 package io.opnp.spark;
 
+import io.opnp.data.IdOrder;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Iterator;
@@ -17,7 +18,7 @@ import scala.Tuple2;
  * receives a few lists of k ids); then only the rows up to the k-th id, their features as primitive
  * arrays. (An {@code orderBy("id").limit(k)} sends every task's k best rows, features included, to
  * the driver: 164 MB per task for a 20,000-row KNN bank at D = 2048, past Spark's result limit at
- * a few hundred thousand training rows.) Ids compare as Java strings throughout.
+ * a few hundred thousand training rows.) Ids compare in {@link IdOrder} (digit runs as numbers) throughout.
  */
 public final class FirstById {
   private FirstById() {}
@@ -32,7 +33,7 @@ public final class FirstById {
     }
     List<Tuple2<String, float[]>> rows = new ArrayList<>(ds.select("id", "features").filter(new UpTo(last))
         .javaRDD().map(new IdAndFeatures(d)).collect());
-    rows.sort((a, b) -> a._1().compareTo(b._1()));
+    rows.sort((a, b) -> IdOrder.compareIds(a._1(), b._1()));
     int n = Math.min(k, rows.size());  // ids repeated at the cut can give a few more
     double[] out = new double[n * d];
     for (int r = 0; r < n; r++) {
@@ -84,7 +85,7 @@ public final class FirstById {
     int i = 0;
     int j = 0;
     while (out.size() < k && (i < a.size() || j < b.size())) {
-      out.add(j >= b.size() || i < a.size() && a.get(i).compareTo(b.get(j)) <= 0 ? a.get(i++) : b.get(j++));
+      out.add(j >= b.size() || i < a.size() && IdOrder.compareIds(a.get(i), b.get(j)) <= 0 ? a.get(i++) : b.get(j++));
     }
     return out;
   }
@@ -100,18 +101,18 @@ public final class FirstById {
 
     @Override
     public Iterator<ArrayList<String>> call(Iterator<Row> rows) {
-      PriorityQueue<String> heap = new PriorityQueue<>(Collections.reverseOrder());
+      PriorityQueue<String> heap = new PriorityQueue<>(IdOrder.INSTANCE.reversed());
       while (rows.hasNext()) {
         String id = rows.next().getString(0);
         if (heap.size() < k) {
           heap.add(id);
-        } else if (id.compareTo(heap.peek()) < 0) {
+        } else if (IdOrder.compareIds(id, heap.peek()) < 0) {
           heap.poll();
           heap.add(id);
         }
       }
       ArrayList<String> out = new ArrayList<>(heap);
-      Collections.sort(out);
+      out.sort(IdOrder.INSTANCE);
       return Collections.singletonList(out).iterator();
     }
   }
@@ -127,7 +128,7 @@ public final class FirstById {
 
     @Override
     public boolean call(Row r) {
-      return r.getString(r.fieldIndex("id")).compareTo(last) <= 0;
+      return IdOrder.compareIds(r.getString(r.fieldIndex("id")), last) <= 0;
     }
   }
 }
