@@ -59,7 +59,8 @@ public final class ScaleBench implements Callable<Integer> {
   @Option(names = "--val-limit", defaultValue = "3000")
   int valLimit;
 
-  @Option(names = "--knn-bank-size", defaultValue = "20000")
+  @Option(names = "--knn-bank-size", defaultValue = "20000", description = "KNN bank rows (default: ${DEFAULT-VALUE}, "
+      + "fixed so that runs of every N stay comparable; 0 = evaluate's default, the whole set up to 1 GiB)")
   int knnBankSize;
 
   @Option(names = "--rows-per-task", defaultValue = "12500", description = "rows per generating task (a partition)")

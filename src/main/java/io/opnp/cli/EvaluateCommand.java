@@ -93,7 +93,10 @@ final class EvaluateCommand implements Callable<Integer> {
   @Option(names = "--reuse-features", description = "read an existing feature cache instead of running the model")
   boolean reuseFeatures;
 
-  @Option(names = "--knn-bank-size", defaultValue = "20000", description = "training features in the KNN bank (default: ${DEFAULT-VALUE})")
+  @Option(names = "--knn-bank-size", defaultValue = "0", description = "training features in the KNN bank: 0 (the "
+      + "default) takes the whole training set where it fits 1 GiB of float64 (131,072 rows at D = 1024), else a "
+      + "seeded uniform sample of as many rows; a positive number caps it; with a sample, KNN's k is scaled by the "
+      + "sampling ratio, as the KNN paper does")
   int knnBankSize;
 
   @Option(names = "--val-limit", defaultValue = "5000", description = "validation images per side for the sweep (default: ${DEFAULT-VALUE})")

@@ -118,6 +118,7 @@ public final class DetectorBundle {
     if (method.equals(OodMethods.KNN)) {
       state.put("bank_size", f.bank().size());
       state.put("bank_dim", f.bank().dim());
+      state.put("bank_training_rows", f.bank().trainingRows());
       writeDoubles(conf, dir + "/" + BANK, f.bank().normalizedRows());
     }
     root.put("state", state);
@@ -202,7 +203,8 @@ public final class DetectorBundle {
       if (method.equals(OodMethods.KNN)) {
         int m = state.get("bank_size").asInt();
         int d = state.get("bank_dim").asInt();
-        bank = KnnBank.restore(readDoubles(conf, dir + "/" + BANK, (long) m * d), m, d);
+        bank = KnnBank.restore(readDoubles(conf, dir + "/" + BANK, (long) m * d), m, d,
+            state.path("bank_training_rows").asLong(m));  // bundles before the field: the whole bank
       }
       Sensitivity sens = DetectorSpec.usesPlan(method) ? SensitivityStore.load(spark, dir + "/sensitivity") : null;
       JsonNode ci = t.get("false_alarm_interval_95");
@@ -251,7 +253,7 @@ public final class DetectorBundle {
     return out;
   }
 
-  /** The KNN bank as raw big-endian float64 (m×D row-major): up to 20,000 × 2,048 values, never boxed. */
+  /** The KNN bank as raw big-endian float64 (m×D row-major): up to 1 GiB by default, never boxed. */
   static final String BANK = "knn-bank.f64";
 
   private static void writeDoubles(Configuration conf, String path, double[] values) {

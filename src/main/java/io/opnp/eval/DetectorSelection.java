@@ -133,7 +133,7 @@ final class DetectorSelection {
         settings.criterion(), String.format("%.4f", plan.criterion()));
     LinearHead pruned = head.pruned(PruningPlan.of(sens, plan.plan()));
 
-    List<DetectorSpec> specs = grid(plan.plan(), fit.bank().size());
+    List<DetectorSpec> specs = grid(plan.plan(), fit.bank());
     ArrayList<OodMethod> methods = times.time("fit " + specs.size() + " detector configurations",
         StageTimes.Where.DRIVER, () -> {
           ArrayList<OodMethod> out = new ArrayList<>();
@@ -205,7 +205,7 @@ final class DetectorSelection {
    * Every method over its small grid, simplest first; OPNP's at the swept plan, and none of them when
    * that plan prunes nothing (they would only repeat energy, ReAct and ASH-S).
    */
-  static List<DetectorSpec> grid(PruningPercentages plan, int bankSize) {
+  static List<DetectorSpec> grid(PruningPercentages plan, io.opnp.methods.KnnBank bank) {
     List<DetectorSpec> out = new ArrayList<>();
     for (String m : OodMethods.NAMES) {
       if (DetectorSpec.usesPlan(m) && plan.equals(PruningPercentages.NONE)) {
@@ -229,7 +229,7 @@ final class DetectorSelection {
         }
       } else if (m.equals(OodMethods.KNN)) {
         for (int k : KNN_KS) {
-          if (k <= bankSize) {
+          if (bank.scaledK(k) <= bank.size()) {
             out.add(s.withKnnK(k));
           }
         }

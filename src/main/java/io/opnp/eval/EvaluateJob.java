@@ -112,13 +112,14 @@ public final class EvaluateJob {
       // 4. Report, plots and the detector bundle.
       OodReport metrics = times.time("metrics, plots", StageTimes.Where.DRIVER, () ->
           EvaluationReport.build(rows, roles, chosen, plan, sens, staging, conf)
-              .withExtra("engine", io.opnp.model.EngineProvenance.current(spark.sparkContext().isLocal())));
+              .withExtra("engine", io.opnp.model.EngineProvenance.current(spark.sparkContext().isLocal()))
+              .withExtra("knn_bank", Reports.knnBankJson(fit.bank())));
       List<Recommendation.TestFigures> figures = Recommendation.test(chosen, roles, rows);
       report = metrics.withExtra("recommendation", Recommendation.json(chosen, decision, figures))
           .withExtra("stage_seconds", times.json());
       Outputs.create(conf, staging + "/metrics.json", report.json());
       Outputs.create(conf, staging + "/report.md", Recommendation.markdown(chosen, decision, roles, figures)
-          + Reports.markdown(report, roles, chosen.sweep(), chosen.plan()));
+          + Reports.markdown(report, roles, chosen.sweep(), chosen.plan()) + Reports.knnBankMarkdown(fit.bank()));
       Outputs.create(conf, staging + "/metrics.md", report.markdown());
       if (bundle != null) {
         DetectorSpec spec = chosen.chosen();

@@ -93,4 +93,31 @@ final class Reports {
     return r.results().stream().filter(x -> x.method().equals(method) && x.oodDataset().equals(ood)).findFirst()
         .orElseThrow();
   }
+
+  /** The KNN bank as evaluate used it: its rows, the training rows, whether sampled, and each k's scaled value. */
+  static Map<String, Object> knnBankJson(io.opnp.methods.KnnBank bank) {
+    Map<String, Object> m = new java.util.LinkedHashMap<>();
+    m.put("rows", bank.size());
+    m.put("training_rows", bank.trainingRows());
+    m.put("sampled", bank.size() < bank.trainingRows());
+    m.put("fraction", bank.fraction());
+    Map<String, Object> ks = new java.util.LinkedHashMap<>();
+    for (int k : DetectorSelection.KNN_KS) {
+      ks.put(Integer.toString(k), bank.scaledK(k));
+    }
+    m.put("k_used_for_k", ks);
+    return m;
+  }
+
+  static String knnBankMarkdown(io.opnp.methods.KnnBank bank) {
+    if (bank.size() >= bank.trainingRows()) {
+      return String.format(Locale.ROOT, "%nKNN bank: all %,d training rows.%n", bank.size());
+    }
+    StringBuilder ks = new StringBuilder();
+    for (int k : DetectorSelection.KNN_KS) {
+      ks.append(ks.length() == 0 ? "" : ", ").append(k).append(" → ").append(bank.scaledK(k));
+    }
+    return String.format(Locale.ROOT, "%nKNN bank: a seeded uniform sample of %,d of the %,d training rows (α = %.4f); "
+        + "k scaled by α as the KNN paper does (%s).%n", bank.size(), bank.trainingRows(), bank.fraction(), ks);
+  }
 }

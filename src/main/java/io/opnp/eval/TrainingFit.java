@@ -21,11 +21,41 @@ import org.apache.spark.sql.Row;
 /**
  * Stage 1 of evaluate: what the baselines need from the ID training features, by distributed float64
  * sums (class means, shared covariance, mean features), ViM's principal space and residual scale,
- * ReAct's activation percentiles (exact, {@link FloatRanks}) and a KNN bank of at most
- * {@code bankSize} normalized training features.
+ * ReAct's activation percentiles (exact, {@link FloatRanks}) and a KNN bank: the whole training set
+ * where it fits, else a seeded uniform sample ({@link #bankRows}).
  */
 final class TrainingFit {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(TrainingFit.class);
   static final int BATCH = 512;
+  /** The auto bank's budget: its float64 rows are broadcast to, and held by, every executor. */
+  static final long AUTO_BANK_BYTES = 1L << 30;
+  static final String BANK_SEED = "opnp-knn-bank-20231127";
+
+  /**
+   * How many training rows go into the KNN bank: all {@code trainingRows} when {@code requested} is
+   * 0 (auto) and they fit {@link #AUTO_BANK_BYTES}, else as many as fit; a positive {@code
+   * requested} caps it.
+   */
+  static int bankRows(long trainingRows, int requested, int dim) {
+    long cap = requested > 0 ? requested : AUTO_BANK_BYTES / (8L * dim);
+    return (int) Math.min(Math.min(trainingRows, cap), Integer.MAX_VALUE / Math.max(1, dim));
+  }
+
+  /**
+   * The KNN bank: every training row when they all fit, else a uniform sample of {@code rows} of
+   * them, the same for a given set of ids whatever the partitioning (the rows whose seeded SHA-256
+   * of the id is smallest). k is then scaled by the sampling ratio ({@link KnnBank#scaledK}).
+   */
+  static KnnBank bank(Dataset<Row> train, long trainingRows, int rows, int d) {
+    if (rows >= trainingRows) {
+      FirstById.Rows all = FirstById.features(train, rows, d);
+      return KnnBank.of(all.features(), all.count(), d);
+    }
+    Dataset<Row> keyed = train.withColumn("id", org.apache.spark.sql.functions.sha2(org.apache.spark.sql.functions
+        .concat(org.apache.spark.sql.functions.lit(BANK_SEED + ":"), org.apache.spark.sql.functions.col("id")), 256));
+    FirstById.Rows sample = FirstById.features(keyed, rows, d);
+    return KnnBank.sampled(sample.features(), sample.count(), d, trainingRows);
+  }
 
   /**
    * @param reactPercentiles fractions in (0, 1); {@code reactThresholds[i]} is the activation value at
@@ -79,10 +109,12 @@ final class TrainingFit {
         vimB.destroy();
       }
     });
-    KnnBank bank = times.time("KNN bank", StageTimes.Where.EXECUTORS, () -> {
-      FirstById.Rows b = FirstById.features(train, bankSize, d);
-      return KnnBank.of(b.features(), b.count(), d);
-    });
+    int bankRows = bankRows(stats.count(), bankSize, d);
+    KnnBank bank = times.time("KNN bank", StageTimes.Where.EXECUTORS, () -> bank(train, stats.count(), bankRows, d));
+    if (bank.size() < stats.count()) {
+      LOG.info("KNN bank: a seeded uniform sample of {} of the {} training rows (alpha {}), k scaled by alpha as the "
+          + "KNN paper does", bank.size(), stats.count(), String.format(java.util.Locale.ROOT, "%.4f", bank.fraction()));
+    }
     return new Fitted(stats, fractions, thresholds, vim, residualSum / stats.count(), bank);
   }
 

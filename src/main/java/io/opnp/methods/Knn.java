@@ -25,12 +25,15 @@ public final class Knn implements OodMethod {
   private final KnnBank bank;
   private final int k;
 
+  /** k as meant for the whole training set: a sampled bank scales it ({@link KnnBank#scaledK}). */
   Knn(KnnBank bank, int k) {
     Check.argument(bank != null, "knn needs a bank of training features");
     Check.positive(k, "k");
-    Check.argument(bank.size() >= k, "knn with k=%s needs at least %s bank rows, got %s", k, k, bank.size());
+    int scaled = bank.scaledK(k);
+    Check.argument(bank.size() >= scaled, "knn with k=%s needs at least %s bank rows, got %s", scaled, scaled,
+        bank.size());
     this.bank = bank;
-    this.k = k;
+    this.k = scaled;
   }
 
   /** The distance to the k-th nearest row of one bank, per query (raw features, normalized here). */

@@ -31,7 +31,7 @@ public final class FirstById {
     if (last == null) {
       return new Rows(new double[0], 0, null);
     }
-    List<Tuple2<String, float[]>> rows = new ArrayList<>(ds.select("id", "features").filter(new UpTo(last))
+    List<Tuple2<String, float[]>> rows = new ArrayList<>(ds.select("id", "features").filter(new UpTo(last, 0))
         .javaRDD().map(new IdAndFeatures(d)).collect());
     rows.sort((a, b) -> IdOrder.compareIds(a._1(), b._1()));
     int n = Math.min(k, rows.size());  // ids repeated at the cut can give a few more
@@ -69,7 +69,7 @@ public final class FirstById {
    */
   public static Dataset<Row> first(Dataset<Row> ds, int k) {
     String last = lastId(ds, k);
-    return last == null ? ds.limit(0) : ds.filter(new UpTo(last));
+    return last == null ? ds.limit(0) : ds.filter(new UpTo(last, ds.schema().fieldIndex("id")));
   }
 
   /** The k-th smallest id (the largest when there are fewer rows), or null for no rows. */
@@ -121,14 +121,16 @@ public final class FirstById {
   static final class UpTo implements FilterFunction<Row> {
     private static final long serialVersionUID = 1L;
     private final String last;
+    private final int idColumn;  // by position: rows after a typed filter may carry no schema
 
-    UpTo(String last) {
+    UpTo(String last, int idColumn) {
       this.last = last;
+      this.idColumn = idColumn;
     }
 
     @Override
     public boolean call(Row r) {
-      return IdOrder.compareIds(r.getString(r.fieldIndex("id")), last) <= 0;
+      return IdOrder.compareIds(r.getString(idColumn), last) <= 0;
     }
   }
 }

@@ -71,7 +71,7 @@ class EvaluateCliTest {
     out = tmp.resolve("out");
     // No --sensitivity: the one model pass computes it along with the feature cache.
     cli("evaluate", "--master", "local[2]", "--model", model, "--train", train,
-        "--train-limit", "3000", "--limit", "800", "--knn-bank-size", "2000",
+        "--train-limit", "3000", "--limit", "800",
         "--val-id", "val-id=parquet:" + data.resolve("val-id"), "--val-ood", "val-ood=parquet:" + data.resolve("val-ood"),
         "--id-test", "fm=idx:" + TestData.fashionTestImages(), "--ood", "mnist=parquet:" + data.resolve("mnist"),
         "--ood", "noise=folder:" + data.resolve("noise"), "--output", out.toString());
@@ -135,7 +135,7 @@ class EvaluateCliTest {
     Path other = tmp.resolve("other");
     cli("evaluate", "--master", "local[2]", "--model", TestData.demoModel().toString(), "--sensitivity", sens.toString(),
         "--train", "tr=idx:" + TestData.fashionTrainImages(), "--train-limit", "3000", "--limit", "800",
-        "--knn-bank-size", "2000", "--features", out.resolve("features").toString(), "--reuse-features",
+        "--features", out.resolve("features").toString(), "--reuse-features",
         "--val-id", "val-id=parquet:" + tmp.resolve("data/val-id"), "--val-ood", "val-ood=parquet:" + tmp.resolve("data/val-ood"),
         "--id-test", "fm=idx:" + TestData.fashionTestImages(), "--ood", "mnist=parquet:" + tmp.resolve("data/mnist"),
         "--ood", "noise=folder:" + tmp.resolve("data/noise"), "--output", other.toString());
@@ -213,7 +213,7 @@ class EvaluateCliTest {
     Path other = tmp.resolve("only-noise");
     cli("evaluate", "--master", "local[2]", "--model", TestData.demoModel().toString(), "--sensitivity", sens.toString(),
         "--train", "tr=idx:" + TestData.fashionTrainImages(), "--train-limit", "3000", "--limit", "800",
-        "--knn-bank-size", "2000",
+
         "--val-id", "val-id=parquet:" + tmp.resolve("data/val-id"), "--val-ood", "val-ood=parquet:" + tmp.resolve("data/val-ood"),
         "--id-test", "fm=idx:" + TestData.fashionTestImages(), "--ood", "noise=folder:" + tmp.resolve("data/noise"),
         "--output", other.toString());
@@ -260,6 +260,57 @@ class EvaluateCliTest {
       assertEquals(mllib.areaUnderPR() + r1 * (1 - p1) / 2, r.get("aupr_in").asDouble(), 1e-9, "AUPR-In vs MLlib");
       mllib.unpersist();
     }
+  }
+
+  @Test
+  void knnAtTheDefaultSettingsEqualsABruteForceSearchOfTheWholeTrainingSet() {
+    // The default bank is every training row (3,000 here), k = 50, as the KNN paper and OpenOOD use it.
+    JsonNode bank = metrics.path("knn_bank");
+    assertEquals(3000, bank.path("rows").asInt(), bank.toString());
+    assertEquals(false, bank.path("sampled").asBoolean());
+    double[][] train = features("tr", id -> true);
+    assertEquals(3000, train.length);
+    double[][] z = new double[train.length][];
+    for (int i = 0; i < train.length; i++) {
+      z[i] = unit(train[i]);
+    }
+    java.util.Map<String, double[]> test = new java.util.HashMap<>();
+    for (Row r : FeatureCacheJob.read(spark, out.resolve("features").toString())
+        .where(org.apache.spark.sql.functions.col("dataset").isin("fm", "mnist")).select("id", "dataset", "features")
+        .collectAsList()) {
+      List<Float> h = r.getList(2);
+      test.put(r.getString(1) + "/" + r.getString(0), h.stream().mapToDouble(Float::doubleValue).toArray());
+    }
+    List<Row> scored = spark.read().parquet(out.resolve("scores-all").toString())
+        .where(org.apache.spark.sql.functions.col("dataset").isin("fm", "mnist")).select("id", "dataset", "knn")
+        .collectAsList();
+    assertEquals(1600, scored.size());
+    for (Row r : scored) {
+      double[] q = unit(test.get(r.getString(1) + "/" + r.getString(0)));
+      double[] d = new double[z.length];
+      for (int i = 0; i < z.length; i++) {
+        double s = 0;
+        for (int j = 0; j < q.length; j++) {
+          s += (q[j] - z[i][j]) * (q[j] - z[i][j]);
+        }
+        d[i] = Math.sqrt(s);
+      }
+      java.util.Arrays.sort(d);
+      assertEquals(-d[io.opnp.methods.Knn.DEFAULT_K - 1], r.getDouble(2), 1e-9, "knn score of " + r);
+    }
+  }
+
+  private static double[] unit(double[] h) {
+    double n = 0;
+    for (double v : h) {
+      n += v * v;
+    }
+    double scale = 1 / (Math.sqrt(n) + 1e-10);
+    double[] z = new double[h.length];
+    for (int j = 0; j < h.length; j++) {
+      z[j] = h[j] * scale;
+    }
+    return z;
   }
 
   private static double[][] features(String dataset, java.util.function.Predicate<String> keepId) {

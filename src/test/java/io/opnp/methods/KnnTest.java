@@ -107,6 +107,23 @@ class KnnTest {
   }
 
   @Test
+  void aSampledBankScalesKByItsSamplingRatioAsTheKnnPaperDoes() {
+    int m = 40;
+    double[] bank = features(m, 11);
+    KnnBank sample = KnnBank.sampled(bank, m, D, 400);  // α = 10 %
+    assertEquals(0.1, sample.fraction(), 1e-15);
+    assertEquals(5, sample.scaledK(50));
+    assertEquals(1, sample.scaledK(3), "at least one neighbour");
+    assertEquals(50, KnnBank.of(bank, m, D).scaledK(50), "the whole training set: k as given");
+    double[] query = features(1, 12);
+    OodMethod knn = OodMethods.create("knn", new LinearHead(1, D, new double[D], new double[1]), null,
+        MethodOptions.defaults().withKnnBank(sample).withKnnK(50));
+    double[] out = new double[1];
+    knn.score(query, 1, out);
+    assertEquals(-bruteForce(bank, m, query, 0)[4], out[0], 1e-12, "the 5th nearest of the sample");
+  }
+
+  @Test
   void bankSmallerThanKIsRejected() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> OodMethods.create("knn", new LinearHead(1, D, new double[D], new double[1]), null,

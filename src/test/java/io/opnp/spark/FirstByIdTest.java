@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
+import io.opnp.data.IdOrder;
 import io.opnp.testing.SparkTestSession;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -23,7 +24,7 @@ class FirstByIdTest {
       .add("features", DataTypes.createArrayType(DataTypes.FloatType, false), false);
 
   @Test
-  void firstRowsByIdEqualSortingEverythingWhateverThePartitioning() {
+  void firstRowsByIdEqualSortingEverythingInIdOrderWhateverThePartitioning() {
     SparkSession spark = SparkTestSession.get();
     Random r = new Random(4);
     List<Row> rows = new ArrayList<>();
@@ -32,7 +33,7 @@ class FirstByIdTest {
       rows.add(RowFactory.create(id, new Float[] {(float) i, (float) -i, 0.5f}));
     }
     List<Row> sorted = new ArrayList<>(rows);
-    sorted.sort(Comparator.comparing((Row x) -> x.getString(0)));
+    sorted.sort(Comparator.comparing((Row x) -> x.getString(0), IdOrder.INSTANCE));
     for (int partitions : new int[] {1, 3, 7}) {
       Dataset<Row> ds = spark.createDataFrame(rows, SCHEMA).repartition(partitions);
       for (int k : new int[] {1, 50, 699, 700, 5000}) {
