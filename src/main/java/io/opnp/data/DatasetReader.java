@@ -11,23 +11,16 @@ import io.opnp.BadInputException;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
-import org.apache.hadoop.fs.FileStatus;
-import org.apache.hadoop.fs.FileSystem;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.api.java.function.MapFunction;
+import org.apache.spark.api.java.function.Function;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.util.SerializableConfiguration;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.catalyst.plans.logical.LogicalPlan;
-import org.apache.spark.sql.execution.datasources.HadoopFsRelation;
-import org.apache.spark.sql.execution.datasources.LogicalRelation;
-import org.apache.spark.sql.execution.datasources.PartitioningAwareFileIndex;
-import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.types.BinaryType;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.IntegerType;
@@ -36,12 +29,12 @@ import org.apache.spark.sql.types.ShortType;
 import org.apache.spark.sql.types.ByteType;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
-import scala.collection.JavaConverters;
 
 /** Reads a {@link DatasetSpec} into {@link ImageSchema#SCHEMA}. */
 public final class DatasetReader {
-  /** File names the folder reader takes as images (case-insensitive); other files are ignored. */
-  public static final String IMAGE_GLOB = "*.{png,PNG,jpg,JPG,jpeg,JPEG,bmp,BMP,gif,GIF}";
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(DatasetReader.class);
+  /** File names the folder readers take as images ({@link FolderListing#isImage}); other files are ignored. */
+  public static final String IMAGE_GLOB = FolderListing.glob();
 
   private static final long IDX_TASK_BYTES = 768 * 1024;
   private static final int FOLDER_IMAGES_PER_PARTITION = 4096;
@@ -53,17 +46,31 @@ public final class DatasetReader {
    * @param partitions number of partitions for sources read on the driver (IDX), 0 for Spark's default
    */
   public static Dataset<Row> read(SparkSession spark, DatasetSpec spec, int limit, int partitions) {
-    Dataset<Row> ds = switch (spec.format()) {
-      case IDX -> readIdx(spark, spec, limit, partitions);
-      case PARQUET -> readParquet(spark, spec);
-      case FOLDER -> readFolder(spark, spec);
-    };
-    if (limit == Integer.MAX_VALUE || spec.format() == DatasetSpec.Format.IDX) {
-      return ds;  // IDX applies the limit while reading, in file order
+    return open(spark, spec, limit, partitions).rows();
+  }
+
+  /** A dataset's rows and, for a folder, what its listing left out (else null). */
+  public record Opened(Dataset<Row> rows, FolderListing.Inventory files) {}
+
+  /** As {@link #read}, with the folder's inventory for summaries. */
+  public static Opened open(SparkSession spark, DatasetSpec spec, int limit, int partitions) {
+    if (spec.format() == DatasetSpec.Format.FOLDER) {
+      requireExists(spark, spec);
+      FolderListing listing = FolderListing.list(spec.path(), spark.sparkContext().hadoopConfiguration(),
+          "dataset " + spec.name());
+      LOG.info("dataset {}: folder {}: {}", spec.name(), spec.path(), listing.inventory().describe());
+      return new Opened(readFolder(spark, spec.name(), listing.first(limit)), listing.inventory());
+    }
+    if (spec.format() == DatasetSpec.Format.IDX) {
+      return new Opened(readIdx(spark, spec, limit, partitions), null);  // the limit applied in file order
+    }
+    Dataset<Row> ds = readParquet(spark, spec);
+    if (limit == Integer.MAX_VALUE) {
+      return new Opened(ds, null);
     }
     // The first images by id, the same ones on every run, spread again over the partitions.
     int parts = partitions > 0 ? partitions : spark.sparkContext().defaultParallelism();
-    return io.opnp.spark.FirstById.first(ds, limit).repartition(parts);
+    return new Opened(io.opnp.spark.FirstById.first(ds, limit).repartition(parts), null);
   }
 
   private static Dataset<Row> readIdx(SparkSession spark, DatasetSpec spec, int limit, int partitions) {
@@ -164,71 +171,54 @@ public final class DatasetReader {
         lit(datasetName).as(ImageSchema.DATASET));
   }
 
-  private static Dataset<Row> readFolder(SparkSession spark, DatasetSpec spec) {
-    requireExists(spark, spec);
-    Map<String, Integer> classes = new HashMap<>();
-    String qualifiedRoot;
-    try {
-      org.apache.hadoop.fs.Path root = new org.apache.hadoop.fs.Path(spec.path());
-      FileSystem fs = root.getFileSystem(spark.sparkContext().hadoopConfiguration());
-      qualifiedRoot = fs.makeQualified(root).toString();
-      FileStatus[] children = fs.listStatus(root);
-      List<String> names = new ArrayList<>();
-      for (FileStatus s : children) {
-        if (s.isDirectory() && !s.getPath().getName().startsWith(".") && !s.getPath().getName().startsWith("_")) {
-          names.add(s.getPath().getName());
-        }
-      }
-      names.sort(null);
-      for (int i = 0; i < names.size(); i++) {
-        classes.put(names.get(i), i);
-      }
-      if (names.isEmpty()) {
-        throw new BadInputException("dataset " + spec.name() + ": folder " + spec.path() + " has no class "
-            + "sub-folders; put the images in one sub-folder per class (e.g. " + spec.path() + "/0/a.png)");
-      }
-    } catch (IOException e) {
-      throw new BadInputException("dataset " + spec.name() + ": cannot list " + spec.path() + ": " + e.getMessage(), e);
-    }
-    Dataset<Row> files = spark.read().format("binaryFile")
-        .option("pathGlobFilter", IMAGE_GLOB)
-        .option("recursiveFileLookup", "true")
-        .load(spec.path());
-    // Spark packs small files by an assumed 4 MB open cost, i.e. a few dozen images per partition;
-    // merge them into partitions of thousands so that each task runs full batches.
-    int target = (int) Math.max(spark.sparkContext().defaultParallelism(),
-        Math.ceil(files.inputFiles().length / (double) FOLDER_IMAGES_PER_PARTITION));
-    Dataset<Row> contents = files.select("path", "content");
-    if (files.rdd().getNumPartitions() > target) {
-      contents = contents.coalesce(target);
-    }
-    List<Row> empty = emptyFiles(files);
-    if (!empty.isEmpty()) {
-      contents = contents.union(spark.createDataFrame(empty, contents.schema()));
-    }
-    return contents.map(new FolderRow(spec.name(), qualifiedRoot, classes), Encoders.row(ImageSchema.SCHEMA));
+  /**
+   * A folder dataset's listed images (the first by id under a limit: taken on the listing, no bytes
+   * read for the rest), their bytes read on the executors in partitions of thousands, so that each
+   * task runs full batches.
+   */
+  private static Dataset<Row> readFolder(SparkSession spark, String dataset, FolderListing listing) {
+    List<FolderListing.Image> images = listing.images();
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    int slices = (int) Math.max(jsc.defaultParallelism(),
+        Math.ceil(images.size() / (double) FOLDER_IMAGES_PER_PARTITION));
+    Broadcast<SerializableConfiguration> conf = jsc.broadcast(
+        new SerializableConfiguration(spark.sparkContext().hadoopConfiguration()));
+    return spark.createDataFrame(jsc.parallelize(images, Math.max(1, Math.min(slices, images.size())))
+        .map(new ReadFile(dataset, conf)), ImageSchema.SCHEMA);
   }
 
-  /**
-   * Rows (path, no bytes) for the zero-byte files of a binaryFile source. Spark's file scan drops
-   * empty files without a word (PartitioningAwareFileIndex.listFiles keeps only length &gt; 0);
-   * returned here they reach the decoder, which calls them unreadable, so that every file is
-   * scored, skipped with a reason or named in an error. The lengths come from Spark's own
-   * listing, not a second one (a million files on object storage).
-   */
-  static List<Row> emptyFiles(Dataset<Row> binaryFiles) {
-    List<Row> empty = new ArrayList<>();
-    LogicalPlan plan = binaryFiles.queryExecution().analyzed();
-    if (plan instanceof LogicalRelation rel && rel.relation() instanceof HadoopFsRelation fs
-        && fs.location() instanceof PartitioningAwareFileIndex index) {
-      for (FileStatus f : JavaConverters.seqAsJavaList(index.allFiles())) {
-        if (f.getLen() == 0) {
-          empty.add(RowFactory.create(f.getPath().toString(), new byte[0]));
-        }
-      }
-      return empty;
+  /** One image file's row, its bytes read here; a file that cannot be read carries its reason ({@link UnreadFile}). */
+  static final class ReadFile implements Function<FolderListing.Image, Row> {
+    private static final long serialVersionUID = 1L;
+    private final String dataset;
+    private final Broadcast<SerializableConfiguration> conf;
+
+    ReadFile(String dataset, Broadcast<SerializableConfiguration> conf) {
+      this.dataset = dataset;
+      this.conf = conf;
     }
-    throw new IllegalStateException("binaryFile source with an unexpected plan; cannot find its empty files:\n" + plan);
+
+    @Override
+    public Row call(FolderListing.Image image) {
+      byte[] bytes;
+      try {
+        bytes = read(java.net.URI.create(image.uri()), conf.value().value());
+      } catch (IOException | RuntimeException e) {
+        bytes = UnreadFile.of(e.getClass().getSimpleName() + ": " + e.getMessage());
+      }
+      return RowFactory.create(image.id(), bytes, image.label(), dataset);
+    }
+
+    /** Local files through java.nio, which opens any name (Hadoop's local checksum file system cannot open a ':'). */
+    static byte[] read(java.net.URI uri, org.apache.hadoop.conf.Configuration conf) throws IOException {
+      if ("file".equals(uri.getScheme())) {
+        return java.nio.file.Files.readAllBytes(java.nio.file.Path.of(uri));
+      }
+      org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(uri);
+      try (java.io.InputStream in = p.getFileSystem(conf).open(p)) {
+        return in.readAllBytes();
+      }
+    }
   }
 
   private static String rootMessage(Throwable e) {
@@ -249,33 +239,6 @@ public final class DatasetReader {
       }
     } catch (IOException e) {
       throw new BadInputException("dataset " + spec.name() + ": cannot access " + spec.path() + ": " + e.getMessage(), e);
-    }
-  }
-
-  /** Labels a file by its class folder, the first path segment below the dataset root. */
-  static final class FolderRow implements MapFunction<Row, Row> {
-    private static final long serialVersionUID = 1L;
-    private final String dataset;
-    private final String root;
-    private final Map<String, Integer> classes;
-
-    FolderRow(String dataset, String root, Map<String, Integer> classes) {
-      this.dataset = dataset;
-      this.root = root.endsWith("/") ? root : root + "/";
-      this.classes = new HashMap<>(classes);
-    }
-
-    @Override
-    public Row call(Row r) {
-      String path = r.getString(0);
-      Long label = null;
-      if (path.startsWith(root)) {
-        String rel = path.substring(root.length());
-        int slash = rel.indexOf('/');
-        Integer index = slash > 0 ? classes.get(rel.substring(0, slash)) : null;
-        label = index == null ? null : index.longValue();
-      }
-      return RowFactory.create(path, r.get(1), label, dataset);
     }
   }
 }

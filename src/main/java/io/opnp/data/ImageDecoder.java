@@ -4,7 +4,7 @@ import java.awt.image.BufferedImage;
 import java.awt.image.Raster;
 
 /**
- * Decodes PNG/JPEG/BMP/GIF bytes (Java ImageIO) into float CHW pixels in [0,1] per
+ * Decodes PNG/JPEG/BMP/GIF (Java ImageIO) and WebP/TIFF/PNM bytes (TwelveMonkeys plugins) into float CHW pixels in [0,1] per
  * {@link Preprocess}. Greyscale images are read from their raster: {@code getRGB} would apply a
  * gamma conversion to linear-grey images and change their values. Truncated, damaged and oversize
  * images are refused by {@link StrictImageReader}.

@@ -37,11 +37,16 @@ final class StrictImageReader {
     if (bytes == null || bytes.length == 0) {
       throw new UnreadableImageException("the image is empty (0 bytes)", null);
     }
+    String unread = UnreadFile.reason(bytes);
+    if (unread != null) {
+      throw new UnreadableImageException("the file could not be read (" + unread + ")", null);
+    }
     // In memory: ImageIO.createImageInputStream would cache the stream in a temporary file.
     try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(bytes))) {
       Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
       if (!readers.hasNext()) {
-        throw new UnreadableImageException("the bytes are not in an image format Java can read (PNG, JPEG, BMP, GIF); "
+        throw new UnreadableImageException("the bytes are not in an image format read here (PNG, JPEG, BMP, GIF, WebP, TIFF, "
+            + "PBM/PGM/PPM); "
             + "first bytes: " + hex(bytes), null);
       }
       ImageReader reader = readers.next();  // the one ImageIO.read would take

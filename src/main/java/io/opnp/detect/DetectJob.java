@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.opnp.BadInputException;
 import io.opnp.data.DatasetReader;
+import io.opnp.data.FolderListing;
 import io.opnp.data.DatasetSpec;
 import io.opnp.data.ImageSchema;
 import io.opnp.decision.BinomialInterval;
@@ -37,9 +38,10 @@ import org.apache.spark.sql.SparkSession;
  * against the rate the detector expects of in-distribution data.
  */
 public final class DetectJob {
-  /** One dataset's verdict. */
+  /** One input's verdict; {@code files} is what a folder's listing left out (null for other formats). */
   public record DatasetSummary(String dataset, long images, long scored, long flagged, double flaggedShare,
-                               Interval interval, double expected, boolean unlikeInDistribution) {}
+                               Interval interval, double expected, boolean unlikeInDistribution,
+                               FolderListing.Inventory files) {}
 
   /** The per-image output, dataset as its partition column. */
   public static final org.apache.spark.sql.types.StructType SCORES = new org.apache.spark.sql.types.StructType()
@@ -49,6 +51,7 @@ public final class DetectJob {
       .add(AppendDetection.PVALUE, org.apache.spark.sql.types.DataTypes.DoubleType)
       .add(AppendDetection.IS_OOD, org.apache.spark.sql.types.DataTypes.BooleanType)
       .add(AppendDetection.PREDICTION, org.apache.spark.sql.types.DataTypes.IntegerType)
+      .add(AppendDetection.SKIP_REASON, org.apache.spark.sql.types.DataTypes.StringType)
       .add(ImageSchema.DATASET, org.apache.spark.sql.types.DataTypes.StringType);
 
   private DetectJob() {}
@@ -78,9 +81,11 @@ public final class DetectJob {
     }
     AppendDetection.Scorer scorer = scorer(spark, d, cfg);
     Dataset<Row> all = null;
+    Map<String, FolderListing.Inventory> files = new LinkedHashMap<>();
     for (DatasetSpec s : inputs) {
-      Dataset<Row> ds = DatasetReader.read(spark, s, limit, partitions);
-      all = all == null ? ds : all.unionByName(ds);
+      DatasetReader.Opened opened = DatasetReader.open(spark, s, limit, partitions);
+      files.put(s.name(), opened.files());
+      all = all == null ? opened.rows() : all.unionByName(opened.rows());
     }
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     String staging = Outputs.staging(output + "/scores");
@@ -89,7 +94,8 @@ public final class DetectJob {
       Stages.describe(jsc, "opnp detect: " + d.spec().label() + " on " + inputs.size() + " dataset(s)");
       AppendDetection.apply(all, cfg, RowLayout.STANDARD, scorer)
           .select(col(ImageSchema.ID), col(ImageSchema.DATASET), col(ImageSchema.LABEL), col(AppendDetection.SCORE),
-              col(AppendDetection.PVALUE), col(AppendDetection.IS_OOD), col(AppendDetection.PREDICTION))
+              col(AppendDetection.PVALUE), col(AppendDetection.IS_OOD), col(AppendDetection.PREDICTION),
+              col(AppendDetection.SKIP_REASON))
           .write().partitionBy(ImageSchema.DATASET).parquet(staging + "/scores");
       // Typed: a dataset named like a number or a date must stay a string.
       List<Row> counts = spark.read().schema(SCORES).parquet(staging + "/scores").groupBy(ImageSchema.DATASET)
@@ -105,7 +111,7 @@ public final class DetectJob {
         Interval ci = BinomialInterval.wilson(flagged, scored, 0.95);
         double expected = d.expectedFalseAlarmRate();
         out.add(new DatasetSummary(s.name(), images, scored, flagged, scored == 0 ? 0 : (double) flagged / scored, ci,
-            expected, scored > 0 && d.unlikeInDistribution(ci)));
+            expected, scored > 0 && d.unlikeInDistribution(ci), files.get(s.name())));
       }
       Outputs.create(conf, staging + "/summary.json", json(d, out));
       Outputs.create(conf, staging + "/summary.md", markdown(d, out));
@@ -139,6 +145,12 @@ public final class DetectJob {
       x.put("ood_rate", s.flaggedShare());
       x.put("ood_rate_interval_95", List.of(s.interval().lower(), s.interval().upper()));
       x.put("unlike_in_distribution", s.unlikeInDistribution());
+      if (s.files() != null) {
+        x.put("ignored_files", s.files().ignored());
+        x.put("ignored_examples", s.files().ignoredExamples());
+        x.put("hidden_entries", s.files().hidden());
+        x.put("symlink_cycles", s.files().cycles());
+      }
       sets.put(s.dataset(), x);
     }
     root.put("datasets", sets);
@@ -160,6 +172,13 @@ public final class DetectJob {
           s.flagged(), 100 * s.flaggedShare(), 100 * s.interval().lower(), 100 * s.interval().upper(),
           s.scored() == 0 ? "no images" : s.unlikeInDistribution() ? "**shifted**: rate unlike in-distribution data"
               : "consistent with in-distribution data"));
+    }
+    for (DatasetSummary s : rows) {
+      if (s.images() > s.scored() || (s.files() != null && (s.files().ignored() > 0 || !s.files().cycles().isEmpty()))) {
+        sb.append(String.format(Locale.ROOT, "%n%s: %d image(s) skipped as unreadable (their reason in the scores' "
+            + "skip_reason column)%s", s.dataset(), s.images() - s.scored(),
+            s.files() == null ? "" : "; files: " + s.files().describe()));
+      }
     }
     return sb.toString();
   }

@@ -65,7 +65,7 @@ public final class StreamingMonitor {
     Dataset<Row> in = source(spark, watch, format, maxFilesPerTrigger);
     Dataset<Row> scored = AppendDetection.apply(in, cfg, RowLayout.STANDARD, scorer)
         .select(col(ImageSchema.ID), col(ImageSchema.LABEL), col(AppendDetection.SCORE), col(AppendDetection.PVALUE),
-            col(AppendDetection.IS_OOD), col(AppendDetection.PREDICTION));
+            col(AppendDetection.IS_OOD), col(AppendDetection.PREDICTION), col(AppendDetection.SKIP_REASON));
     var writer = scored.writeStream().queryName("opnp-monitor")
         .option("checkpointLocation", checkpoint)
         .foreachBatch(new WriteBatch(output, d.expectedFalseAlarmRate(), d.falseAlarmLower(), d.falseAlarmUpper()));

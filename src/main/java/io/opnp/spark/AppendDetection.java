@@ -20,14 +20,17 @@ import org.apache.spark.sql.types.StructType;
  * Appends a saved detector's verdict to every row of a DataFrame of images: {@code ood_score}
  * (higher = more in-distribution), {@code ood_pvalue} (conformal, against the held-out ID scores),
  * {@code is_ood} (score below the threshold) and {@code prediction} (the model's class). Images
- * skipped under {@code --on-bad-image=skip} get nulls. Batch and streaming DataFrames alike.
+ * skipped under {@code --on-bad-image=skip} get nulls and their reason in {@code skip_reason}. Batch and
+ * streaming DataFrames alike.
  */
 public final class AppendDetection {
   public static final String SCORE = "ood_score";
   public static final String PVALUE = "ood_pvalue";
   public static final String IS_OOD = "is_ood";
   public static final String PREDICTION = "prediction";
-  public static final List<String> COLUMNS = List.of(SCORE, PVALUE, IS_OOD, PREDICTION);
+  /** Why an image got no verdict (null for every scored image). */
+  public static final String SKIP_REASON = "skip_reason";
+  public static final List<String> COLUMNS = List.of(SCORE, PVALUE, IS_OOD, PREDICTION, SKIP_REASON);
 
   /** What a task needs to decide: the scoring method, the threshold and the calibration scores. */
   public record Scorer(OodMethod method, double threshold, ConformalPValues pValues) implements Serializable {}
@@ -36,7 +39,8 @@ public final class AppendDetection {
 
   public static StructType schema(StructType in) {
     return in.add(SCORE, DataTypes.DoubleType, true).add(PVALUE, DataTypes.DoubleType, true)
-        .add(IS_OOD, DataTypes.BooleanType, true).add(PREDICTION, DataTypes.IntegerType, true);
+        .add(IS_OOD, DataTypes.BooleanType, true).add(PREDICTION, DataTypes.IntegerType, true)
+        .add(SKIP_REASON, DataTypes.StringType, true);
   }
 
   public static Dataset<Row> apply(Dataset<Row> df, InferenceConfig cfg, RowLayout layout, Scorer scorer) {
@@ -80,7 +84,7 @@ public final class AppendDetection {
     @Override
     void emit(BatchRunner.Batch b, List<Row> ready) {
       for (BatchRunner.Skipped sk : b.skipped()) {
-        ready.add(append(sk.row(), null, null, null, null));
+        ready.add(append(sk.row(), null, null, null, null, sk.reason()));
       }
       int n = b.count();
       if (n == 0) {
@@ -104,12 +108,12 @@ public final class AppendDetection {
           row[i] = logits[k * c + i];
         }
         ready.add(append(b.rows()[k], scores[k], s.pValues().pValue(scores[k]), scores[k] < s.threshold(),
-            Energy.argmax(row, 0, c)));
+            Energy.argmax(row, 0, c), null));
       }
     }
 
-    private static Row append(Row r, Double score, Double p, Boolean ood, Integer pred) {
-      Object[] v = new Object[r.size() + 4];
+    private static Row append(Row r, Double score, Double p, Boolean ood, Integer pred, String skipReason) {
+      Object[] v = new Object[r.size() + COLUMNS.size()];
       for (int i = 0; i < r.size(); i++) {
         v[i] = r.get(i);
       }
@@ -117,6 +121,7 @@ public final class AppendDetection {
       v[r.size() + 1] = p;
       v[r.size() + 2] = ood;
       v[r.size() + 3] = pred;
+      v[r.size() + 4] = skipReason;
       return RowFactory.create(v);
     }
   }

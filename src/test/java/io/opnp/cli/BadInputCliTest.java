@@ -97,7 +97,7 @@ class BadInputCliTest {
     Path out = tmp.resolve("s");
     CliRun r = sensitivity(model, "bad=folder:" + tmp.resolve("folder"), out);
     assertBadInput(r, "dataset bad, image file:" + cls.resolve("broken.png")
-        + ": the bytes are not in an image format Java can read");
+        + ": the bytes are not in an image format read here");
     assertBadInput(r, "remove or replace that image");
     assertFalse(Files.exists(out));
   }

@@ -82,7 +82,7 @@ class ImageDecoderTest {
     float[] out = new float[784];
     ImageDecoder.UnreadableImageException notImage = assertThrows(ImageDecoder.UnreadableImageException.class,
         () -> grey28.decode("hello, world".getBytes(), out, 0));
-    assertEquals("the bytes are not in an image format Java can read (PNG, JPEG, BMP, GIF); first bytes: 68656c6c6f2c2077",
+    assertEquals("the bytes are not in an image format read here (PNG, JPEG, BMP, GIF, WebP, TIFF, PBM/PGM/PPM); first bytes: 68656c6c6f2c2077",
         notImage.getMessage());
     byte[] png = Png.encodeGrey(new byte[784], 28, 28);
     byte[] truncated = Arrays.copyOf(png, png.length / 2);
@@ -313,5 +313,39 @@ class ImageDecoderTest {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> new Preprocess(3, 224, 224, null, null, 200));
     assertEquals("resize-shorter 200 is smaller than the 224x224 crop", e.getMessage());
+  }
+
+  @Test
+  void webpTiffAndPnmFilesDecodeToThePixelsOfTheSamePng() throws Exception {
+    // rgb.png (24 x 16, colour) and its WebPs were made by libwebp: cwebp -lossless -exact and cwebp -q 90.
+    ImageDecoder rgb = new ImageDecoder(new Preprocess(3, 16, 24, null, null));
+    float[] png = new float[3 * 16 * 24];
+    rgb.decode(fixture("rgb.png"), png, 0);
+    BufferedImage img = ImageIO.read(new java.io.ByteArrayInputStream(fixture("rgb.png")));
+    java.util.Map<String, byte[]> exact = new java.util.LinkedHashMap<>();
+    exact.put("lossless WebP", fixture("rgb-lossless.webp"));
+    exact.put("TIFF", encode(img, "tiff"));
+    exact.put("PPM", encode(img, "pnm"));
+    for (var e : exact.entrySet()) {
+      float[] out = new float[png.length];
+      rgb.decode(e.getValue(), out, 0);
+      assertTrue(Arrays.equals(png, out), e.getKey() + " decodes to other pixels than the PNG");
+    }
+    float[] lossy = new float[png.length];
+    rgb.decode(fixture("rgb-lossy.webp"), lossy, 0);
+    double diff = 0;
+    for (int i = 0; i < png.length; i++) {
+      diff += Math.abs(png[i] - lossy[i]);
+    }
+    assertTrue(diff / png.length < 0.03, "lossy WebP: mean absolute difference " + diff / png.length);
+    assertTrue(diff > 0, "a lossy WebP equal to its PNG: was the lossless file read?");
+  }
+
+  @Test
+  void aFileThatCouldNotBeReadIsUnreadableWithItsReason() throws Exception {
+    ImageDecoder.UnreadableImageException e = assertThrows(ImageDecoder.UnreadableImageException.class,
+        () -> grey28.decode(UnreadFile.of("NoSuchFileException: /data/0/gone.png"), new float[784], 0));
+    assertEquals("the file could not be read (NoSuchFileException: /data/0/gone.png)", e.getMessage());
+    assertEquals(null, UnreadFile.reason(fixture("rgb.png")));
   }
 }

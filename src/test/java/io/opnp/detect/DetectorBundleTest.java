@@ -103,6 +103,73 @@ class DetectorBundleTest {
     assertTrue(Files.readString(out.resolve("report.md")).startsWith("# Recommended detector"));
   }
 
+  /** A class folder tree with what real ones hold: every listed image scored or skipped with its reason. */
+  private static Path realTree() throws Exception {
+    Path root = tmp.resolve("tree");
+    Path a = Files.createDirectories(root.resolve("0"));
+    Path b = Files.createDirectories(root.resolve("1"));
+    io.opnp.data.IdxFiles.Images im = io.opnp.data.IdxFiles.readImages(TestData.fashionTestImages(), 4);
+    java.awt.image.BufferedImage[] img = new java.awt.image.BufferedImage[4];
+    for (int i = 0; i < 4; i++) {
+      img[i] = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(
+          io.opnp.data.Png.encodeGrey(im.pixels()[i], 28, 28)));
+    }
+    Files.write(a.resolve("shirt.png"), io.opnp.data.Png.encodeGrey(im.pixels()[0], 28, 28));
+    javax.imageio.ImageIO.write(img[1], "tiff", a.resolve("scan.tiff").toFile());
+    javax.imageio.ImageIO.write(img[2], "pnm", a.resolve("frame.pgm").toFile());
+    Files.write(a.resolve("at 12:30.png"), io.opnp.data.Png.encodeGrey(im.pixels()[3], 28, 28));
+    try (var in = DetectorBundleTest.class.getResourceAsStream("/images/rgb-lossless.webp")) {
+      Files.write(b.resolve("photo.webp"), in.readAllBytes());
+    }
+    Files.writeString(b.resolve("notes.txt"), "not an image");
+    Files.write(b.resolve(".DS_Store"), new byte[] {0, 0, 0, 1});
+    Files.write(b.resolve("empty.jpg"), new byte[0]);
+    Files.createSymbolicLink(b.resolve("gone.png"), root.resolve("deleted.png"));
+    Files.createSymbolicLink(b.resolve("loop"), root);
+    return root;
+  }
+
+  @Test
+  void detectAccountsForEveryFileOfARealTreeAndGivesEachSkippedImageItsReason() throws Exception {
+    Path tree = realTree();
+    Path det = tmp.resolve("detect-tree");
+    ok("detect", "--master", "local[2]", "--detector", out.resolve("detector").toString(), "--model", model,
+        "--input", "tree=folder:" + tree, "--on-bad-image", "skip", "--output", det.toString());
+    Map<String, Row> byName = new HashMap<>();
+    for (Row r : spark.read().parquet(det.resolve("scores").toString()).collectAsList()) {
+      String id = r.getAs("id");
+      assertEquals(null, byName.put(id.substring(id.lastIndexOf('/') + 1), r), "listed twice: " + id);
+    }
+    assertEquals(java.util.Set.of("shirt.png", "scan.tiff", "frame.pgm", "at 12:30.png", "photo.webp", "empty.jpg",
+        "gone.png"), byName.keySet());
+    for (String scored : List.of("shirt.png", "scan.tiff", "frame.pgm", "at 12:30.png", "photo.webp")) {
+      assertNotNull(byName.get(scored).getAs("ood_score"), scored);
+      assertEquals(null, byName.get(scored).<String>getAs("skip_reason"), scored);
+    }
+    assertEquals("the image is empty (0 bytes)", byName.get("empty.jpg").<String>getAs("skip_reason"));
+    assertEquals("the file could not be read (NoSuchFileException: " + tree.resolve("1/gone.png") + ")",
+        byName.get("gone.png").<String>getAs("skip_reason"));
+    assertEquals(null, byName.get("gone.png").<Double>getAs("ood_score"));
+    JsonNode ds = new ObjectMapper().readTree(det.resolve("summary.json").toFile()).get("datasets").get("tree");
+    assertEquals(7, ds.get("images").asInt(), ds.toString());
+    assertEquals(2, ds.get("skipped").asInt(), ds.toString());
+    assertEquals(1, ds.get("ignored_files").asInt(), ds.toString());
+    assertEquals("1/notes.txt", ds.get("ignored_examples").get(0).asText());
+    assertEquals(1, ds.get("hidden_entries").asInt(), ds.toString());
+    assertEquals("1/loop", ds.get("symlink_cycles").get(0).asText());
+    assertTrue(Files.readString(det.resolve("summary.md")).contains("1 other file(s) ignored"),
+        Files.readString(det.resolve("summary.md")));
+
+    // Under the default policy the first unreadable image stops the job, named, with exit 2 and no output.
+    StringWriter err = new StringWriter();
+    Path failed = tmp.resolve("detect-tree-fail");
+    assertEquals(OpnpCli.EXIT_BAD_INPUT, cli(err, "detect", "--master", "local[2]", "--detector",
+        out.resolve("detector").toString(), "--model", model, "--input", "tree=folder:" + tree, "--output",
+        failed.toString()), err.toString());
+    assertTrue(err.toString().contains("dataset tree, image file:" + tree.resolve("1")), err.toString());
+    assertFalse(Files.exists(failed.resolve("summary.json")));
+  }
+
   @Test
   void detectGivesEvaluatesScoresWithFlagsAndPValues() throws Exception {
     Path det = tmp.resolve("detect");
