@@ -46,6 +46,11 @@ final class MonitorCommand implements Callable<Integer> {
   @Option(names = "--on-bad-image", defaultValue = "skip", description = "skip (default: null scores, counted) or fail")
   JobOptions.BadImagePolicy onBadImage;
 
+  @Option(names = "--on-bad-shard", defaultValue = "quarantine", description = "what a shard (or image file) that "
+      + "cannot be read does: quarantine (default: set aside, named with its reason in the batch's monitoring row, "
+      + "the stream goes on) or fail (the stream stops, naming it)")
+  StreamingMonitor.OnBadShard onBadShard;
+
   @Override
   public Integer call() throws Exception {
     StreamingMonitor.Format f;
@@ -58,7 +63,7 @@ final class MonitorCommand implements Callable<Integer> {
     DetectorOptions.Loaded loaded = run.load(spark, onBadImage == JobOptions.BadImagePolicy.skip);
     Detector d = loaded.detector();
     StreamingQuery q = StreamingMonitor.start(spark, d, loaded.cfg(), watch, f, output, checkpoint,
-        (long) (1000 * triggerSeconds), maxFiles);
+        (long) (1000 * triggerSeconds), maxFiles, onBadShard);
     System.out.printf(Locale.ROOT, "opnp monitor: watching %s with %s (threshold %.6g); scores in %s/scores, "
         + "monitoring rows in %s/monitor%n", watch, d.spec().label(), d.threshold(), output, output);
     if (runSeconds > 0) {

@@ -59,7 +59,7 @@ public final class DatasetReader {
       FolderListing listing = FolderListing.list(spec.path(), spark.sparkContext().hadoopConfiguration(),
           "dataset " + spec.name());
       LOG.info("dataset {}: folder {}: {}", spec.name(), spec.path(), listing.inventory().describe());
-      return new Opened(readFolder(spark, spec.name(), listing.first(limit)), listing.inventory());
+      return new Opened(readImages(spark, spec.name(), listing.first(limit).images()), listing.inventory());
     }
     if (spec.format() == DatasetSpec.Format.IDX) {
       return new Opened(readIdx(spark, spec, limit, partitions), null);  // the limit applied in file order
@@ -127,6 +127,15 @@ public final class DatasetReader {
    */
   public static Dataset<Row> normalize(Dataset<Row> raw, String where, String imageCol, String idCol, String labelCol,
                                        String datasetName) {
+    return normalize(raw, where, imageCol, idCol, labelCol, datasetName, raw.isStreaming());
+  }
+
+  /**
+   * As above; with {@code contentIds}, a row without an id is named by its file and a hash of its
+   * image rather than its position, the same on every replay of a stream's micro-batch.
+   */
+  public static Dataset<Row> normalize(Dataset<Row> raw, String where, String imageCol, String idCol, String labelCol,
+                                       String datasetName, boolean contentIds) {
     StructType schema = raw.schema();
     List<String> names = Arrays.asList(schema.fieldNames());
     if (!names.contains(imageCol)) {
@@ -138,7 +147,7 @@ public final class DatasetReader {
     Column id;
     Column fallbackId = concat(input_file_name(), lit("#"), monotonically_increasing_id().cast("string"));
     Column givenId = idCol != null && names.contains(idCol) ? col(idCol).cast("string") : null;
-    if (raw.isStreaming()) {
+    if (contentIds) {
       // A stream has no stable row positions; the file and a hash of the image name a row on every replay.
       Column b = imageType instanceof StructType ? col(imageCol + ".bytes") : col(imageCol);
       fallbackId = concat(input_file_name(), lit("#"), org.apache.spark.sql.functions.substring(
@@ -172,12 +181,24 @@ public final class DatasetReader {
   }
 
   /**
-   * A folder dataset's listed images (the first by id under a limit: taken on the listing, no bytes
-   * read for the rest), their bytes read on the executors in partitions of thousands, so that each
-   * task runs full batches.
+   * Image files named by their paths (the monitor's arrivals), read on the executors as a folder
+   * dataset's are; each row's id is the file's URI and its label null.
    */
-  private static Dataset<Row> readFolder(SparkSession spark, String dataset, FolderListing listing) {
-    List<FolderListing.Image> images = listing.images();
+  public static Dataset<Row> files(SparkSession spark, List<String> paths, String dataset) {
+    List<FolderListing.Image> images = new ArrayList<>(paths.size());
+    for (String p : paths) {
+      String uri = new org.apache.hadoop.fs.Path(p).toUri().toString();
+      images.add(new FolderListing.Image(p, uri, null));
+    }
+    return readImages(spark, dataset, images);
+  }
+
+  /**
+   * Listed images (a folder's first by id under a limit: taken on the listing, no bytes read for the
+   * rest), their bytes read on the executors in partitions of thousands, so that each task runs full
+   * batches.
+   */
+  private static Dataset<Row> readImages(SparkSession spark, String dataset, List<FolderListing.Image> images) {
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     int slices = (int) Math.max(jsc.defaultParallelism(),
         Math.ceil(images.size() / (double) FOLDER_IMAGES_PER_PARTITION));

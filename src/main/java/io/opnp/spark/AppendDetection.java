@@ -44,9 +44,16 @@ public final class AppendDetection {
   }
 
   public static Dataset<Row> apply(Dataset<Row> df, InferenceConfig cfg, RowLayout layout, Scorer scorer) {
-    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(df.sparkSession().sparkContext());
-    Broadcast<Scorer> b = jsc.broadcast(scorer);
-    return df.mapPartitions(new Partition(cfg, layout, b), Encoders.row(schema(df.schema())));
+    return apply(df, cfg, layout, broadcast(df.sparkSession(), scorer));
+  }
+
+  /** As above with a scorer broadcast once (a stream scores many micro-batches with it). */
+  public static Dataset<Row> apply(Dataset<Row> df, InferenceConfig cfg, RowLayout layout, Broadcast<Scorer> scorer) {
+    return df.mapPartitions(new Partition(cfg, layout, scorer), Encoders.row(schema(df.schema())));
+  }
+
+  public static Broadcast<Scorer> broadcast(org.apache.spark.sql.SparkSession spark, Scorer scorer) {
+    return JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(scorer);
   }
 
   static final class Partition implements MapPartitionsFunction<Row, Row> {

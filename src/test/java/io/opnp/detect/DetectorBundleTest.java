@@ -279,6 +279,126 @@ class DetectorBundleTest {
   }
 
   @Test
+  void theMonitorSetsAsideCorruptHalfWrittenAndDamagedShardsAndGoesOnScoring() throws Exception {
+    Path watch = Files.createDirectories(tmp.resolve("watch-bad"));
+    Path sink = tmp.resolve("monitor-bad");
+    Path checkpoint = tmp.resolve("checkpoint-bad");
+    Detector d = DetectorBundle.load(spark, out.resolve("detector").toString());
+    InferenceConfig cfg = DetectJob.config(d, io.opnp.cli.JobOptionsAccess.stage(Path.of(model)), 64, 1, true, 0);
+    Dataset<Row> mnist = spark.read().parquet(data.resolve("mnist").toString()).orderBy("image.path");
+    List<Row> all = mnist.limit(240).collectAsList();
+    shard(all.subList(0, 60), mnist.schema(), watch, "bad-a");
+    java.util.Random random = new java.util.Random(17);
+    byte[] noise = new byte[20_000];
+    random.nextBytes(noise);
+    Files.write(watch.resolve("part-corrupt.parquet"), noise);  // random bytes under a Parquet name
+    byte[] whole = shardBytes(all.subList(60, 120), mnist.schema(), "half");
+    Files.write(watch.resolve("half.parquet"), java.util.Arrays.copyOf(whole, whole.length / 2));  // mid-write
+    byte[] damaged = shardBytes(all.subList(120, 180), mnist.schema(), "damaged");
+    byte[] garbage = new byte[damaged.length / 3];
+    random.nextBytes(garbage);
+    System.arraycopy(garbage, 0, damaged, 8, garbage.length);  // footer intact, the data pages not
+    Files.write(watch.resolve("damaged.parquet"), damaged);
+    StreamingQuery q = StreamingMonitor.start(spark, d, cfg, watch.toString(), StreamingMonitor.Format.PARQUET,
+        sink.toString(), checkpoint.toString(), 200, 100);
+    q.processAllAvailable();
+    shard(all.subList(180, 240), mnist.schema(), watch, "bad-b");  // a good shard after the bad ones
+    q.processAllAvailable();
+    q.stop();
+    assertTrue(q.exception().isEmpty(), () -> "the stream goes on: " + q.exception());
+    Dataset<Row> scores = spark.read().parquet(sink.resolve("scores").toString());
+    assertEquals(120, scores.count(), "shards a and b, nothing of the three bad ones");
+    assertEquals(120, scores.select("id").distinct().count());
+    List<Row> aside = spark.read().parquet(sink.resolve("monitor").toString())
+        .selectExpr("explode(quarantined_files) as q").selectExpr("q.file", "q.reason").orderBy("file").collectAsList();
+    assertEquals(3, aside.size(), aside.toString());
+    assertTrue(aside.get(0).getString(0).endsWith("damaged.parquet"), aside.toString());
+    assertFalse(aside.get(0).getString(1).isBlank());
+    assertTrue(aside.get(1).getString(0).endsWith("half.parquet"), aside.toString());
+    assertTrue(aside.get(1).getString(1).startsWith("not a readable Parquet file"), aside.toString());
+    assertTrue(aside.get(2).getString(0).endsWith("part-corrupt.parquet"), aside.toString());
+    assertTrue(aside.get(2).getString(1).startsWith("not a readable Parquet file"), aside.toString());
+    assertEquals(3L, spark.read().parquet(sink.resolve("monitor").toString()).selectExpr("sum(quarantined)")
+        .first().getLong(0));
+    // A restart does not meet the set-aside files again, and removes what a killed attempt left.
+    long batches = spark.read().parquet(sink.resolve("monitor").toString()).count();
+    Files.createDirectories(sink.resolve(StreamingMonitor.STAGING + "/scores-9-left-by-a-kill"));
+    StreamingQuery again = StreamingMonitor.start(spark, d, cfg, watch.toString(), StreamingMonitor.Format.PARQUET,
+        sink.toString(), checkpoint.toString(), 200, 100);
+    again.processAllAvailable();
+    again.stop();
+    assertEquals(batches, spark.read().parquet(sink.resolve("monitor").toString()).count());
+    assertFalse(Files.exists(sink.resolve(StreamingMonitor.STAGING + "/scores-9-left-by-a-kill")));
+    // The good shards' scores are the batch detector's.
+    OodDetectorModel m = OodDetectorModel.fromBundle(spark, out.resolve("detector").toString()).setModelPath(model);
+    Map<String, Double> batch = new HashMap<>();
+    for (Row r : m.transform(mnist.limit(240)).select("image.path", "ood_score").collectAsList()) {
+      batch.put(r.getString(0), r.getDouble(1));
+    }
+    for (Row r : scores.select("id", "ood_score").collectAsList()) {
+      assertEquals(batch.get(r.getString(0)), r.getDouble(1), 1e-9, r.getString(0));
+    }
+  }
+
+  @Test
+  void underOnBadShardFailTheMonitorStopsNamingTheShardAndWritesNothingOfThatBatch() throws Exception {
+    Path watch = Files.createDirectories(tmp.resolve("watch-fail"));
+    Dataset<Row> mnist = spark.read().parquet(data.resolve("mnist").toString()).orderBy("image.path");
+    shard(mnist.limit(30).collectAsList(), mnist.schema(), watch, "fail-good");
+    Files.write(watch.resolve("part-corrupt.parquet"), new byte[20_000]);
+    Path sink = tmp.resolve("monitor-fail");
+    StringWriter err = new StringWriter();
+    assertEquals(OpnpCli.EXIT_BAD_INPUT, cli(err, "monitor", "--master", "local[2]", "--detector",
+        out.resolve("detector").toString(), "--model", model, "--watch", watch.toString(), "--output", sink.toString(),
+        "--checkpoint", tmp.resolve("ckpt-fail").toString(), "--trigger-seconds", "0", "--on-bad-shard", "fail"));
+    assertTrue(err.toString().contains("part-corrupt.parquet") && err.toString().contains("--on-bad-shard=quarantine"),
+        err.toString());
+    assertFalse(Files.exists(sink.resolve("scores")), "the failed batch is not committed");
+  }
+
+  @Test
+  void theMonitorScoresArrivingImageFilesAndNamesTheUnreadableOnesInTheMonitoringRow() throws Exception {
+    Path watch = Files.createDirectories(tmp.resolve("watch-files"));
+    Dataset<Row> mnist = spark.read().parquet(data.resolve("mnist").toString()).orderBy("image.path");
+    List<Row> rows = mnist.limit(40).collectAsList();
+    Files.createDirectories(watch.resolve("cam-1"));
+    for (int i = 0; i < rows.size(); i++) {
+      Files.write(watch.resolve("cam-1/img-" + i + ".png"), rows.get(i).<Row>getAs("image").<byte[]>getAs("bytes"));
+    }
+    byte[] png = rows.get(0).<Row>getAs("image").getAs("bytes");
+    Files.write(watch.resolve("cam-1/cut.png"), java.util.Arrays.copyOf(png, png.length / 3));
+    Files.writeString(watch.resolve("cam-1/notes.txt"), "not an image");
+    Path sink = tmp.resolve("monitor-files");
+    ok("monitor", "--master", "local[2]", "--detector", out.resolve("detector").toString(), "--model", model,
+        "--watch", watch.toString(), "--format", "files", "--output", sink.toString(), "--checkpoint",
+        tmp.resolve("ckpt-files").toString(), "--trigger-seconds", "0");
+    Dataset<Row> scores = spark.read().parquet(sink.resolve("scores").toString());
+    assertEquals(41, scores.count(), "40 images and the cut one; notes.txt is not an image");
+    assertEquals(40, scores.where("ood_score is not null").count());
+    Row monitor = spark.read().parquet(sink.resolve("monitor").toString())
+        .selectExpr("sum(count)", "sum(scored)", "sum(quarantined)").first();
+    assertEquals(List.of(41L, 40L, 1L), List.of(monitor.getLong(0), monitor.getLong(1), monitor.getLong(2)));
+    Row aside = spark.read().parquet(sink.resolve("monitor").toString())
+        .selectExpr("explode(quarantined_files) as q").selectExpr("q.file", "q.reason").first();
+    assertTrue(aside.getString(0).endsWith("cam-1/cut.png"), aside.toString());
+    assertEquals(scores.where("skip_reason is not null").first().<String>getAs("skip_reason"), aside.getString(1));
+    // The files' scores are the batch detector's on the same bytes.
+    OodDetectorModel m = OodDetectorModel.fromBundle(spark, out.resolve("detector").toString()).setModelPath(model);
+    Map<String, Double> batch = new HashMap<>();
+    for (Row r : m.transform(mnist.limit(40)).select("image.path", "ood_score").collectAsList()) {
+      batch.put(r.getString(0), r.getDouble(1));
+    }
+    Map<String, Double> stream = new HashMap<>();
+    for (Row r : scores.where("ood_score is not null").select("id", "ood_score").collectAsList()) {
+      stream.put(r.getString(0).replaceAll(".*/img-", ""), r.getDouble(1));
+    }
+    for (int i = 0; i < rows.size(); i++) {
+      String path = rows.get(i).<Row>getAs("image").getAs("path");
+      assertEquals(batch.get(path), stream.get(i + ".png"), 1e-9, path);
+    }
+  }
+
+  @Test
   void theMonitorCommandProcessesWhatIsThereAndStopsWithTriggerZero() throws Exception {
     Path watch = Files.createDirectories(tmp.resolve("watch-cli"));
     Dataset<Row> mnist = spark.read().parquet(data.resolve("mnist").toString()).orderBy("image.path");
@@ -293,6 +413,17 @@ class DetectorBundleTest {
         out.resolve("detector").toString(), "--model", model, "--watch", watch.toString(), "--format", "csv",
         "--output", sink.toString(), "--checkpoint", tmp.resolve("ckpt-x").toString()));
     assertTrue(err.toString().contains("--format must be parquet or files, got 'csv'"), err.toString());
+  }
+
+  /** One Parquet file of these rows, as bytes. */
+  private static byte[] shardBytes(List<Row> rows, org.apache.spark.sql.types.StructType schema, String name)
+      throws Exception {
+    Path staging = tmp.resolve("bytes-" + name);
+    spark.createDataFrame(rows, schema).coalesce(1).write().parquet(staging.toString());
+    try (var files = Files.list(staging)) {
+      return Files.readAllBytes(files.filter(f -> f.getFileName().toString().endsWith(".parquet")).findFirst()
+          .orElseThrow());
+    }
   }
 
   /** Writes rows as one Parquet file elsewhere, then moves it into the watched directory whole. */

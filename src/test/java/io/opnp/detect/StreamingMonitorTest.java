@@ -1,9 +1,11 @@
 package io.opnp.detect;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.opnp.testing.SparkTestSession;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.apache.spark.sql.Dataset;
@@ -32,9 +34,13 @@ class StreamingMonitorTest {
     }
     Dataset<Row> batch = spark.createDataFrame(rows, schema);
     Path sink = tmp.resolve("replay");
-    StreamingMonitor.WriteBatch writer = new StreamingMonitor.WriteBatch(sink.toString(), 0.05, 0.04, 0.06);
-    writer.call(batch, 7L);
-    writer.call(batch, 7L);
+    StreamingMonitor.BatchSink writer = new StreamingMonitor.BatchSink(sink.toString(), 0.05, 0.04, 0.06);
+    StreamingMonitor.ScoresWriter rowsOf = staging -> {
+      batch.write().parquet(staging);
+      return List.of(new StreamingMonitor.Quarantined("file:/in/bad.parquet", "not a readable Parquet file"));
+    };
+    writer.commit(spark, 7L, rowsOf);
+    writer.commit(spark, 7L, rowsOf);
     assertEquals(40, spark.read().parquet(sink.resolve("scores").toString()).count());
     List<Row> monitor = spark.read().parquet(sink.resolve("monitor").toString()).collectAsList();
     assertEquals(1, monitor.size());
@@ -44,15 +50,52 @@ class StreamingMonitorTest {
     assertEquals(0.25, m.<Double>getAs("ood_rate"), 1e-15);
     assertTrue(m.<Boolean>getAs("alert"), "25 % flagged against an expected 4–6 % must alert");
     assertEquals(7L, ((Number) m.getAs("batch_id")).longValue());
+    assertEquals(1L, m.<Long>getAs("quarantined"));
+    Row aside = m.<scala.collection.Seq<Row>>getAs("quarantined_files").apply(0);
+    assertEquals("file:/in/bad.parquet", aside.getString(0));
+    assertEquals("not a readable Parquet file", aside.getString(1));
+    assertFalse(Files.exists(sink.resolve(StreamingMonitor.STAGING)) && Files.list(sink.resolve(StreamingMonitor.STAGING))
+        .findAny().isPresent(), "nothing is left in the staging area after a commit");
+  }
+
+  @Test
+  void aRestartRemovesTheStagingDirectoriesAKilledAttemptLeftAndKeepsTheBatches() throws Exception {
+    Path out = tmp.resolve("stale");
+    Path batch = Files.createDirectories(out.resolve("scores/batch_id=0"));
+    Files.writeString(batch.resolve("part-0.parquet"), "kept");
+    Files.createDirectories(out.resolve("scores/.batch_id=1.tmp-5f0c2a1e-0000-4000-8000-000000000000"));
+    Files.createDirectories(out.resolve("monitor/.batch_id=1.tmp-5f0c2a1e-0000-4000-8000-000000000001"));
+    Files.createDirectories(out.resolve(StreamingMonitor.STAGING + "/scores-2-abc"));
+    Files.writeString(out.resolve("scores/.notes"), "not ours");
+    assertEquals(3, StreamingMonitor.removeStaleStaging(spark.sparkContext().hadoopConfiguration(), out.toString()));
+    assertTrue(Files.exists(batch.resolve("part-0.parquet")));
+    assertTrue(Files.exists(out.resolve("scores/.notes")), "only the monitor's own staging names are removed");
+    assertFalse(Files.exists(out.resolve(StreamingMonitor.STAGING)));
+    try (var left = Files.list(out.resolve("scores"))) {
+      assertEquals(List.of("batch_id=0", ".notes"), left.map(p -> p.getFileName().toString()).sorted(
+          java.util.Comparator.reverseOrder()).toList());
+    }
+    assertEquals(0, StreamingMonitor.removeStaleStaging(spark.sparkContext().hadoopConfiguration(), out.toString()));
+  }
+
+  @Test
+  void aFileFaultIsTheFilesContentNeverTheProjectsOwnBadInput() {
+    assertTrue(StreamingMonitor.isFileFault(new org.apache.spark.SparkException("Job aborted",
+        new org.apache.parquet.io.ParquetDecodingException("Can not read value at 0 in block -1"))));
+    assertTrue(StreamingMonitor.isFileFault(new RuntimeException("x", new RuntimeException(
+        "file:/w/a.parquet is not a Parquet file. Expected magic number at tail"))));
+    assertFalse(StreamingMonitor.isFileFault(new org.apache.spark.SparkException("Job aborted",
+        new io.opnp.BadInputException("image 3 is unreadable; pass --on-bad-image=skip"))));
+    assertFalse(StreamingMonitor.isFileFault(new IllegalStateException("executor lost")));
   }
 
   @Test
   void anInDistributionBatchDoesNotAlertAndAnEmptyOneNeither() {
-    Row ok = StreamingMonitor.monitorRow(1, 1000, 1000, 52, 0.05, 0.042, 0.058);
+    Row ok = StreamingMonitor.monitorRow(1, 1000, 1000, 52, 0.05, 0.042, 0.058, List.of());
     assertEquals(false, ok.getBoolean(9));
-    Row empty = StreamingMonitor.monitorRow(2, 0, 0, 0, 0.05, 0.042, 0.058);
+    Row empty = StreamingMonitor.monitorRow(2, 0, 0, 0, 0.05, 0.042, 0.058, List.of());
     assertEquals(false, empty.getBoolean(9));
-    Row low = StreamingMonitor.monitorRow(3, 1000, 1000, 5, 0.05, 0.042, 0.058);
+    Row low = StreamingMonitor.monitorRow(3, 1000, 1000, 5, 0.05, 0.042, 0.058, List.of());
     assertTrue(low.getBoolean(9), "0.5 % flagged where 5 % is expected is unlike ID data too");
   }
 }
