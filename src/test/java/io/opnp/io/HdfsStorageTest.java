@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.opnp.cli.OpnpCli;
 import io.opnp.math.Sensitivity;
+import io.opnp.testing.MiniHdfs;
 import io.opnp.testing.SparkTestSession;
 import io.opnp.testing.TestData;
 import java.io.PrintWriter;
@@ -15,7 +16,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.hdfs.MiniDFSCluster;
 import org.apache.spark.sql.SparkSession;
@@ -40,14 +40,8 @@ class HdfsStorageTest {
 
   @BeforeAll
   static void startHdfs() throws Exception {
-    Configuration conf = new Configuration();
-    conf.set("dfs.datanode.address", "127.0.0.1:0");
-    conf.set("dfs.datanode.http.address", "127.0.0.1:0");
-    conf.set("dfs.datanode.ipc.address", "127.0.0.1:0");
-    conf.set("dfs.namenode.http-address", "127.0.0.1:0");
-    hdfs = new MiniDFSCluster.Builder(conf, tmp.resolve("hdfs").toFile()).numDataNodes(1).build();
-    hdfs.waitActive();
-    root = "hdfs://127.0.0.1:" + hdfs.getNameNodePort() + "/opnp";
+    hdfs = MiniHdfs.start(tmp.resolve("hdfs"));
+    root = MiniHdfs.uri(hdfs) + "/opnp";
     FileSystem fs = hdfs.getFileSystem();
     Path fm = TestData.fashionMnist();
     for (Path local : List.of(TestData.demoModel(), TestData.demoModel().resolveSibling("fmnist-resnet.json"),
