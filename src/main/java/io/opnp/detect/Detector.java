@@ -4,14 +4,14 @@ import io.opnp.BadInputException;
 import io.opnp.data.Preprocess;
 import io.opnp.decision.ConformalPValues;
 import io.opnp.math.LinearHead;
-import io.opnp.math.PruningPlan;
 import io.opnp.math.Sensitivity;
 import io.opnp.methods.DetectorSpec;
 import io.opnp.methods.FeatureStats;
+import io.opnp.methods.FittedState;
 import io.opnp.methods.KnnBank;
-import io.opnp.methods.MethodOptions;
+import io.opnp.methods.Method;
 import io.opnp.methods.OodMethod;
-import io.opnp.methods.OodMethods;
+import io.opnp.methods.Param;
 import io.opnp.methods.VimSubspace;
 import java.io.Serializable;
 
@@ -36,22 +36,14 @@ public record Detector(DetectorSpec spec, double reactThreshold, double temperat
 
   /** The scoring method on this model's head (which must be the one the detector was fitted on). */
   public OodMethod scorer(LinearHead head) {
-    MethodOptions base = MethodOptions.defaults().withTemperature(temperature);
-    if (OodMethods.VIM.equals(spec.method())) {
-      base = base.withVim(VimSubspace.fit(head, stats, 0), vimMeanResidual);
-    }
-    if (bank != null) {
-      base = base.withKnnBank(bank);
-    }
-    LinearHead pruned = null;
-    if (DetectorSpec.usesPlan(spec.method())) {
-      if (sensitivity.classes() != head.classes() || sensitivity.dim() != head.dim()) {
-        throw new BadInputException(String.format("the detector's sensitivities are %dx%d but the model's head is %dx%d",
-            sensitivity.classes(), sensitivity.dim(), head.classes(), head.dim()));
-      }
-      pruned = head.pruned(PruningPlan.of(sensitivity, spec.plan()));
-    }
-    return OodMethods.create(spec.method(), head, stats, spec.options(base, reactThreshold, pruned));
+    Method m = spec.method();
+    boolean react = m.needs(Method.Need.REACT_THRESHOLD);
+    // ViM's subspace is an eigen-decomposition of the saved statistics: deterministic, so refitting it
+    // here gives evaluate's subspace.
+    VimSubspace vim = m.needs(Method.Need.VIM) ? VimSubspace.fit(head, stats, 0) : null;
+    FittedState state = new FittedState(stats, react ? new double[] {spec.value(Param.REACT_PERCENTILE)}
+        : new double[0], react ? new double[] {reactThreshold} : new double[0], vim, vimMeanResidual, bank, sensitivity);
+    return spec.build(head, state, temperature);
   }
 
   public double pValue(double score) {

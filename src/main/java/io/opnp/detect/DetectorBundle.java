@@ -9,12 +9,11 @@ import io.opnp.decision.ConformalPValues;
 import io.opnp.decision.FalseAlarmEstimate;
 import io.opnp.io.Outputs;
 import io.opnp.io.SensitivityStore;
-import io.opnp.math.PruningPercentages;
 import io.opnp.math.Sensitivity;
 import io.opnp.methods.DetectorSpec;
 import io.opnp.methods.FeatureStats;
 import io.opnp.methods.KnnBank;
-import io.opnp.methods.OodMethods;
+import io.opnp.methods.Method;
 import io.opnp.spark.InferenceConfig;
 import java.io.IOException;
 import java.io.InputStream;
@@ -60,14 +59,14 @@ public final class DetectorBundle {
 
   public static void save(SparkSession spark, String dir, Context context, Fitted f) {
     Configuration conf = spark.sparkContext().hadoopConfiguration();
-    String method = f.spec().method();
+    Method method = f.spec().method();
     InferenceConfig cfg = context.cfg();
     Map<String, Object> root = new LinkedHashMap<>();
     root.put("format", FORMAT);
-    root.put("method", method);
+    root.put("method", method.key());
     root.put("label", f.spec().label());
     root.put("parameters", f.spec().parameters());
-    root.put("react_threshold", DetectorSpec.usesReact(method) ? f.reactThreshold() : null);
+    root.put("react_threshold", method.needs(Method.Need.REACT_THRESHOLD) ? f.reactThreshold() : null);
     root.put("temperature", cfg.temperature());
     Map<String, Object> t = new LinkedHashMap<>();
     t.put("keep_id_share", f.keep());
@@ -96,7 +95,7 @@ public final class DetectorBundle {
     root.put("selection", f.selection());
     Map<String, Object> state = new LinkedHashMap<>();
     List<Row> rows = new ArrayList<>();
-    if (OodMethods.needsStats(method)) {
+    if (method.needs(Method.Need.STATS)) {
       FeatureStats s = f.stats();
       state.put("classes", s.classes());
       state.put("dim", s.dim());
@@ -115,7 +114,7 @@ public final class DetectorBundle {
         addMatrix(rows, "second_moment", s.secondMoment(), s.dim(), s.dim());
       }
     }
-    if (method.equals(OodMethods.KNN)) {
+    if (method.needs(Method.Need.BANK)) {
       state.put("bank_size", f.bank().size());
       state.put("bank_dim", f.bank().dim());
       state.put("bank_training_rows", f.bank().trainingRows());
@@ -126,7 +125,7 @@ public final class DetectorBundle {
     if (!rows.isEmpty()) {
       spark.createDataFrame(rows, STATE).write().parquet(dir + "/state");
     }
-    if (DetectorSpec.usesPlan(method)) {
+    if (method.usesPlan()) {
       SensitivityStore.save(spark, f.sensitivity(), dir + "/sensitivity", false);
     }
     try {
@@ -159,25 +158,14 @@ public final class DetectorBundle {
       if (root.path("format").asInt() != FORMAT) {
         throw new BadInputException(file + " has format " + root.path("format") + ", this version reads " + FORMAT);
       }
-      String method = root.get("method").asText();
+      Method method;
+      try {
+        method = Method.parse(root.get("method").asText());
+      } catch (IllegalArgumentException e) {
+        throw new BadInputException(file + ": " + e.getMessage() + "; this version cannot score it: run evaluate again", e);
+      }
       JsonNode params = root.get("parameters");
-      DetectorSpec spec = DetectorSpec.of(method);
-      if (params.has("react_percentile")) {
-        spec = spec.withReactPercentile(params.get("react_percentile").asDouble());
-      }
-      if (params.has("dice_sparsity")) {
-        spec = spec.withDiceSparsity(params.get("dice_sparsity").asDouble());
-      }
-      if (params.has("ash_percentile")) {
-        spec = spec.withAshPercentile(params.get("ash_percentile").asDouble());
-      }
-      if (params.has("knn_k")) {
-        spec = spec.withKnnK(params.get("knn_k").asInt());
-      }
-      if (DetectorSpec.usesPlan(method)) {
-        spec = spec.withPlan(new PruningPercentages(params.get("rho_w_max").asDouble(),
-            params.get("rho_w_min").asDouble(), params.get("rho_o_max").asDouble(), params.get("rho_o_min").asDouble()));
-      }
+      DetectorSpec spec = DetectorSpec.fromParameters(method, k -> params.has(k) ? params.get(k).asDouble() : null);
       JsonNode t = root.get("threshold");
       double[] calib = doubles(root.get("calibration_scores"));
       JsonNode model = root.get("model");
@@ -185,7 +173,7 @@ public final class DetectorBundle {
       Map<String, double[][]> tensors = readState(spark, dir, state);
       FeatureStats stats = null;
       double vimResidual = Double.NaN;
-      if (OodMethods.needsStats(method)) {
+      if (method.needs(Method.Need.STATS)) {
         int c = state.get("classes").asInt();
         int d = state.get("dim").asInt();
         double[] cc = tensors.get("class_counts")[0];
@@ -200,13 +188,13 @@ public final class DetectorBundle {
         vimResidual = state.get("vim_mean_residual").asDouble();
       }
       KnnBank bank = null;
-      if (method.equals(OodMethods.KNN)) {
+      if (method.needs(Method.Need.BANK)) {
         int m = state.get("bank_size").asInt();
         int d = state.get("bank_dim").asInt();
         bank = KnnBank.restore(readDoubles(conf, dir + "/" + BANK, (long) m * d), m, d,
             state.path("bank_training_rows").asLong(m));  // bundles before the field: the whole bank
       }
-      Sensitivity sens = DetectorSpec.usesPlan(method) ? SensitivityStore.load(spark, dir + "/sensitivity") : null;
+      Sensitivity sens = method.usesPlan() ? SensitivityStore.load(spark, dir + "/sensitivity") : null;
       JsonNode ci = t.get("false_alarm_interval_95");
       return new Detector(spec, root.get("react_threshold").isNull() ? Double.NaN : root.get("react_threshold").asDouble(),
           root.get("temperature").asDouble(), t.get("threshold").asDouble(), t.get("keep_id_share").asDouble(),

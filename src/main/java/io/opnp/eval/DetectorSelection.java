@@ -12,11 +12,11 @@ import io.opnp.decision.Selection;
 import io.opnp.math.LinearHead;
 import io.opnp.math.OodMetrics;
 import io.opnp.math.PruningPercentages;
-import io.opnp.math.PruningPlan;
 import io.opnp.math.Sensitivity;
 import io.opnp.methods.DetectorSpec;
-import io.opnp.methods.Knn;
-import io.opnp.methods.MethodOptions;
+import io.opnp.methods.FittedState;
+import io.opnp.methods.Method;
+import io.opnp.methods.Param;
 import io.opnp.methods.OodMethod;
 import io.opnp.methods.OodMethods;
 import io.opnp.spark.FeatureRows;
@@ -47,11 +47,6 @@ import scala.Tuple3;
 final class DetectorSelection {
   private static final Logger LOG = LoggerFactory.getLogger(DetectorSelection.class);
 
-  static final double[] REACT_PERCENTILES = {80, 85, 90, 95, 99};
-  static final double[] DICE_SPARSITIES = {50, 70, 90};
-  static final double[] ASH_PERCENTILES = {60, 70, 80, 90};
-  static final int[] KNN_KS = {10, Knn.DEFAULT_K, 200};
-
   /** What was chosen and why. */
   record Outcome(Selection selection, DetectorSpec chosen, OodMethod chosenMethod, FalseAlarmEstimate threshold,
                  double[] calibrationScores, List<PlanSweep.Point> sweep, PlanSweep.Point plan, double sweepSeconds,
@@ -73,7 +68,7 @@ final class DetectorSelection {
   private DetectorSelection() {}
 
   static Outcome run(JavaSparkContext jsc, Dataset<Row> cache, Sensitivity sens, LinearHead head,
-                     TrainingFit.Fitted fit, MethodOptions base, EvaluateJob.Roles roles, List<PruningPercentages> grid,
+                     FittedState fit, EvaluateJob.Roles roles, List<PruningPercentages> grid,
                      Settings settings, StageTimes times) {
     int d = head.dim();
     List<String> proxies = roles.proxies();
@@ -131,14 +126,12 @@ final class DetectorSelection {
     LOG.info("plan sweep: {} plans on {} ID + {} proxies of {} images in {} s; best {} ({} AUROC {})", sweep.size(),
         nIdSel, proxies.size(), java.util.Arrays.toString(nOods), String.format("%.1f", sweepSeconds), plan.plan(),
         settings.criterion(), String.format("%.4f", plan.criterion()));
-    LinearHead pruned = head.pruned(PruningPlan.of(sens, plan.plan()));
-
     List<DetectorSpec> specs = grid(plan.plan(), fit.bank());
     ArrayList<OodMethod> methods = times.time("fit " + specs.size() + " detector configurations",
         StageTimes.Where.DRIVER, () -> {
           ArrayList<OodMethod> out = new ArrayList<>();
           for (DetectorSpec s : specs) {
-            out.add(build(s, head, fit, base, pruned));
+            out.add(s.build(head, fit, sens.temperature()));
           }
           return out;
         });
@@ -176,17 +169,17 @@ final class DetectorSelection {
         aurocs[p] = om.auroc();
         fprs[p] = om.fpr95();
       }
-      candidates.add(new Candidate(specs.get(m).method(), specs.get(m).setting(), aurocs, fprs));
+      candidates.add(new Candidate(specs.get(m).method().key(), specs.get(m).setting(), aurocs, fprs));
     }
-    Selection selection = Selection.select(proxies, candidates, settings.criterion(), OodMethods.ENERGY,
-        DetectorSpec::usesPlan);
+    Selection selection = Selection.select(proxies, candidates, settings.criterion(), Method.ENERGY.key(),
+        name -> Method.parse(name).usesPlan());
     int chosen = candidates.indexOf(selection.chosen());
     double[] calibration = column(calib, chosen);
     FalseAlarmEstimate far = FalseAlarmBootstrap.interval(calibration, settings.keep(),
         settings.bootstrapResamples(), FalseAlarmBootstrap.DEFAULT_LEVEL, settings.seed());
     DetectorSpec bestOpnpReact = null;
     for (Candidate c : selection.ranking()) {
-      if (c.method().equals(OodMethods.OPNP_REACT)) {
+      if (c.method().equals(Method.OPNP_REACT.key())) {
         bestOpnpReact = specs.get(candidates.indexOf(c));
         break;
       }
@@ -202,48 +195,33 @@ final class DetectorSelection {
   }
 
   /**
-   * Every method over its small grid, simplest first; OPNP's at the swept plan, and none of them when
-   * that plan prunes nothing (they would only repeat energy, ReAct and ASH-S).
+   * Every method over its small grid (the product of its parameters' grids), in table order; OPNP's
+   * at the swept plan, and none of them when that plan prunes nothing (they would only repeat energy,
+   * ReAct and ASH-S); KNN only at the k the bank can serve.
    */
   static List<DetectorSpec> grid(PruningPercentages plan, io.opnp.methods.KnnBank bank) {
     List<DetectorSpec> out = new ArrayList<>();
-    for (String m : OodMethods.NAMES) {
-      if (DetectorSpec.usesPlan(m) && plan.equals(PruningPercentages.NONE)) {
+    for (Method m : Method.values()) {
+      if (m.usesPlan() && plan.equals(PruningPercentages.NONE)) {
         continue;
       }
-      DetectorSpec s = DetectorSpec.of(m);
-      if (DetectorSpec.usesPlan(m)) {
-        s = s.withPlan(plan);
-      }
-      if (DetectorSpec.usesReact(m)) {
-        for (double p : REACT_PERCENTILES) {
-          out.add(s.withReactPercentile(p));
-        }
-      } else if (DetectorSpec.usesAsh(m)) {
-        for (double p : ASH_PERCENTILES) {
-          out.add(s.withAshPercentile(p));
-        }
-      } else if (m.equals(OodMethods.DICE)) {
-        for (double p : DICE_SPARSITIES) {
-          out.add(s.withDiceSparsity(p));
-        }
-      } else if (m.equals(OodMethods.KNN)) {
-        for (int k : KNN_KS) {
-          if (bank.scaledK(k) <= bank.size()) {
-            out.add(s.withKnnK(k));
+      List<DetectorSpec> specs = List.of(m.usesPlan() ? DetectorSpec.of(m).withPlan(plan) : DetectorSpec.of(m));
+      for (Param p : m.params()) {
+        List<DetectorSpec> next = new ArrayList<>();
+        for (DetectorSpec s : specs) {
+          for (double v : p.grid()) {
+            next.add(s.with(p, v));
           }
         }
-      } else {
-        out.add(s);
+        specs = next;
+      }
+      for (DetectorSpec s : specs) {
+        if (!m.needs(Method.Need.BANK) || bank.scaledK((int) s.value(Param.KNN_K)) <= bank.size()) {
+          out.add(s);
+        }
       }
     }
     return out;
-  }
-
-  static OodMethod build(DetectorSpec s, LinearHead head, TrainingFit.Fitted fit, MethodOptions base,
-                         LinearHead pruned) {
-    double clip = DetectorSpec.usesReact(s.method()) ? fit.reactThreshold(s.reactPercentile()) : Double.NaN;
-    return OodMethods.create(s.method(), head, fit.stats(), s.options(base, clip, pruned));
   }
 
   private static double[] column(List<Tuple3<String, String, double[]>> rows, int m) {

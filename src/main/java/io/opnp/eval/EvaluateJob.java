@@ -8,11 +8,13 @@ import io.opnp.math.LinearHead;
 import io.opnp.math.PruningPercentages;
 import io.opnp.math.PruningPlan;
 import io.opnp.math.Sensitivity;
-import io.opnp.methods.MethodOptions;
 import io.opnp.methods.OodMethod;
 import io.opnp.report.OodReport;
 import io.opnp.spark.FeatureCacheJob;
 import io.opnp.methods.DetectorSpec;
+import io.opnp.methods.FittedState;
+import io.opnp.methods.Method;
+import io.opnp.methods.Param;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -89,18 +91,16 @@ public final class EvaluateJob {
     Dataset<Row> train = cache.where(col("dataset").equalTo(roles.train())).select("id", "features", "logits", "label");
 
     // 1. Statistics of the ID training features.
-    TrainingFit.Fitted fit = TrainingFit.run(jsc, train, head, DetectorSelection.REACT_PERCENTILES,
-        roles.knnBankSize(), times);
-    MethodOptions base = MethodOptions.defaults().withTemperature(sens.temperature())
-        .withVim(fit.vim(), fit.vimMeanResidual()).withKnnBank(fit.bank());
+    FittedState fit = TrainingFit.run(jsc, train, head, io.opnp.methods.Param.REACT_PERCENTILE.grid(),
+        roles.knnBankSize(), times).withSensitivity(sens);
 
     // 2. The detector, chosen on validation data only.
-    DetectorSelection.Outcome chosen = DetectorSelection.run(jsc, cache, sens, head, fit, base, roles, grid,
+    DetectorSelection.Outcome chosen = DetectorSelection.run(jsc, cache, sens, head, fit, roles, grid,
         new DetectorSelection.Settings(decision.keep(), decision.criterion(), decision.bootstrapResamples(), 20231127L,
             decision.sweep()), times);
     PruningPlan plan = PruningPlan.of(sens, chosen.plan().plan());
     LinearHead pruned = head.pruned(plan);
-    List<OodMethod> methods = TestScoring.methods(head, fit, base, chosen, pruned);
+    List<OodMethod> methods = TestScoring.methods(head, fit, sens.temperature(), chosen);
 
     // 3. The test sets, every method and the chosen detector, in one distributed pass over the cache.
     String staging = Outputs.staging(output + "/scores-all");
@@ -123,7 +123,8 @@ public final class EvaluateJob {
       Outputs.create(conf, staging + "/metrics.md", report.markdown());
       if (bundle != null) {
         DetectorSpec spec = chosen.chosen();
-        double clip = DetectorSpec.usesReact(spec.method()) ? fit.reactThreshold(spec.reactPercentile()) : Double.NaN;
+        double clip = spec.method().needs(Method.Need.REACT_THRESHOLD)
+            ? fit.reactThreshold(spec.value(Param.REACT_PERCENTILE)) : Double.NaN;
         @SuppressWarnings("unchecked")
         Map<String, Object> rec = (Map<String, Object>) report.extra().get("recommendation");
         Map<String, Object> summary = new LinkedHashMap<>();

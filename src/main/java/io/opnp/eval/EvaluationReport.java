@@ -101,7 +101,7 @@ final class EvaluationReport {
       validation.put("unpruned_fpr95", p.metrics().fpr95());
     });
     if (chosen.bestOpnpReact() != null) {
-      validation.put("opnp_react_percentile", chosen.bestOpnpReact().reactPercentile());
+      validation.put("opnp_react_percentile", chosen.bestOpnpReact().value(io.opnp.methods.Param.REACT_PERCENTILE));
     }
     extra.put("validation", validation);
     Map<String, Object> calibration = new LinkedHashMap<>();

@@ -60,7 +60,7 @@ final class Plots {
     SensitivityPlot.writeNeurons(dir.resolve(NEURONS), mo, false, cuts(mo, plan.rhoOMax(), plan.rhoOMin()));
     ReliabilityPlot.write(dir.resolve(RELIABILITY), before, after);
     List<RocPlot.Series> roc = new ArrayList<>();
-    for (String method : List.of(OodMethods.ENERGY, OodMethods.OPNP)) {
+    for (String method : List.of(io.opnp.methods.Method.ENERGY.key(), io.opnp.methods.Method.OPNP.key())) {
       int i = OodMethods.NAMES.indexOf(method);
       double[] id = column(scores.get(roles.idTest()), i);
       Map<String, double[]> ood = new LinkedHashMap<>();

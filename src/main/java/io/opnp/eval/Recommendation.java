@@ -174,7 +174,7 @@ final class Recommendation {
           + "proxies";
     }
     String r = sel.verdict().reason();
-    if (sel.verdict().helps() && !io.opnp.methods.DetectorSpec.usesPlan(sel.chosen().method())) {
+    if (sel.verdict().helps() && !io.opnp.methods.Method.parse(sel.chosen().method()).usesPlan()) {
       r += String.format(Locale.ROOT, "; but %s is better still (%.2f %%), so it is recommended instead",
           sel.chosen().label(), 100 * sel.criterion().of(sel.chosen().aurocs()));
     }

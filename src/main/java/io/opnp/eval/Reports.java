@@ -102,7 +102,8 @@ final class Reports {
     m.put("sampled", bank.size() < bank.trainingRows());
     m.put("fraction", bank.fraction());
     Map<String, Object> ks = new java.util.LinkedHashMap<>();
-    for (int k : DetectorSelection.KNN_KS) {
+    for (double kk : io.opnp.methods.Param.KNN_K.grid()) {
+      int k = (int) kk;
       ks.put(Integer.toString(k), bank.scaledK(k));
     }
     m.put("k_used_for_k", ks);
@@ -114,7 +115,8 @@ final class Reports {
       return String.format(Locale.ROOT, "%nKNN bank: all %,d training rows.%n", bank.size());
     }
     StringBuilder ks = new StringBuilder();
-    for (int k : DetectorSelection.KNN_KS) {
+    for (double kk : io.opnp.methods.Param.KNN_K.grid()) {
+      int k = (int) kk;
       ks.append(ks.length() == 0 ? "" : ", ").append(k).append(" → ").append(bank.scaledK(k));
     }
     return String.format(Locale.ROOT, "%nKNN bank: a seeded uniform sample of %,d of the %,d training rows (α = %.4f); "

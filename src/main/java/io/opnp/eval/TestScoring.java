@@ -5,7 +5,8 @@ import static org.apache.spark.sql.functions.col;
 import io.opnp.math.Energy;
 import io.opnp.math.LinearHead;
 import io.opnp.methods.DetectorSpec;
-import io.opnp.methods.MethodOptions;
+import io.opnp.methods.FittedState;
+import io.opnp.methods.Method;
 import io.opnp.methods.OodMethod;
 import io.opnp.methods.OodMethods;
 import io.opnp.spark.FeatureRows;
@@ -24,21 +25,21 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
 /**
- * Stage 3 of evaluate: the ID test set and every OOD set scored by all 15 methods (papers' defaults,
+ * Stage 3 of evaluate: the ID test set and every OOD set scored by every method (papers' defaults,
  * OPNP at the validation plan) and the recommended detector, in one distributed pass over the cache;
  * the per-sample scores written as {@code scores-all/} and returned (without ids) for the report.
  */
 final class TestScoring {
   private TestScoring() {}
 
-  /** The 15 methods in {@link OodMethods#NAMES} order, then the chosen detector (column {@link EvaluateJob#DETECTOR}). */
-  static List<OodMethod> methods(LinearHead head, TrainingFit.Fitted fit, MethodOptions base,
-                                 DetectorSelection.Outcome chosen, LinearHead pruned) {
+  /** Every method of {@link Method} in table order (papers' defaults, OPNP at the validation plan), then the chosen detector (column {@link EvaluateJob#DETECTOR}). */
+  static List<OodMethod> methods(LinearHead head, FittedState fit, double temperature,
+                                 DetectorSelection.Outcome chosen) {
     List<OodMethod> methods = new ArrayList<>();
-    for (String name : OodMethods.NAMES) {
-      DetectorSpec spec = name.equals(OodMethods.OPNP_REACT) && chosen.bestOpnpReact() != null ? chosen.bestOpnpReact()
-          : DetectorSpec.usesPlan(name) ? DetectorSpec.of(name).withPlan(chosen.plan().plan()) : DetectorSpec.of(name);
-      methods.add(DetectorSelection.build(spec, head, fit, base, pruned));
+    for (Method m : Method.values()) {
+      DetectorSpec spec = m == Method.OPNP_REACT && chosen.bestOpnpReact() != null ? chosen.bestOpnpReact()
+          : m.usesPlan() ? DetectorSpec.of(m).withPlan(chosen.plan().plan()) : DetectorSpec.of(m);
+      methods.add(spec.build(head, fit, temperature));
     }
     methods.add(chosen.chosenMethod());
     return methods;

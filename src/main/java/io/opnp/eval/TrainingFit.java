@@ -5,6 +5,7 @@ import io.opnp.math.FloatRanks;
 import io.opnp.math.LinearHead;
 import io.opnp.methods.FeatureStats;
 import io.opnp.methods.FeatureStatsAccumulator;
+import io.opnp.methods.FittedState;
 import io.opnp.methods.KnnBank;
 import io.opnp.methods.VimSubspace;
 import io.opnp.spark.FeatureRows;
@@ -57,27 +58,11 @@ final class TrainingFit {
     return KnnBank.sampled(sample.features(), sample.count(), d, trainingRows);
   }
 
-  /**
-   * @param reactPercentiles fractions in (0, 1); {@code reactThresholds[i]} is the activation value at
-   *     {@code reactPercentiles[i]}
-   */
-  record Fitted(FeatureStats stats, double[] reactPercentiles, double[] reactThresholds, VimSubspace vim,
-                double vimMeanResidual, KnnBank bank) {
-    /** The activation value at {@code percent} (one of the fitted percentiles). */
-    double reactThreshold(double percent) {
-      for (int i = 0; i < reactPercentiles.length; i++) {
-        if (Math.abs(100 * reactPercentiles[i] - percent) < 1e-9) {
-          return reactThresholds[i];
-        }
-      }
-      throw new IllegalArgumentException("ReAct percentile " + percent + " was not fitted");
-    }
-  }
-
   private TrainingFit() {}
 
-  static Fitted run(JavaSparkContext jsc, Dataset<Row> train, LinearHead head, double[] reactPercents,
-                    int bankSize, StageTimes times) {
+  /** The fitted state of every method but the sensitivity (added by evaluate: {@link FittedState#withSensitivity}). */
+  static FittedState run(JavaSparkContext jsc, Dataset<Row> train, LinearHead head, double[] reactPercents,
+                         int bankSize, StageTimes times) {
     int c = head.classes();
     int d = head.dim();
     FeatureStatsAccumulator sums = times.time("training statistics", StageTimes.Where.EXECUTORS, () -> {
@@ -91,10 +76,6 @@ final class TrainingFit {
           + "(or rebuild the cache without --reuse-features)");
     }
     FeatureStats stats = sums.result();
-    double[] fractions = new double[reactPercents.length];
-    for (int i = 0; i < fractions.length; i++) {
-      fractions[i] = reactPercents[i] / 100.0;
-    }
     double[] thresholds = times.time("ReAct percentiles", StageTimes.Where.EXECUTORS,
         () -> percentiles(jsc, train, reactPercents, d));
     VimSubspace vim = times.time("ViM principal space (eigen-decomposition)", StageTimes.Where.DRIVER,
@@ -115,7 +96,7 @@ final class TrainingFit {
       LOG.info("KNN bank: a seeded uniform sample of {} of the {} training rows (alpha {}), k scaled by alpha as the "
           + "KNN paper does", bank.size(), stats.count(), String.format(java.util.Locale.ROOT, "%.4f", bank.fraction()));
     }
-    return new Fitted(stats, fractions, thresholds, vim, residualSum / stats.count(), bank);
+    return new FittedState(stats, reactPercents, thresholds, vim, residualSum / stats.count(), bank, null);
   }
 
   /**

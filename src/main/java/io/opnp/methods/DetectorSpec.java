@@ -1,129 +1,143 @@
 package io.opnp.methods;
 
 import io.opnp.math.Check;
+import io.opnp.math.LinearHead;
 import io.opnp.math.PruningPercentages;
 import java.io.Serializable;
+import java.util.Collections;
+import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
- * One detector configuration: a method of {@link OodMethods} and the hyper-parameters it was chosen
- * with. The same spec builds the scorer in {@code evaluate} and when a saved detector is loaded, so
- * both score alike. Fields a method does not use keep their defaults and are not shown.
- *
- * @param reactPercentile percentile (0–100) of ID training activations where ReAct clips (react, opnp_react)
- * @param plan OPNP's four percentages (opnp, opnp_react, opnp_ash); null otherwise
+ * One detector configuration: a {@link Method} and the values of its hyper-parameters (every one
+ * of {@link Method#params()}, defaults where not chosen) and, for the OPNP methods, the plan. The
+ * same spec builds the scorer in {@code evaluate} and when a saved detector is loaded
+ * ({@link #build}), so both score alike.
  */
-public record DetectorSpec(String method, double reactPercentile, double diceSparsity, double ashPercentile, int knnK,
-                           PruningPercentages plan) implements Serializable {
+public record DetectorSpec(Method method, Map<Param, Double> values, PruningPercentages plan) implements Serializable {
   public DetectorSpec {
-    Check.argument(method != null && OodMethods.NAMES.contains(method), "unknown OOD method %s; known: %s", method,
-        OodMethods.NAMES);
-    Check.argument(!usesPlan(method) || plan != null, "method %s needs an OPNP plan", method);
+    Check.argument(method != null, "a detector needs a method; known: %s", Method.NAMES);
+    EnumMap<Param, Double> all = new EnumMap<>(Param.class);
+    for (Param p : method.params()) {
+      Double v = values == null ? null : values.get(p);
+      all.put(p, p.check(v == null ? p.defaultValue() : v));
+    }
+    if (values != null) {
+      for (Param p : values.keySet()) {
+        Check.argument(method.params().contains(p), "method %s has no parameter %s (it has %s)", method.key(), p.key(),
+            method.params());
+      }
+    }
+    values = Collections.unmodifiableMap(all);
+    Check.argument(!method.usesPlan() || plan != null, "method %s needs an OPNP plan", method.key());
+    Check.argument(method.usesPlan() || plan == null, "method %s takes no OPNP plan", method.key());
   }
 
-  /** The method with the papers' defaults. */
+  /** The method with the papers' defaults (OPNP's methods with the plan that prunes nothing). */
+  public static DetectorSpec of(Method method) {
+    return new DetectorSpec(method, null, method.usesPlan() ? PruningPercentages.NONE : null);
+  }
+
+  /** {@link #of(Method)} by name. */
   public static DetectorSpec of(String method) {
-    return new DetectorSpec(method, 90, 90, 90, Knn.DEFAULT_K, usesPlan(method) ? PruningPercentages.NONE : null);
+    return of(Method.parse(method));
   }
 
-  public DetectorSpec withReactPercentile(double p) {
-    return new DetectorSpec(method, p, diceSparsity, ashPercentile, knnK, plan);
-  }
-
-  public DetectorSpec withDiceSparsity(double p) {
-    return new DetectorSpec(method, reactPercentile, p, ashPercentile, knnK, plan);
-  }
-
-  public DetectorSpec withAshPercentile(double p) {
-    return new DetectorSpec(method, reactPercentile, diceSparsity, p, knnK, plan);
-  }
-
-  public DetectorSpec withKnnK(int k) {
-    return new DetectorSpec(method, reactPercentile, diceSparsity, ashPercentile, k, plan);
+  /** This spec with {@code p} set to {@code value}. */
+  public DetectorSpec with(Param p, double value) {
+    EnumMap<Param, Double> v = new EnumMap<>(Param.class);
+    v.putAll(values);
+    v.put(p, value);
+    return new DetectorSpec(method, v, plan);
   }
 
   public DetectorSpec withPlan(PruningPercentages p) {
-    return new DetectorSpec(method, reactPercentile, diceSparsity, ashPercentile, knnK, p);
+    return new DetectorSpec(method, values, p);
   }
 
-  public static boolean usesPlan(String method) {
-    return method.startsWith("opnp");
+  /** The value of one of this method's parameters. */
+  public double value(Param p) {
+    Double v = values.get(p);
+    Check.argument(v != null, "method %s has no parameter %s", method.key(), p.key());
+    return v;
   }
 
-  public static boolean usesReact(String method) {
-    return method.equals(OodMethods.REACT) || method.equals(OodMethods.OPNP_REACT);
-  }
-
-  public static boolean usesAsh(String method) {
-    return method.startsWith("ash_") || method.equals(OodMethods.OPNP_ASH);
-  }
-
-  /** The hyper-parameters this method uses, by name (for reports and the saved detector). */
+  /** The hyper-parameters this method uses, by key, then the plan's percentages (reports, saved detectors). */
   public Map<String, Object> parameters() {
-    Map<String, Object> p = new LinkedHashMap<>();
-    if (usesReact(method)) {
-      p.put("react_percentile", reactPercentile);
-    }
-    if (method.equals(OodMethods.DICE)) {
-      p.put("dice_sparsity", diceSparsity);
-    }
-    if (usesAsh(method)) {
-      p.put("ash_percentile", ashPercentile);
-    }
-    if (method.equals(OodMethods.KNN)) {
-      p.put("knn_k", knnK);
-    }
+    Map<String, Object> out = new LinkedHashMap<>();
+    values.forEach((p, v) -> out.put(p.key(), p.json(v)));
     if (plan != null) {
-      p.put("rho_w_max", plan.rhoWMax());
-      p.put("rho_w_min", plan.rhoWMin());
-      p.put("rho_o_max", plan.rhoOMax());
-      p.put("rho_o_min", plan.rhoOMin());
+      out.put("rho_w_max", plan.rhoWMax());
+      out.put("rho_w_min", plan.rhoWMin());
+      out.put("rho_o_max", plan.rhoOMax());
+      out.put("rho_o_min", plan.rhoOMin());
     }
-    return p;
+    return out;
   }
 
-  /** A short human-readable text of the hyper-parameters, e.g. "p=95" or "k=50"; "" for none. */
+  /** The spec {@link #parameters()} describes; {@code saved} gives a saved value by key, or null when absent. */
+  public static DetectorSpec fromParameters(Method method, Function<String, Double> saved) {
+    EnumMap<Param, Double> v = new EnumMap<>(Param.class);
+    for (Param p : method.params()) {
+      Double x = saved.apply(p.key());
+      if (x != null) {
+        v.put(p, x);
+      }
+    }
+    PruningPercentages plan = null;
+    if (method.usesPlan()) {
+      plan = new PruningPercentages(required(saved, "rho_w_max"), required(saved, "rho_w_min"),
+          required(saved, "rho_o_max"), required(saved, "rho_o_min"));
+    }
+    return new DetectorSpec(method, v, plan);
+  }
+
+  private static double required(Function<String, Double> saved, String key) {
+    Double v = saved.apply(key);
+    Check.argument(v != null, "the OPNP plan's %s is missing", key);
+    return v;
+  }
+
+  /** A short human-readable text of the hyper-parameters, e.g. "clip p=95" or "k=50"; "" for none. */
   public String setting() {
     StringBuilder sb = new StringBuilder();
     if (plan != null) {
       sb.append(planText(plan));
     }
-    if (usesReact(method)) {
-      sb.append(sb.isEmpty() ? "" : ", ").append("clip p=").append(num(reactPercentile));
-    }
-    if (method.equals(OodMethods.DICE)) {
-      sb.append("p=").append(num(diceSparsity));
-    }
-    if (usesAsh(method)) {
-      sb.append(sb.isEmpty() ? "" : ", ").append("ash p=").append(num(ashPercentile));
-    }
-    if (method.equals(OodMethods.KNN)) {
-      sb.append("k=").append(knnK);
-    }
+    values.forEach((p, v) -> sb.append(sb.isEmpty() ? "" : ", ").append(p.text(v)));
     return sb.toString();
   }
 
   public String label() {
     String s = setting();
-    return s.isEmpty() ? method : method + "(" + s + ")";
+    return s.isEmpty() ? method.key() : method.key() + "(" + s + ")";
   }
 
   /**
-   * The options that build this detector from {@code base} (which carries the fitted inputs: stats,
-   * ViM, bank, temperature) given the ReAct clip value at {@link #reactPercentile} and the pruned head
-   * of {@link #plan} (either may be null when the method does not use it).
+   * The scorer of this spec: the one route from a configuration to its method, for evaluate and for
+   * saved detectors alike.
    */
-  public MethodOptions options(MethodOptions base, double reactThreshold, io.opnp.math.LinearHead prunedHead) {
-    MethodOptions o = base.withDiceSparsity(diceSparsity).withAshPercentile(ashPercentile).withKnnK(knnK);
-    if (usesReact(method)) {
-      o = o.withReactThreshold(reactThreshold);
+  public OodMethod build(LinearHead head, FittedState state, double temperature) {
+    MethodOptions o = MethodOptions.defaults().withTemperature(temperature);
+    for (Map.Entry<Param, Double> e : values.entrySet()) {
+      o = o.with(e.getKey(), e.getValue());
     }
-    if (usesPlan(method)) {
-      o = o.withPrunedHead(prunedHead);
+    if (method.needs(Method.Need.REACT_THRESHOLD)) {
+      o = o.withReactThreshold(state.reactThreshold(value(Param.REACT_PERCENTILE)));
     }
-    return o;
+    if (method.needs(Method.Need.VIM)) {
+      o = o.withVim(state.vim(), state.vimMeanResidual());
+    }
+    if (method.needs(Method.Need.BANK)) {
+      o = o.withKnnBank(state.bank());
+    }
+    if (method.usesPlan()) {
+      o = o.withPrunedHead(state.pruned(head, plan));
+    }
+    return method.build(head, state.stats(), o);
   }
 
   /** The plan in short, its non-zero percentages only: "wmax=1 omin=10"; "unpruned" for none. */

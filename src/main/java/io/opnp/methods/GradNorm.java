@@ -28,7 +28,7 @@ final class GradNorm implements OodMethod {
 
   @Override
   public String name() {
-    return OodMethods.GRADNORM;
+    return Method.GRADNORM.key();
   }
 
   @Override

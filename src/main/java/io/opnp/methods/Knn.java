@@ -69,7 +69,7 @@ public final class Knn implements OodMethod {
 
   @Override
   public String name() {
-    return OodMethods.KNN;
+    return Method.KNN.key();
   }
 
   @Override

@@ -91,7 +91,7 @@ final class Mahalanobis implements OodMethod {
 
   @Override
   public String name() {
-    return OodMethods.MAHALANOBIS;
+    return Method.MAHALANOBIS.key();
   }
 
   @Override

@@ -5,7 +5,7 @@ import io.opnp.math.LinearHead;
 import java.io.Serializable;
 
 /**
- * Hyper-parameters and fitted inputs for {@link OodMethods#create}. Immutable; every {@code with…}
+ * Hyper-parameters ({@link Param}) and fitted inputs for {@link Method#build}. Immutable; every {@code with…}
  * returns a copy. Defaults follow the papers: T = 1, DICE sparsity 90 %, ASH percentile 90, ViM
  * principal dimension by the paper's rule, k = 50, covariance ridge 1e-6 (relative).
  *
@@ -18,15 +18,13 @@ public final class MethodOptions implements Serializable {
 
   private double temperature = 1.0;
   private double reactThreshold = Double.NaN;
-  private double diceSparsity = 90;
-  private double ashPercentile = 90;
+  private final java.util.EnumMap<Param, Double> values = new java.util.EnumMap<>(Param.class);
   private Ash.Variant opnpAshVariant = Ash.Variant.S;
   private double covarianceRidge = Mahalanobis.DEFAULT_RIDGE;
   private LinearHead prunedHead;
   private VimSubspace vimSubspace;
   private double vimMeanResidualNorm = Double.NaN;
   private KnnBank knnBank;
-  private int knnK = Knn.DEFAULT_K;
 
   private MethodOptions() {}
 
@@ -38,15 +36,13 @@ public final class MethodOptions implements Serializable {
     MethodOptions o = new MethodOptions();
     o.temperature = temperature;
     o.reactThreshold = reactThreshold;
-    o.diceSparsity = diceSparsity;
-    o.ashPercentile = ashPercentile;
+    o.values.putAll(values);
     o.opnpAshVariant = opnpAshVariant;
     o.covarianceRidge = covarianceRidge;
     o.prunedHead = prunedHead;
     o.vimSubspace = vimSubspace;
     o.vimMeanResidualNorm = vimMeanResidualNorm;
     o.knnBank = knnBank;
-    o.knnK = knnK;
     return o;
   }
 
@@ -62,22 +58,6 @@ public final class MethodOptions implements Serializable {
     Check.argument(Double.isFinite(c), "ReAct threshold must be finite, got %s", c);
     MethodOptions o = copy();
     o.reactThreshold = c;
-    return o;
-  }
-
-  /** DICE sparsity p in [0, 100]: the top (100 − p) % of contributions are kept. */
-  public MethodOptions withDiceSparsity(double p) {
-    Check.argument(p >= 0 && p <= 100, "DICE sparsity must be in [0, 100], got %s", p);
-    MethodOptions o = copy();
-    o.diceSparsity = p;
-    return o;
-  }
-
-  /** ASH pruning percentile p in [0, 100]: the top (100 − p) % of activations are kept. */
-  public MethodOptions withAshPercentile(double p) {
-    Check.argument(p >= 0 && p <= 100, "ASH percentile must be in [0, 100], got %s", p);
-    MethodOptions o = copy();
-    o.ashPercentile = p;
     return o;
   }
 
@@ -127,10 +107,17 @@ public final class MethodOptions implements Serializable {
     return o;
   }
 
-  public MethodOptions withKnnK(int k) {
+  /** Hyper-parameter {@code p} set to {@code value} (checked); unset ones keep their defaults. */
+  public MethodOptions with(Param p, double value) {
+    Check.argument(p != null, "parameter must not be null");
     MethodOptions o = copy();
-    o.knnK = Check.positive(k, "k");
+    o.values.put(p, p.check(value));
     return o;
+  }
+
+  /** Hyper-parameter {@code p}: as set, else its default. */
+  public double value(Param p) {
+    return values.getOrDefault(p, p.defaultValue());
   }
 
   public double temperature() {
@@ -139,14 +126,6 @@ public final class MethodOptions implements Serializable {
 
   public double reactThreshold() {
     return reactThreshold;
-  }
-
-  public double diceSparsity() {
-    return diceSparsity;
-  }
-
-  public double ashPercentile() {
-    return ashPercentile;
   }
 
   Ash.Variant opnpAshVariant() {
@@ -171,9 +150,5 @@ public final class MethodOptions implements Serializable {
 
   public KnnBank knnBank() {
     return knnBank;
-  }
-
-  public int knnK() {
-    return knnK;
   }
 }

@@ -44,7 +44,7 @@ final class Vim implements OodMethod {
 
   @Override
   public String name() {
-    return OodMethods.VIM;
+    return Method.VIM.key();
   }
 
   @Override

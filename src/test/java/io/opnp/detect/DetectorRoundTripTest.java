@@ -69,24 +69,35 @@ class DetectorRoundTripTest {
     double[] test = relu(gaussian(50 * D, r));
     InferenceConfig cfg = new InferenceConfig(io.opnp.cli.JobOptionsAccess.stage(TestData.demoModel()), "fc.weight", "fc.bias",
         new Preprocess(1, 28, 28, null, null), 64, 1, 1.0, false, 0, io.opnp.model.Precision.AUTO);
-    List<DetectorSpec> specs = List.of(DetectorSpec.of(OodMethods.DICE).withDiceSparsity(70),
-        DetectorSpec.of(OodMethods.MAHALANOBIS), DetectorSpec.of(OodMethods.VIM),
-        DetectorSpec.of(OodMethods.KNN).withKnnK(10), DetectorSpec.of(OodMethods.REACT).withReactPercentile(95),
-        DetectorSpec.of(OodMethods.ASH_B).withAshPercentile(80),
-        DetectorSpec.of(OodMethods.OPNP_REACT).withPlan(plan).withReactPercentile(85),
-        DetectorSpec.of(OodMethods.OPNP_ASH).withPlan(plan).withAshPercentile(60));
+    List<DetectorSpec> specs = List.of(DetectorSpec.of(io.opnp.methods.Method.DICE.key()).with(io.opnp.methods.Param.DICE_SPARSITY, 70),
+        DetectorSpec.of(io.opnp.methods.Method.MAHALANOBIS.key()), DetectorSpec.of(io.opnp.methods.Method.VIM.key()),
+        DetectorSpec.of(io.opnp.methods.Method.KNN.key()).with(io.opnp.methods.Param.KNN_K, 10), DetectorSpec.of(io.opnp.methods.Method.REACT.key()).with(io.opnp.methods.Param.REACT_PERCENTILE, 95),
+        DetectorSpec.of(io.opnp.methods.Method.ASH_B.key()).with(io.opnp.methods.Param.ASH_PERCENTILE, 80),
+        DetectorSpec.of(io.opnp.methods.Method.OPNP_REACT.key()).withPlan(plan).with(io.opnp.methods.Param.REACT_PERCENTILE, 85),
+        DetectorSpec.of(io.opnp.methods.Method.OPNP_ASH.key()).withPlan(plan).with(io.opnp.methods.Param.ASH_PERCENTILE, 60));
     double[] calibration = gaussian(100, r);
     FalseAlarmEstimate far = FalseAlarmBootstrap.interval(calibration, 0.95, 200, 0.95, 1);
     for (DetectorSpec spec : specs) {
-      String dir = tmp.resolve(spec.method()).toString();
+      String dir = tmp.resolve(spec.method().key()).toString();
       DetectorBundle.save(spark, dir, new DetectorBundle.Context(cfg), new DetectorBundle.Fitted(spec, clip, far, 0.95,
           calibration, stats, vimResidual, bank, sens, Map.of()));
       Detector d = DetectorBundle.load(spark, dir);
       assertEquals(spec, d.spec());
       assertEquals(far.threshold(), d.threshold());
-      OodMethod direct = OodMethods.create(spec.method(), head, stats, spec.options(base, clip, pruned));
+      // Built by hand from the spec's values, not through DetectorSpec.build.
+      MethodOptions o = base;
+      for (io.opnp.methods.Param p : spec.method().params()) {
+        o = o.with(p, spec.value(p));
+      }
+      if (spec.method().needs(io.opnp.methods.Method.Need.REACT_THRESHOLD)) {
+        o = o.withReactThreshold(clip);
+      }
+      if (spec.method().usesPlan()) {
+        o = o.withPrunedHead(pruned);
+      }
+      OodMethod direct = spec.method().build(head, stats, o);
       assertArrayEquals(score(direct, test), score(d.scorer(head), test), spec.label());
-      assertTrue(Files.exists(tmp.resolve(spec.method()).resolve(DetectorBundle.FILE)));
+      assertTrue(Files.exists(tmp.resolve(spec.method().key()).resolve(DetectorBundle.FILE)));
     }
   }
 

@@ -116,7 +116,7 @@ class ImageNetShapeEvaluateTest {
   @Test
   void reactPercentilesAreExactlyNumpysOverEveryTrainingActivation() {
     double[] percents = {80, 90, 99};
-    TrainingFit.Fitted fit = TrainingFit.run(JavaSparkContext.fromSparkContext(spark.sparkContext()),
+    io.opnp.methods.FittedState fit = TrainingFit.run(JavaSparkContext.fromSparkContext(spark.sparkContext()),
         train().select("id", "features", "logits", "label").repartition(4), head, percents, 10, new StageTimes());
     List<Row> rows = train().select("features").collectAsList();
     double[] all = new double[rows.size() * D];

@@ -135,9 +135,9 @@ class HeadMethodsTest {
     // opnp_react: h0 clipped to 1.5 first.
     assertEquals(logSumExp(1.5, 0.5), score("opnp_react", IDENTITY, o, 2, 7), 1e-15);
     // opnp_ash (ASH-S, p = 50 on D = 2 keeps k = 1, the 7): h becomes (0, 7·e^{9/7}); f = (0, 0.5).
-    assertEquals(logSumExp(0, 0.5), score("opnp_ash", IDENTITY, o.withAshPercentile(50), 2, 7), 1e-15);
+    assertEquals(logSumExp(0, 0.5), score("opnp_ash", IDENTITY, o.with(io.opnp.methods.Param.ASH_PERCENTILE, 50), 2, 7), 1e-15);
     // with ASH-P at p = 0 nothing is removed: same as opnp.
     assertEquals(logSumExp(2, 0.5),
-        score("opnp_ash", IDENTITY, o.withAshPercentile(0).withOpnpAshVariant("p"), 2, 7), 1e-15);
+        score("opnp_ash", IDENTITY, o.with(io.opnp.methods.Param.ASH_PERCENTILE, 0).withOpnpAshVariant("p"), 2, 7), 1e-15);
   }
 }

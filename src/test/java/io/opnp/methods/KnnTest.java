@@ -98,7 +98,7 @@ class KnnTest {
       scaled[j] *= 40;
     }
     OodMethod knn = OodMethods.create("knn", new LinearHead(1, D, new double[D], new double[1]), null,
-        MethodOptions.defaults().withKnnBank(KnnBank.of(bank, m, D)).withKnnK(3));
+        MethodOptions.defaults().withKnnBank(KnnBank.of(bank, m, D)).with(io.opnp.methods.Param.KNN_K, 3));
     double[] out = new double[2];
     knn.score(concat(query, scaled), 2, out);
     double want = -bruteForce(bank, m, query, 0)[2];
@@ -117,7 +117,7 @@ class KnnTest {
     assertEquals(50, KnnBank.of(bank, m, D).scaledK(50), "the whole training set: k as given");
     double[] query = features(1, 12);
     OodMethod knn = OodMethods.create("knn", new LinearHead(1, D, new double[D], new double[1]), null,
-        MethodOptions.defaults().withKnnBank(sample).withKnnK(50));
+        MethodOptions.defaults().withKnnBank(sample).with(io.opnp.methods.Param.KNN_K, 50));
     double[] out = new double[1];
     knn.score(query, 1, out);
     assertEquals(-bruteForce(bank, m, query, 0)[4], out[0], 1e-12, "the 5th nearest of the sample");
@@ -155,9 +155,9 @@ class KnnTest {
     MethodOptions o = MethodOptions.defaults().withKnnBank(bank);
     java.util.List<OodMethod> ms = new java.util.ArrayList<>();
     for (int k : new int[] {10, 1, 200, 50}) {
-      ms.add(OodMethods.create(OodMethods.KNN, head, null, o.withKnnK(k)));
+      ms.add(OodMethods.create(io.opnp.methods.Method.KNN.key(), head, null, o.with(io.opnp.methods.Param.KNN_K, k)));
     }
-    ms.add(OodMethods.create(OodMethods.ENERGY, head, null, o));
+    ms.add(OodMethods.create(io.opnp.methods.Method.ENERGY.key(), head, null, o));
     double[][] together = new double[ms.size()][300];
     OodMethods.scoreAll(ms, queries, 300, together);
     for (int m = 0; m < ms.size(); m++) {

@@ -49,7 +49,7 @@ class OodMethodsTest {
         .withPrunedHead(new LinearHead(C, D, prunedW, head.bias()))
         .withVim(sub, sub.residualNormSum(train, M) / M)
         .withKnnBank(KnnBank.of(train, M, D))
-        .withKnnK(5);
+        .with(io.opnp.methods.Param.KNN_K, 5);
   }
 
   @Test
@@ -122,8 +122,8 @@ class OodMethodsTest {
 
   @Test
   void optionsRejectOutOfRangeValues() {
-    assertEquals("DICE sparsity must be in [0, 100], got 120.0", assertThrows(IllegalArgumentException.class,
-        () -> MethodOptions.defaults().withDiceSparsity(120)).getMessage());
+    assertEquals("dice_sparsity must be in [0, 100], got 120.0", assertThrows(IllegalArgumentException.class,
+        () -> MethodOptions.defaults().with(io.opnp.methods.Param.DICE_SPARSITY, 120)).getMessage());
     assertEquals("ASH variant must be one of p, b, s, got x", assertThrows(IllegalArgumentException.class,
         () -> MethodOptions.defaults().withOpnpAshVariant("x")).getMessage());
     assertEquals("temperature must be a finite positive number, got 0.0", assertThrows(IllegalArgumentException.class,
@@ -131,11 +131,13 @@ class OodMethodsTest {
   }
 
   @Test
-  void needsStatsAndSecondMomentsMatchTheMethods() {
-    assertTrue(OodMethods.needsStats("dice"));
-    assertTrue(OodMethods.needsSecondMoments("vim"));
-    assertTrue(OodMethods.needsSecondMoments("mahalanobis"));
-    assertTrue(!OodMethods.needsSecondMoments("dice"));
-    assertTrue(!OodMethods.needsStats("energy"));
+  void theTableSaysWhatEachMethodNeeds() {
+    assertTrue(Method.parse("dice").needs(Method.Need.STATS));
+    assertTrue(Method.parse("vim").needs(Method.Need.VIM));
+    assertTrue(Method.parse("KNN").needs(Method.Need.BANK));
+    assertTrue(Method.parse("opnp_react").needs(Method.Need.REACT_THRESHOLD) && Method.OPNP_REACT.usesPlan());
+    assertTrue(!Method.parse("energy").needs(Method.Need.STATS) && !Method.ENERGY.usesPlan());
+    assertEquals("unknown OOD method odin; known: " + Method.NAMES, assertThrows(IllegalArgumentException.class,
+        () -> Method.parse("odin")).getMessage());
   }
 }

@@ -1,0 +1,181 @@
+package io.opnp.methods;
+
+import io.opnp.math.Check;
+import io.opnp.math.LinearHead;
+import java.util.Arrays;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * The method table: every post-hoc OOD method once, with its name, its hyper-parameters (each with
+ * the paper's default and a selection grid), the fitted state it needs and how it is built. Every
+ * entry point — evaluate's selection and test scoring, saved detectors, detect, the monitor and the
+ * ML API — goes name → {@link #parse} → {@link DetectorSpec} → {@link #build}; adding a method is one
+ * constant here and its test. Scores are "higher = more in-distribution"; see each class for its
+ * paper and formula.
+ */
+public enum Method {
+  /** Maximum softmax probability (Hendrycks &amp; Gimpel, ICLR 2017). */
+  MSP("msp", List.of(), EnumSet.noneOf(Need.class), false,
+      (name, head, stats, o) -> new HeadMethod(name, null, head, LogitScore.MSP, o.temperature())),
+  /** Maximum logit (Hendrycks et al., ICML 2022). */
+  MAX_LOGIT("maxlogit", List.of(), EnumSet.noneOf(Need.class), false,
+      (name, head, stats, o) -> new HeadMethod(name, null, head, LogitScore.MAX_LOGIT, o.temperature())),
+  /** Negative free energy T·logsumexp(f/T) (Liu et al., NeurIPS 2020). */
+  ENERGY("energy", List.of(), EnumSet.noneOf(Need.class), false,
+      (name, head, stats, o) -> new HeadMethod(name, null, head, LogitScore.ENERGY, o.temperature())),
+  /** Energy of min(h, c) (Sun et al., NeurIPS 2021). */
+  REACT("react", List.of(Param.REACT_PERCENTILE), EnumSet.of(Need.REACT_THRESHOLD), false,
+      (name, head, stats, o) -> new HeadMethod(name, react(o), head, LogitScore.ENERGY, o.temperature())),
+  /** Energy through a DICE-sparsified head (Sun &amp; Li, ECCV 2022). */
+  DICE("dice", List.of(Param.DICE_SPARSITY), EnumSet.of(Need.STATS), false,
+      (name, head, stats, o) -> new HeadMethod(name, null, Dice.sparsified(head, stats.mean(), o.value(Param.DICE_SPARSITY)),
+          LogitScore.ENERGY, o.temperature())),
+  /** Energy of ASH-P-shaped features (Djurisic et al., ICLR 2023). */
+  ASH_P("ash_p", List.of(Param.ASH_PERCENTILE), EnumSet.noneOf(Need.class), false,
+      (name, head, stats, o) -> new HeadMethod(name, ash(Ash.Variant.P, o), head, LogitScore.ENERGY, o.temperature())),
+  /** Energy of ASH-B-shaped features. */
+  ASH_B("ash_b", List.of(Param.ASH_PERCENTILE), EnumSet.noneOf(Need.class), false,
+      (name, head, stats, o) -> new HeadMethod(name, ash(Ash.Variant.B, o), head, LogitScore.ENERGY, o.temperature())),
+  /** Energy of ASH-S-shaped features. */
+  ASH_S("ash_s", List.of(Param.ASH_PERCENTILE), EnumSet.noneOf(Need.class), false,
+      (name, head, stats, o) -> new HeadMethod(name, ash(Ash.Variant.S, o), head, LogitScore.ENERGY, o.temperature())),
+  /** ‖∂KL(u‖p)/∂W‖₁ of the last layer (Huang et al., NeurIPS 2021). */
+  GRADNORM("gradnorm", List.of(), EnumSet.noneOf(Need.class), false,
+      (name, head, stats, o) -> new GradNorm(head, o.temperature())),
+  /** −min_c Mahalanobis² to the class means, shared covariance (Lee et al., NeurIPS 2018). */
+  MAHALANOBIS("mahalanobis", List.of(), EnumSet.of(Need.STATS), false,
+      (name, head, stats, o) -> Mahalanobis.fit(stats, o.covarianceRidge())),
+  /** Energy minus α‖x^{P⊥}‖ (Wang et al., CVPR 2022). */
+  VIM("vim", List.of(), EnumSet.of(Need.STATS, Need.VIM), false,
+      (name, head, stats, o) -> new Vim(head, o.vimSubspace(), Vim.alpha(stats, o.vimMeanResidualNorm()), o.temperature())),
+  /** −k-th nearest-neighbour distance of normalized features (Sun et al., ICML 2022). */
+  KNN("knn", List.of(Param.KNN_K), EnumSet.of(Need.BANK), false,
+      (name, head, stats, o) -> new Knn(o.knnBank(), (int) o.value(Param.KNN_K))),
+  /** Energy through the OPNP-pruned head (Chen et al., NeurIPS 2023). */
+  OPNP("opnp", List.of(), EnumSet.noneOf(Need.class), true,
+      (name, head, stats, o) -> new HeadMethod(name, null, o.prunedHead(), LogitScore.ENERGY, o.temperature())),
+  /** OPNP composed with ReAct. */
+  OPNP_REACT("opnp_react", List.of(Param.REACT_PERCENTILE), EnumSet.of(Need.REACT_THRESHOLD), true,
+      (name, head, stats, o) -> new HeadMethod(name, react(o), o.prunedHead(), LogitScore.ENERGY, o.temperature())),
+  /** OPNP composed with ASH (ASH-S unless {@link MethodOptions#withOpnpAshVariant}). */
+  OPNP_ASH("opnp_ash", List.of(Param.ASH_PERCENTILE), EnumSet.noneOf(Need.class), true,
+      (name, head, stats, o) -> new HeadMethod(name, ash(o.opnpAshVariant(), o), o.prunedHead(), LogitScore.ENERGY,
+          o.temperature()));
+
+  /** Fitted state a method needs beyond the head. */
+  public enum Need {
+    /** {@link FeatureStats} of the training features. */
+    STATS,
+    /** ReAct's clip value at the spec's percentile. */
+    REACT_THRESHOLD,
+    /** ViM's principal subspace and mean training residual norm. */
+    VIM,
+    /** The KNN bank. */
+    BANK
+  }
+
+  /** Builds the scorer from the head, the statistics (null unless needed) and the checked options. */
+  @FunctionalInterface
+  interface Builder {
+    OodMethod build(String name, LinearHead head, FeatureStats stats, MethodOptions options);
+  }
+
+  private final String key;
+  private final List<Param> params;
+  private final Set<Need> needs;
+  private final boolean usesPlan;
+  private final Builder builder;
+
+  Method(String key, List<Param> params, Set<Need> needs, boolean usesPlan, Builder builder) {
+    this.key = key;
+    this.params = params;
+    this.needs = needs;
+    this.usesPlan = usesPlan;
+    this.builder = builder;
+  }
+
+  /** Every method name, in table order. */
+  public static final List<String> NAMES = Arrays.stream(values()).map(Method::key).toList();
+
+  /** The method named {@code name} (case-insensitive); fails naming the known ones. */
+  public static Method parse(String name) {
+    if (name != null) {
+      String n = name.trim().toLowerCase(Locale.ROOT);
+      for (Method m : values()) {
+        if (m.key.equals(n)) {
+          return m;
+        }
+      }
+    }
+    throw new IllegalArgumentException("unknown OOD method " + name + "; known: " + NAMES);
+  }
+
+  /** The name in reports, score columns and saved detectors, e.g. {@code opnp_react}. */
+  public String key() {
+    return key;
+  }
+
+  /** The hyper-parameters, in the order labels show them. */
+  public List<Param> params() {
+    return params;
+  }
+
+  public boolean needs(Need n) {
+    return needs.contains(n);
+  }
+
+  /** Whether the method scores through the OPNP-pruned head (and so needs a plan and the sensitivity). */
+  public boolean usesPlan() {
+    return usesPlan;
+  }
+
+  /**
+   * Builds the method.
+   *
+   * @param head the original (unpruned) last layer
+   * @param stats training-feature statistics; may be null unless {@link Need#STATS}
+   * @param options hyper-parameters and fitted inputs
+   */
+  public OodMethod build(LinearHead head, FeatureStats stats, MethodOptions options) {
+    Check.argument(head != null, "method %s needs the classifier head", key);
+    Check.argument(options != null, "method %s needs options (MethodOptions.defaults())", key);
+    if (needs(Need.STATS)) {
+      Check.argument(stats != null, "method %s needs feature statistics of the training set", key);
+      Check.argument(stats.classes() == head.classes() && stats.dim() == head.dim(),
+          "feature statistics of shape %sx%s do not match head shape %sx%s", stats.classes(), stats.dim(),
+          head.classes(), head.dim());
+    }
+    if (needs(Need.VIM)) {
+      Check.argument(options.vimSubspace() != null, "method %s needs MethodOptions.withVim(subspace, meanResidualNorm)",
+          key);
+    }
+    if (needs(Need.BANK)) {
+      Check.argument(options.knnBank() != null, "method %s needs MethodOptions.withKnnBank(bank)", key);
+      Check.argument(options.knnBank().dim() == head.dim(), "knn bank has dimension %s but the head %s",
+          options.knnBank().dim(), head.dim());
+    }
+    if (needs(Need.REACT_THRESHOLD)) {
+      Check.argument(!Double.isNaN(options.reactThreshold()), "method %s needs MethodOptions.withReactThreshold(c), "
+          + "c = a percentile of ID training activations", key);
+    }
+    if (usesPlan) {
+      LinearHead p = options.prunedHead();
+      Check.argument(p != null, "method %s needs MethodOptions.withPrunedHead(head.pruned(plan))", key);
+      Check.argument(p.classes() == head.classes() && p.dim() == head.dim(),
+          "pruned head of shape %sx%s does not match head shape %sx%s", p.classes(), p.dim(), head.classes(),
+          head.dim());
+    }
+    return builder.build(key, head, stats, options);
+  }
+
+  private static ReactClip react(MethodOptions o) {
+    return new ReactClip(o.reactThreshold());
+  }
+
+  private static Ash ash(Ash.Variant v, MethodOptions o) {
+    return new Ash(v, o.value(Param.ASH_PERCENTILE));
+  }
+}
