@@ -126,7 +126,7 @@ final class DetectorSelection {
     LOG.info("plan sweep: {} plans on {} ID + {} proxies of {} images in {} s; best {} ({} AUROC {})", sweep.size(),
         nIdSel, proxies.size(), java.util.Arrays.toString(nOods), String.format("%.1f", sweepSeconds), plan.plan(),
         settings.criterion(), String.format("%.4f", plan.criterion()));
-    List<DetectorSpec> specs = grid(plan.plan(), fit.bank());
+    List<DetectorSpec> specs = grid(plan.plan(), fit.bank(), head.classes());
     ArrayList<OodMethod> methods = times.time("fit " + specs.size() + " detector configurations",
         StageTimes.Where.DRIVER, () -> {
           ArrayList<OodMethod> out = new ArrayList<>();
@@ -197,10 +197,12 @@ final class DetectorSelection {
   /**
    * Every method over its small grid (the product of its parameters' grids), in table order; OPNP's
    * at the swept plan, and none of them when that plan prunes nothing (they would only repeat energy,
-   * ReAct and ASH-S); KNN only at the k the bank can serve.
+   * ReAct and ASH-S); KNN only at the k the bank can serve; GEN's M at most once past the class
+   * count (every M ≥ C is all C classes).
    */
-  static List<DetectorSpec> grid(PruningPercentages plan, io.opnp.methods.KnnBank bank) {
+  static List<DetectorSpec> grid(PruningPercentages plan, io.opnp.methods.KnnBank bank, int classes) {
     List<DetectorSpec> out = new ArrayList<>();
+    java.util.Set<DetectorSpec> effective = new java.util.HashSet<>();
     for (Method m : Method.values()) {
       if (m.usesPlan() && plan.equals(PruningPercentages.NONE)) {
         continue;
@@ -216,7 +218,10 @@ final class DetectorSelection {
         specs = next;
       }
       for (DetectorSpec s : specs) {
-        if (!m.needs(Method.Need.BANK) || bank.scaledK((int) s.value(Param.KNN_K)) <= bank.size()) {
+        DetectorSpec same = m.params().contains(Param.GEN_M) && s.value(Param.GEN_M) > classes
+            ? s.with(Param.GEN_M, classes) : s;
+        if ((!m.needs(Method.Need.BANK) || bank.scaledK((int) s.value(Param.KNN_K)) <= bank.size())
+            && effective.add(same)) {
           out.add(s);
         }
       }

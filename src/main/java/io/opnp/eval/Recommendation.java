@@ -57,7 +57,7 @@ final class Recommendation {
                                   List<TestFigures> figures) {
     Selection sel = chosen.selection();
     Map<String, Object> r = new LinkedHashMap<>();
-    r.put("method", chosen.chosen().method());
+    r.put("method", chosen.chosen().method().key());
     r.put("label", chosen.chosen().label());
     r.put("parameters", chosen.chosen().parameters());
     r.put("criterion", sel.criterion().name().toLowerCase(Locale.ROOT));

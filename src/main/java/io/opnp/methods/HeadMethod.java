@@ -6,7 +6,7 @@ import io.opnp.math.LinearHead;
 /**
  * The common shape of most post-hoc methods: an optional feature transform (ReAct, ASH), a linear
  * head (the original, a DICE-sparsified or an OPNP-pruned one) and a score of the logits (MSP, max
- * logit, energy). See {@link OodMethods} for which combination each named method is.
+ * logit, energy, GEN). See {@link OodMethods} for which combination each named method is.
  */
 final class HeadMethod implements OodMethod {
   private static final long serialVersionUID = 1L;
@@ -15,15 +15,13 @@ final class HeadMethod implements OodMethod {
   private final FeatureTransform transform;  // null: features used as they are
   private final LinearHead head;
   private final LogitScore logitScore;
-  private final double temperature;
 
-  HeadMethod(String name, FeatureTransform transform, LinearHead head, LogitScore logitScore, double temperature) {
+  HeadMethod(String name, FeatureTransform transform, LinearHead head, LogitScore logitScore) {
     Check.argument(head != null, "method %s needs a head", name);
     this.name = name;
     this.transform = transform;
     this.head = head;
     this.logitScore = logitScore;
-    this.temperature = Check.finitePositive(temperature, "temperature");
   }
 
   @Override
@@ -49,7 +47,7 @@ final class HeadMethod implements OodMethod {
     double[] logits = new double[n * classes];
     head.logits(h, n, logits);
     for (int k = 0; k < n; k++) {
-      out[k] = logitScore.of(logits, k * classes, classes, temperature);
+      out[k] = logitScore.of(logits, k * classes, classes);
     }
   }
 }

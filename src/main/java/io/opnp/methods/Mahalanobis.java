@@ -43,18 +43,7 @@ final class Mahalanobis implements OodMethod {
   static Mahalanobis fit(FeatureStats stats, double ridge) {
     Check.argument(Double.isFinite(ridge) && ridge >= 0, "covariance ridge must be finite and >= 0, got %s", ridge);
     int dim = stats.dim();
-    double[] cov = stats.sharedCovariance();
-    double trace = 0;
-    for (int j = 0; j < dim; j++) {
-      trace += cov[j * dim + j];
-    }
-    Check.argument(trace > 0, "the shared covariance of the training features is zero (trace %s): "
-        + "every class has constant features", trace);
-    double lambda = ridge * trace / dim;
-    for (int j = 0; j < dim; j++) {
-      cov[j * dim + j] += lambda;
-    }
-    double[] whitener = Cholesky.of(cov, dim).inverseLower();
+    double[] whitener = whitener(stats.sharedCovariance(), dim, ridge, "the shared covariance of the training features");
     double[] mean = stats.mean();
     double[] classMeans = stats.classMeans();
     int used = 0;
@@ -81,8 +70,24 @@ final class Mahalanobis implements OodMethod {
     return new Mahalanobis(dim, used, mean, whitener, white, norms2);
   }
 
+  /**
+   * {@code A = L⁻¹} for {@code Σ + λI = L Lᵀ}, {@code λ = ridge · trace(Σ)/D}; {@code cov} is overwritten.
+   */
+  static double[] whitener(double[] cov, int dim, double ridge, String what) {
+    double trace = 0;
+    for (int j = 0; j < dim; j++) {
+      trace += cov[j * dim + j];
+    }
+    Check.argument(trace > 0, "%s is zero (trace %s): the features are constant", what, trace);
+    double lambda = ridge * trace / dim;
+    for (int j = 0; j < dim; j++) {
+      cov[j * dim + j] += lambda;
+    }
+    return Cholesky.of(cov, dim).inverseLower();
+  }
+
   /** Rows of X (n×D) mapped to rows of X Aᵀ, i.e. each row x to A x. */
-  private static double[] whiten(double[] a, double[] x, int n, int dim) {
+  static double[] whiten(double[] a, double[] x, int n, int dim) {
     double[] out = new double[n * dim];
     // Column-major: outᵀ (D×n) = A (D×D) · Xᵀ (D×n); row-major A is column-major Aᵀ, hence "T".
     io.opnp.math.Blas.get().dgemm("T", "N", dim, n, dim, 1.0, a, dim, x, dim, 0.0, out, dim);

@@ -19,35 +19,51 @@ import java.util.Set;
 public enum Method {
   /** Maximum softmax probability (Hendrycks &amp; Gimpel, ICLR 2017). */
   MSP("msp", List.of(), EnumSet.noneOf(Need.class), false,
-      (name, head, stats, o) -> new HeadMethod(name, null, head, LogitScore.MSP, o.temperature())),
+      (name, head, stats, o) -> new HeadMethod(name, null, head, LogitScore.msp(o.temperature()))),
   /** Maximum logit (Hendrycks et al., ICML 2022). */
   MAX_LOGIT("maxlogit", List.of(), EnumSet.noneOf(Need.class), false,
-      (name, head, stats, o) -> new HeadMethod(name, null, head, LogitScore.MAX_LOGIT, o.temperature())),
+      (name, head, stats, o) -> new HeadMethod(name, null, head, LogitScore.maxLogit())),
   /** Negative free energy T·logsumexp(f/T) (Liu et al., NeurIPS 2020). */
   ENERGY("energy", List.of(), EnumSet.noneOf(Need.class), false,
-      (name, head, stats, o) -> new HeadMethod(name, null, head, LogitScore.ENERGY, o.temperature())),
+      (name, head, stats, o) -> new HeadMethod(name, null, head, LogitScore.energy(o.temperature()))),
   /** Energy of min(h, c) (Sun et al., NeurIPS 2021). */
   REACT("react", List.of(Param.REACT_PERCENTILE), EnumSet.of(Need.REACT_THRESHOLD), false,
-      (name, head, stats, o) -> new HeadMethod(name, react(o), head, LogitScore.ENERGY, o.temperature())),
+      (name, head, stats, o) -> new HeadMethod(name, react(o), head, LogitScore.energy(o.temperature()))),
   /** Energy through a DICE-sparsified head (Sun &amp; Li, ECCV 2022). */
   DICE("dice", List.of(Param.DICE_SPARSITY), EnumSet.of(Need.STATS), false,
       (name, head, stats, o) -> new HeadMethod(name, null, Dice.sparsified(head, stats.mean(), o.value(Param.DICE_SPARSITY)),
-          LogitScore.ENERGY, o.temperature())),
+          LogitScore.energy(o.temperature()))),
+  /** Generalized entropy of the top-M softmax probabilities (Liu et al., CVPR 2023). */
+  GEN("gen", List.of(Param.GEN_GAMMA, Param.GEN_M), EnumSet.noneOf(Need.class), false,
+      (name, head, stats, o) -> new HeadMethod(name, null, head,
+          LogitScore.gen(o.value(Param.GEN_GAMMA), (int) o.value(Param.GEN_M)))),
   /** Energy of ASH-P-shaped features (Djurisic et al., ICLR 2023). */
   ASH_P("ash_p", List.of(Param.ASH_PERCENTILE), EnumSet.noneOf(Need.class), false,
-      (name, head, stats, o) -> new HeadMethod(name, ash(Ash.Variant.P, o), head, LogitScore.ENERGY, o.temperature())),
+      (name, head, stats, o) -> new HeadMethod(name, ash(Ash.Variant.P, o), head, LogitScore.energy(o.temperature()))),
   /** Energy of ASH-B-shaped features. */
   ASH_B("ash_b", List.of(Param.ASH_PERCENTILE), EnumSet.noneOf(Need.class), false,
-      (name, head, stats, o) -> new HeadMethod(name, ash(Ash.Variant.B, o), head, LogitScore.ENERGY, o.temperature())),
+      (name, head, stats, o) -> new HeadMethod(name, ash(Ash.Variant.B, o), head, LogitScore.energy(o.temperature()))),
   /** Energy of ASH-S-shaped features. */
   ASH_S("ash_s", List.of(Param.ASH_PERCENTILE), EnumSet.noneOf(Need.class), false,
-      (name, head, stats, o) -> new HeadMethod(name, ash(Ash.Variant.S, o), head, LogitScore.ENERGY, o.temperature())),
+      (name, head, stats, o) -> new HeadMethod(name, ash(Ash.Variant.S, o), head, LogitScore.energy(o.temperature()))),
+  /** Energy of h·exp(s1/s2), ASH-S's scale without pruning (Xu et al., ICLR 2024). */
+  SCALE("scale", List.of(Param.SCALE_PERCENTILE), EnumSet.noneOf(Need.class), false,
+      (name, head, stats, o) -> new HeadMethod(name, scale(o), head, LogitScore.energy(o.temperature()))),
   /** ‖∂KL(u‖p)/∂W‖₁ of the last layer (Huang et al., NeurIPS 2021). */
   GRADNORM("gradnorm", List.of(), EnumSet.noneOf(Need.class), false,
       (name, head, stats, o) -> new GradNorm(head, o.temperature())),
   /** −min_c Mahalanobis² to the class means, shared covariance (Lee et al., NeurIPS 2018). */
   MAHALANOBIS("mahalanobis", List.of(), EnumSet.of(Need.STATS), false,
       (name, head, stats, o) -> Mahalanobis.fit(stats, o.covarianceRidge())),
+  /** Class-conditional minus background Mahalanobis distance (Ren et al., 2021). */
+  RMDS("rmds", List.of(), EnumSet.of(Need.STATS), false,
+      (name, head, stats, o) -> Rmds.fit(stats, o.covarianceRidge())),
+  /** Distances to the predicted class's decision boundaries over ‖h − μ‖ (Liu &amp; Qin, ICML 2024). */
+  FDBD("fdbd", List.of(), EnumSet.of(Need.STATS), false,
+      (name, head, stats, o) -> new Fdbd(head, stats.mean())),
+  /** Alignment of h − μ with the predicted class's weights plus α‖h‖₁ (Liu &amp; Qin, CVPR 2025). */
+  NCI("nci", List.of(Param.NCI_ALPHA), EnumSet.of(Need.STATS), false,
+      (name, head, stats, o) -> new Nci(head, stats.mean(), o.value(Param.NCI_ALPHA))),
   /** Energy minus α‖x^{P⊥}‖ (Wang et al., CVPR 2022). */
   VIM("vim", List.of(), EnumSet.of(Need.STATS, Need.VIM), false,
       (name, head, stats, o) -> new Vim(head, o.vimSubspace(), Vim.alpha(stats, o.vimMeanResidualNorm()), o.temperature())),
@@ -56,14 +72,17 @@ public enum Method {
       (name, head, stats, o) -> new Knn(o.knnBank(), (int) o.value(Param.KNN_K))),
   /** Energy through the OPNP-pruned head (Chen et al., NeurIPS 2023). */
   OPNP("opnp", List.of(), EnumSet.noneOf(Need.class), true,
-      (name, head, stats, o) -> new HeadMethod(name, null, o.prunedHead(), LogitScore.ENERGY, o.temperature())),
+      (name, head, stats, o) -> new HeadMethod(name, null, o.prunedHead(), LogitScore.energy(o.temperature()))),
   /** OPNP composed with ReAct. */
   OPNP_REACT("opnp_react", List.of(Param.REACT_PERCENTILE), EnumSet.of(Need.REACT_THRESHOLD), true,
-      (name, head, stats, o) -> new HeadMethod(name, react(o), o.prunedHead(), LogitScore.ENERGY, o.temperature())),
+      (name, head, stats, o) -> new HeadMethod(name, react(o), o.prunedHead(), LogitScore.energy(o.temperature()))),
   /** OPNP composed with ASH (ASH-S unless {@link MethodOptions#withOpnpAshVariant}). */
   OPNP_ASH("opnp_ash", List.of(Param.ASH_PERCENTILE), EnumSet.noneOf(Need.class), true,
-      (name, head, stats, o) -> new HeadMethod(name, ash(o.opnpAshVariant(), o), o.prunedHead(), LogitScore.ENERGY,
-          o.temperature()));
+      (name, head, stats, o) -> new HeadMethod(name, ash(o.opnpAshVariant(), o), o.prunedHead(),
+          LogitScore.energy(o.temperature()))),
+  /** OPNP composed with SCALE: the scaled features through the pruned head. */
+  OPNP_SCALE("opnp_scale", List.of(Param.SCALE_PERCENTILE), EnumSet.noneOf(Need.class), true,
+      (name, head, stats, o) -> new HeadMethod(name, scale(o), o.prunedHead(), LogitScore.energy(o.temperature())));
 
   /** Fitted state a method needs beyond the head. */
   public enum Need {
@@ -111,6 +130,12 @@ public enum Method {
       }
     }
     throw new IllegalArgumentException("unknown OOD method " + name + "; known: " + NAMES);
+  }
+
+  /** The name, so that text built from a method reads as users write it. */
+  @Override
+  public String toString() {
+    return key;
   }
 
   /** The name in reports, score columns and saved detectors, e.g. {@code opnp_react}. */
@@ -173,6 +198,10 @@ public enum Method {
 
   private static ReactClip react(MethodOptions o) {
     return new ReactClip(o.reactThreshold());
+  }
+
+  private static Scale scale(MethodOptions o) {
+    return new Scale(o.value(Param.SCALE_PERCENTILE));
   }
 
   private static Ash ash(Ash.Variant v, MethodOptions o) {

@@ -15,7 +15,15 @@ public enum Param {
   /** ASH: percentile p (0–100); the top (100 − p) % of each sample's activations are kept. */
   ASH_PERCENTILE("ash_percentile", "ash p", Kind.PERCENT, 90, 60, 70, 80, 90),
   /** KNN: neighbours k (meant for the whole training set; a sampled bank scales it). */
-  KNN_K("knn_k", "k", Kind.COUNT, Knn.DEFAULT_K, 10, Knn.DEFAULT_K, 200);
+  KNN_K("knn_k", "k", Kind.COUNT, Knn.DEFAULT_K, 10, Knn.DEFAULT_K, 200),
+  /** SCALE: percentile p (0–100); the top (100 − p) % of activations set the scale (OpenOOD's grid 65–95). */
+  SCALE_PERCENTILE("scale_percentile", "scale p", Kind.PERCENT, 85, 65, 75, 85, 95),
+  /** GEN: exponent γ of the generalized entropy (OpenOOD's grid 0.01–10). */
+  GEN_GAMMA("gen_gamma", "γ", Kind.POSITIVE, 0.1, 0.01, 0.1, 0.5, 1),
+  /** GEN: how many of the largest probabilities enter (all C when larger). */
+  GEN_M("gen_m", "M", Kind.COUNT, 100, 10, 100, 1000),
+  /** NCI: weight α of the feature's L1 norm (OpenOOD's grid). */
+  NCI_ALPHA("nci_alpha", "α", Kind.POSITIVE, 1e-4, 1e-4, 1e-3, 1e-2, 0.1);
 
   /** What values a parameter takes. */
   enum Kind { PERCENT, COUNT, POSITIVE }

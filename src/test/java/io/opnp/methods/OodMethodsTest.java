@@ -64,7 +64,7 @@ class OodMethodsTest {
         assertTrue(Double.isFinite(v), name + " gave " + v);
       }
     }
-    assertEquals(15, OodMethods.NAMES.size());
+    assertEquals(21, OodMethods.NAMES.size());
   }
 
   @Test
@@ -102,8 +102,9 @@ class OodMethodsTest {
   void unknownMethodListsTheKnownOnes() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> OodMethods.create("odin", head, stats, options));
-    assertEquals("unknown OOD method odin; known: [msp, maxlogit, energy, react, dice, ash_p, ash_b, ash_s, "
-        + "gradnorm, mahalanobis, vim, knn, opnp, opnp_react, opnp_ash]", e.getMessage());
+    assertEquals("unknown OOD method odin; known: [msp, maxlogit, energy, react, dice, gen, ash_p, ash_b, ash_s, "
+        + "scale, gradnorm, mahalanobis, rmds, fdbd, nci, vim, knn, opnp, opnp_react, opnp_ash, opnp_scale]",
+        e.getMessage());
   }
 
   @Test

@@ -1,0 +1,325 @@
+package io.opnp.methods;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.opnp.math.LinearHead;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/**
+ * SCALE, GEN, fDBD, NCI and RMDS against independent computations: hand-computed values, a second
+ * formulation (geometric distances to the decision boundaries, ASH-S's own scale, by-definition
+ * covariances inverted by cofactors) or brute force.
+ */
+class NewMethodsTest {
+  private static final Random RNG = new Random(20231127);
+
+  private static double[] gaussian(int n, Random r) {
+    double[] x = new double[n];
+    for (int i = 0; i < n; i++) {
+      x[i] = r.nextGaussian();
+    }
+    return x;
+  }
+
+  private static double[] relu(double[] x) {
+    double[] y = x.clone();
+    for (int i = 0; i < y.length; i++) {
+      y[i] = Math.max(0, y[i]);
+    }
+    return y;
+  }
+
+  private static double[] score(OodMethod m, double[] h, int n) {
+    double[] out = new double[n];
+    m.score(h, n, out);
+    return out;
+  }
+
+  private static double logSumExp(double[] f) {
+    double s = 0;
+    for (double v : f) {
+      s += Math.exp(v);
+    }
+    return Math.log(s);
+  }
+
+  private static double[] logits(LinearHead head, double[] h, int row) {
+    int c = head.classes();
+    int d = head.dim();
+    double[] w = head.weight();
+    double[] b = head.bias();
+    double[] f = new double[c];
+    for (int i = 0; i < c; i++) {
+      f[i] = b[i];
+      for (int j = 0; j < d; j++) {
+        f[i] += w[i * d + j] * h[row * d + j];
+      }
+    }
+    return f;
+  }
+
+  @Test
+  void genIsMinusTheGeneralizedEntropyOfTheTopMProbabilities() {
+    // logits (0, ln 2, ln 5): p = (1/8, 2/8, 5/8).
+    LinearHead id3 = new LinearHead(3, 3, new double[] {1, 0, 0, 0, 1, 0, 0, 0, 1}, new double[3]);
+    double[] h = {0, Math.log(2), Math.log(5)};
+    double g = 0.5;
+    double all = Math.sqrt(0.125 * 0.875) + Math.sqrt(0.25 * 0.75) + Math.sqrt(0.625 * 0.375);
+    double top2 = Math.sqrt(0.25 * 0.75) + Math.sqrt(0.625 * 0.375);
+    MethodOptions o = MethodOptions.defaults().with(Param.GEN_GAMMA, g);
+    assertEquals(-all, score(Method.GEN.build(id3, null, o.with(Param.GEN_M, 100)), h, 1)[0], 1e-15);
+    assertEquals(-all, score(Method.GEN.build(id3, null, o.with(Param.GEN_M, 3)), h, 1)[0], 1e-15);
+    assertEquals(-top2, score(Method.GEN.build(id3, null, o.with(Param.GEN_M, 2)), h, 1)[0], 1e-15);
+    // A confident prediction is more in-distribution than a uniform one.
+    double[] sure = {0, 0, 10};
+    double[] unsure = {1, 1, 1};
+    OodMethod gen = Method.GEN.build(id3, null, MethodOptions.defaults());
+    assertTrue(score(gen, sure, 1)[0] > score(gen, unsure, 1)[0]);
+  }
+
+  @Test
+  void scaleMultipliesTheWholeFeatureByAshSsFactorBeforeTheEnergy() {
+    int d = 20;
+    int n = 6;
+    double[] h = relu(gaussian(n * d, RNG));
+    for (double p : new double[] {65, 85, 95}) {
+      double[] scaled = new double[n * d];
+      new Scale(p).apply(h, n, d, scaled);
+      double[] ash = new double[n * d];
+      new Ash(Ash.Variant.S, p).apply(h, n, d, ash);
+      for (int s = 0; s < n; s++) {
+        // ASH-S keeps the top k scaled by exp(s1/s2) and zeroes the rest; SCALE scales every entry by it.
+        double factor = Double.NaN;
+        for (int j = 0; j < d; j++) {
+          if (ash[s * d + j] != 0) {
+            factor = ash[s * d + j] / h[s * d + j];
+            break;
+          }
+        }
+        for (int j = 0; j < d; j++) {
+          assertEquals(h[s * d + j] * factor, scaled[s * d + j], 1e-12 * Math.abs(scaled[s * d + j]) + 1e-300);
+        }
+        // And by definition: the k = D − round(D·p/100) largest activations' sum.
+        double[] sorted = Arrays.copyOfRange(h, s * d, s * d + d);
+        Arrays.sort(sorted);
+        int k = d - (int) Math.rint(d * p / 100);
+        double s1 = Arrays.stream(sorted).sum();
+        double s2 = Arrays.stream(sorted, d - k, d).sum();
+        assertEquals(Math.exp(s1 / s2), factor, 1e-12 * factor);
+      }
+    }
+    LinearHead head = new LinearHead(3, d, gaussian(3 * d, RNG), gaussian(3, RNG));
+    OodMethod m = Method.SCALE.build(head, null, MethodOptions.defaults());
+    double[] scaled = new double[n * d];
+    new Scale(85).apply(h, n, d, scaled);
+    for (int s = 0; s < n; s++) {
+      assertEquals(logSumExp(logits(head, scaled, s)), score(m, h, n)[s], 1e-12);
+    }
+  }
+
+  @Test
+  void scaleLeavesAFeatureWithoutPositiveTopActivationsUnscaled() {
+    double[] h = {0, 0, 0, 0};
+    double[] out = new double[4];
+    new Scale(50).apply(h, 1, 4, out);
+    assertEquals(List.of(0.0, 0.0, 0.0, 0.0), Arrays.stream(out).boxed().toList());
+  }
+
+  @Test
+  void fdbdSumsGeometricDistancesToThePredictedClasssBoundariesOverTheDistanceToTheMean() {
+    int c = 5;
+    int d = 7;
+    int n = 10;
+    LinearHead head = new LinearHead(c, d, gaussian(c * d, RNG), gaussian(c, RNG));
+    double[] mean = gaussian(d, RNG);
+    double[] h = gaussian(n * d, RNG);
+    double[] got = score(new Fdbd(head, mean), h, n);
+    double[] w = head.weight();
+    double[] b = head.bias();
+    for (int s = 0; s < n; s++) {
+      double[] f = logits(head, h, s);
+      int top = 0;
+      for (int i = 1; i < c; i++) {
+        top = f[i] > f[top] ? i : top;
+      }
+      double sum = 0;
+      for (int other = 0; other < c; other++) {
+        if (other == top) {
+          continue;
+        }
+        // The boundary {x : (w_top − w_other)·x + b_top − b_other = 0}; the distance of h to it.
+        double[] normal = new double[d];
+        double offset = b[top] - b[other];
+        for (int j = 0; j < d; j++) {
+          normal[j] = w[top * d + j] - w[other * d + j];
+        }
+        double dot = offset;
+        double norm2 = 0;
+        for (int j = 0; j < d; j++) {
+          dot += normal[j] * h[s * d + j];
+          norm2 += normal[j] * normal[j];
+        }
+        sum += Math.abs(dot) / Math.sqrt(norm2);
+      }
+      double dist = 0;
+      for (int j = 0; j < d; j++) {
+        dist += (h[s * d + j] - mean[j]) * (h[s * d + j] - mean[j]);
+      }
+      assertEquals(sum / Math.sqrt(dist), got[s], 1e-12 * got[s]);
+    }
+  }
+
+  @Test
+  void nciIsTheProjectionOfTheCentredFeatureOnThePredictedWeightsPlusAlphaL1() {
+    // Two classes in 2-D: w0 = (2, 0), w1 = (0, 1); mean (1, 1); h = (4, 5) is predicted class 0 (8 > 5).
+    LinearHead head = new LinearHead(2, 2, new double[] {2, 0, 0, 1}, new double[2]);
+    double[] mean = {1, 1};
+    double[] h = {4, 5};
+    // h − μ = (3, 4), ‖·‖ = 5; w0·(h − μ) = 6; ‖h‖₁ = 9.
+    for (double alpha : new double[] {1e-4, 0.1}) {
+      assertEquals(6.0 / 5 + alpha * 9, score(new Nci(head, mean, alpha), h, 1)[0], 1e-15);
+    }
+    // Through the table, α from the options.
+    FeatureStats stats = stats(head.classes(), head.dim(), new double[] {0, 0, 2, 2}, new int[] {0, 1});
+    assertEquals(6.0 / 5 + 0.01 * 9, score(Method.NCI.build(head, stats, MethodOptions.defaults()
+        .with(Param.NCI_ALPHA, 0.01)), h, 1)[0], 1e-15);
+  }
+
+  private static FeatureStats stats(int classes, int dim, double[] train, int[] y) {
+    double[] logits = new double[y.length * classes];
+    return new FeatureStatsAccumulator(classes, dim, true).add(train, logits, y, y.length).result();
+  }
+
+  @Test
+  void rmdsIsTheBackgroundDistanceMinusTheClosestClassDistanceByDefinition() {
+    int d = 3;
+    int classes = 3;
+    int m = 90;
+    double[] train = new double[m * d];
+    int[] y = new int[m];
+    for (int k = 0; k < m; k++) {
+      y[k] = k % classes;
+      for (int j = 0; j < d; j++) {
+        train[k * d + j] = RNG.nextGaussian() * (1 + j) + 3 * y[k] * (j == 0 ? 1 : -0.5);
+      }
+    }
+    FeatureStats stats = stats(classes, d, train, y);
+    LinearHead head = new LinearHead(classes, d, gaussian(classes * d, RNG), new double[classes]);
+    int n = 8;
+    double[] q = gaussian(n * d, RNG);
+    double ridge = 1e-6;
+    double[] got = score(Method.RMDS.build(head, stats, MethodOptions.defaults().withCovarianceRidge(ridge)), q, n);
+    double[] mds = score(Method.MAHALANOBIS.build(head, stats, MethodOptions.defaults().withCovarianceRidge(ridge)),
+        q, n);
+    // Background Gaussian by definition: the mean and the (1/m) covariance of all training rows.
+    double[] mu = new double[d];
+    for (int k = 0; k < m; k++) {
+      for (int j = 0; j < d; j++) {
+        mu[j] += train[k * d + j] / m;
+      }
+    }
+    double[] cov = new double[d * d];
+    for (int k = 0; k < m; k++) {
+      for (int r = 0; r < d; r++) {
+        for (int c = 0; c < d; c++) {
+          cov[r * d + c] += (train[k * d + r] - mu[r]) * (train[k * d + c] - mu[c]) / m;
+        }
+      }
+    }
+    double lambda = ridge * (cov[0] + cov[4] + cov[8]) / d;
+    for (int j = 0; j < d; j++) {
+      cov[j * d + j] += lambda;
+    }
+    double[] p = inverse3(cov);
+    for (int s = 0; s < n; s++) {
+      double d0 = 0;
+      for (int r = 0; r < d; r++) {
+        for (int c = 0; c < d; c++) {
+          d0 += (q[s * d + r] - mu[r]) * p[r * d + c] * (q[s * d + c] - mu[c]);
+        }
+      }
+      assertEquals(mds[s] + d0, got[s], 1e-9 * Math.max(1, Math.abs(got[s])));
+    }
+  }
+
+  /** The inverse of a 3×3 matrix by cofactors. */
+  private static double[] inverse3(double[] a) {
+    double[] cof = new double[9];
+    for (int r = 0; r < 3; r++) {
+      for (int c = 0; c < 3; c++) {
+        int r1 = (r + 1) % 3;
+        int r2 = (r + 2) % 3;
+        int c1 = (c + 1) % 3;
+        int c2 = (c + 2) % 3;
+        cof[r * 3 + c] = a[r1 * 3 + c1] * a[r2 * 3 + c2] - a[r1 * 3 + c2] * a[r2 * 3 + c1];
+      }
+    }
+    double det = a[0] * cof[0] + a[1] * cof[1] + a[2] * cof[2];
+    double[] inv = new double[9];
+    for (int r = 0; r < 3; r++) {
+      for (int c = 0; c < 3; c++) {
+        inv[r * 3 + c] = cof[c * 3 + r] / det;
+      }
+    }
+    return inv;
+  }
+
+  @Test
+  void opnpScaleIsScaleThroughThePrunedHead() {
+    int d = 12;
+    LinearHead head = new LinearHead(4, d, gaussian(4 * d, RNG), gaussian(4, RNG));
+    double[] w = head.weight();
+    for (int j = 0; j < d; j += 3) {
+      w[j] = 0;  // a "pruned" head: another linear layer of the same shape
+    }
+    LinearHead pruned = new LinearHead(4, d, w, head.bias());
+    double[] h = relu(gaussian(5 * d, RNG));
+    MethodOptions o = MethodOptions.defaults().withPrunedHead(pruned).with(Param.SCALE_PERCENTILE, 75);
+    double[] a = score(Method.OPNP_SCALE.build(head, null, o), h, 5);
+    double[] b = score(Method.SCALE.build(pruned, null, o), h, 5);
+    assertEquals(Arrays.stream(b).boxed().toList(), Arrays.stream(a).boxed().toList());
+  }
+
+  @Test
+  void everyMethodOfTheTableBuildsFromItsSpecAndScoresFinitely() {
+    int c = 4;
+    int d = 6;
+    int m = 80;
+    double[] train = relu(gaussian(m * d, RNG));
+    int[] y = new int[m];
+    for (int k = 0; k < m; k++) {
+      y[k] = k % c;
+    }
+    LinearHead head = new LinearHead(c, d, gaussian(c * d, RNG), gaussian(c, RNG));
+    double[] logits = new double[m * c];
+    head.logits(train, m, logits);
+    FeatureStats stats = new FeatureStatsAccumulator(c, d, true).add(train, logits, y, m).result();
+    io.opnp.math.Sensitivity sens = new io.opnp.math.Sensitivity(c, d, m, 1, relu(gaussian(c * d, RNG)),
+        relu(gaussian(d, RNG)), "m.pt", "abc");
+    FittedState state = new FittedState(stats, Param.REACT_PERCENTILE.grid(), new double[] {0.5, 0.6, 0.7, 0.8, 0.9},
+        VimSubspace.fit(head, stats, 0), 1.0, KnnBank.of(train, m, d), sens);
+    double[] q = relu(gaussian(5 * d, RNG));
+    List<String> built = new ArrayList<>();
+    for (Method method : Method.values()) {
+      DetectorSpec spec = DetectorSpec.of(method);
+      if (method.usesPlan()) {
+        spec = spec.withPlan(new io.opnp.math.PruningPercentages(10, 10, 10, 10));
+      }
+      if (method == Method.KNN) {
+        spec = spec.with(Param.KNN_K, 10);
+      }
+      OodMethod scorer = spec.build(head, state, 1.0);
+      assertEquals(method.key(), scorer.name());
+      for (double s : score(scorer, q, 5)) {
+        assertTrue(Double.isFinite(s), method + ": " + s);
+      }
+      built.add(method.key());
+    }
+    assertEquals(Method.NAMES, built);
+  }
+}
