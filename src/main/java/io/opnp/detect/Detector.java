@@ -6,7 +6,7 @@ import io.opnp.decision.ConformalPValues;
 import io.opnp.math.LinearHead;
 import io.opnp.math.Sensitivity;
 import io.opnp.methods.DetectorSpec;
-import io.opnp.methods.FeatureStats;
+import io.opnp.methods.TrainingSums;
 import io.opnp.methods.FittedState;
 import io.opnp.methods.KnnBank;
 import io.opnp.methods.Method;
@@ -22,7 +22,7 @@ import java.io.Serializable;
 public record Detector(DetectorSpec spec, double reactThreshold, double temperature, double threshold, double keep,
                        double expectedFalseAlarmRate, double falseAlarmLower, double falseAlarmUpper,
                        ConformalPValues pValues, String modelName, String modelSha256, String weightParam,
-                       String biasParam, Preprocess preprocess, FeatureStats stats, double vimMeanResidual,
+                       String biasParam, Preprocess preprocess, TrainingSums.Result training, double vimMeanResidual,
                        KnnBank bank, Sensitivity sensitivity, String engine) implements Serializable {
 
   /** Fails unless {@code sha256} is the model this detector was fitted on. */
@@ -40,8 +40,8 @@ public record Detector(DetectorSpec spec, double reactThreshold, double temperat
     boolean react = m.needs(Method.Need.REACT_THRESHOLD);
     // ViM's subspace is an eigen-decomposition of the saved statistics: deterministic, so refitting it
     // here gives evaluate's subspace.
-    VimSubspace vim = m.needs(Method.Need.VIM) ? VimSubspace.fit(head, stats, 0) : null;
-    FittedState state = new FittedState(stats, react ? new double[] {spec.value(Param.REACT_PERCENTILE)}
+    VimSubspace vim = m.needs(Method.Need.VIM) ? VimSubspace.fit(head, training.features(), 0) : null;
+    FittedState state = new FittedState(training, react ? new double[] {spec.value(Param.REACT_PERCENTILE)}
         : new double[0], react ? new double[] {reactThreshold} : new double[0], vim, vimMeanResidual, bank, sensitivity);
     return spec.build(head, state, temperature);
   }

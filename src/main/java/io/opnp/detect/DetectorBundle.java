@@ -14,6 +14,7 @@ import io.opnp.methods.DetectorSpec;
 import io.opnp.methods.FeatureStats;
 import io.opnp.methods.KnnBank;
 import io.opnp.methods.Method;
+import io.opnp.methods.TrainingSums;
 import io.opnp.spark.InferenceConfig;
 import java.io.IOException;
 import java.io.InputStream;
@@ -52,7 +53,7 @@ public final class DetectorBundle {
 
   /** The fitted state of one detector, as evaluate hands it over. */
   public record Fitted(DetectorSpec spec, double reactThreshold, FalseAlarmEstimate threshold, double keep,
-                       double[] calibrationScores, FeatureStats stats, double vimMeanResidual, KnnBank bank,
+                       double[] calibrationScores, TrainingSums.Result training, double vimMeanResidual, KnnBank bank,
                        Sensitivity sensitivity, Map<String, Object> selection) {}
 
   private DetectorBundle() {}
@@ -95,24 +96,29 @@ public final class DetectorBundle {
     root.put("selection", f.selection());
     Map<String, Object> state = new LinkedHashMap<>();
     List<Row> rows = new ArrayList<>();
+    for (Part part : Part.values()) {
+      if (part.neededBy(method)) {
+        FeatureStats s = part.of(f.training());
+        String px = part.prefix;
+        state.put(px + "classes", s.classes());
+        state.put(px + "dim", s.dim());
+        state.put(px + "count", s.count());
+        state.put(px + "mean_max_logit", s.meanMaxLogit());
+        long[] counts = s.classCounts();
+        double[] c = new double[counts.length];
+        for (int i = 0; i < c.length; i++) {
+          c[i] = counts[i];
+        }
+        rows.add(RowFactory.create(px + "class_counts", 0, boxed(c, 0, c.length)));
+        rows.add(RowFactory.create(px + "mean", 0, boxed(s.mean(), 0, s.dim())));
+        addMatrix(rows, px + "class_means", s.classMeans(), s.classes(), s.dim());
+        if (s.hasSecondMoments()) {
+          addMatrix(rows, px + "second_moment", s.secondMoment(), s.dim(), s.dim());
+        }
+      }
+    }
     if (method.needs(Method.Need.STATS)) {
-      FeatureStats s = f.stats();
-      state.put("classes", s.classes());
-      state.put("dim", s.dim());
-      state.put("count", s.count());
-      state.put("mean_max_logit", s.meanMaxLogit());
       state.put("vim_mean_residual", f.vimMeanResidual());
-      long[] counts = s.classCounts();
-      double[] c = new double[counts.length];
-      for (int i = 0; i < c.length; i++) {
-        c[i] = counts[i];
-      }
-      rows.add(RowFactory.create("class_counts", 0, boxed(c, 0, c.length)));
-      rows.add(RowFactory.create("mean", 0, boxed(s.mean(), 0, s.dim())));
-      addMatrix(rows, "class_means", s.classMeans(), s.classes(), s.dim());
-      if (s.hasSecondMoments()) {
-        addMatrix(rows, "second_moment", s.secondMoment(), s.dim(), s.dim());
-      }
     }
     if (method.needs(Method.Need.BANK)) {
       state.put("bank_size", f.bank().size());
@@ -171,22 +177,14 @@ public final class DetectorBundle {
       JsonNode model = root.get("model");
       JsonNode state = root.get("state");
       Map<String, double[][]> tensors = readState(spark, dir, state);
-      FeatureStats stats = null;
-      double vimResidual = Double.NaN;
-      if (method.needs(Method.Need.STATS)) {
-        int c = state.get("classes").asInt();
-        int d = state.get("dim").asInt();
-        double[] cc = tensors.get("class_counts")[0];
-        long[] counts = new long[cc.length];
-        for (int i = 0; i < counts.length; i++) {
-          counts[i] = (long) cc[i];
+      FeatureStats[] parts = new FeatureStats[Part.values().length];
+      for (Part part : Part.values()) {
+        if (part.neededBy(method)) {
+          parts[part.ordinal()] = readStats(state, tensors, part.prefix);
         }
-        stats = FeatureStats.restore(c, d, state.get("count").asLong(), counts, tensors.get("mean")[0],
-            flatten(tensors.get("class_means"), c, d),
-            tensors.containsKey("second_moment") ? flatten(tensors.get("second_moment"), d, d) : null,
-            state.get("mean_max_logit").asDouble());
-        vimResidual = state.get("vim_mean_residual").asDouble();
       }
+      TrainingSums.Result training = new TrainingSums.Result(parts[0], parts[1], parts[2], parts[3]);
+      double vimResidual = method.needs(Method.Need.STATS) ? state.get("vim_mean_residual").asDouble() : Double.NaN;
       KnnBank bank = null;
       if (method.needs(Method.Need.BANK)) {
         int m = state.get("bank_size").asInt();
@@ -201,10 +199,51 @@ public final class DetectorBundle {
           t.get("expected_false_alarm_rate").asDouble(), ci.get(0).asDouble(), ci.get(1).asDouble(),
           new ConformalPValues(calib), model.get("name").asText(), model.get("sha256").asText(),
           model.get("weight_param").asText(), model.get("bias_param").asText(), preprocess(root.get("preprocessing")),
-          stats, vimResidual, bank, sens, root.path("engine").toString());
+          training, vimResidual, bank, sens, root.path("engine").toString());
     } catch (NullPointerException | IllegalArgumentException e) {
       throw new BadInputException(file + " is incomplete or malformed (" + e + "); write it again with opnp evaluate", e);
     }
+  }
+
+  /** The training statistics a bundle may hold, by the prefix of their names in {@code state/}. */
+  private enum Part {
+    FEATURES("", Method.Need.STATS), NORMALIZED("normalized_", Method.Need.NORMALIZED_STATS),
+    CORRECT("correct_", Method.Need.PATTERNS), SOFTMAX("softmax_", Method.Need.TEMPLATES);
+
+    final String prefix;
+    final Method.Need need;
+
+    Part(String prefix, Method.Need need) {
+      this.prefix = prefix;
+      this.need = need;
+    }
+
+    boolean neededBy(Method m) {
+      return m.needs(need);
+    }
+
+    FeatureStats of(TrainingSums.Result t) {
+      return switch (this) {
+        case FEATURES -> t.features();
+        case NORMALIZED -> t.normalized();
+        case CORRECT -> t.correct();
+        case SOFTMAX -> t.softmax();
+      };
+    }
+  }
+
+  private static FeatureStats readStats(JsonNode state, Map<String, double[][]> tensors, String p) {
+    int c = state.get(p + "classes").asInt();
+    int d = state.get(p + "dim").asInt();
+    double[] cc = tensors.get(p + "class_counts")[0];
+    long[] counts = new long[cc.length];
+    for (int i = 0; i < counts.length; i++) {
+      counts[i] = (long) cc[i];
+    }
+    return FeatureStats.restore(c, d, state.get(p + "count").asLong(), counts, tensors.get(p + "mean")[0],
+        flatten(tensors.get(p + "class_means"), c, d),
+        tensors.containsKey(p + "second_moment") ? flatten(tensors.get(p + "second_moment"), d, d) : null,
+        state.get(p + "mean_max_logit").asDouble());
   }
 
   private static Preprocess preprocess(JsonNode p) {

@@ -132,7 +132,7 @@ public final class EvaluateJob {
           summary.put(k, rec.get(k));
         }
         DetectorBundle.save(spark, staging + "/detector", bundle, new DetectorBundle.Fitted(spec, clip,
-            chosen.threshold(), decision.keep(), chosen.calibrationScores(), fit.stats(), fit.vimMeanResidual(),
+            chosen.threshold(), decision.keep(), chosen.calibrationScores(), fit.training(), fit.vimMeanResidual(),
             fit.bank(), sens, summary));
       }
       if (overwrite) {

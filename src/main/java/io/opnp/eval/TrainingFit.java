@@ -4,7 +4,7 @@ import io.opnp.BadInputException;
 import io.opnp.math.FloatRanks;
 import io.opnp.math.LinearHead;
 import io.opnp.methods.FeatureStats;
-import io.opnp.methods.FeatureStatsAccumulator;
+import io.opnp.methods.TrainingSums;
 import io.opnp.methods.FittedState;
 import io.opnp.methods.KnnBank;
 import io.opnp.methods.VimSubspace;
@@ -65,17 +65,18 @@ final class TrainingFit {
                          int bankSize, StageTimes times) {
     int c = head.classes();
     int d = head.dim();
-    FeatureStatsAccumulator sums = times.time("training statistics", StageTimes.Where.EXECUTORS, () -> {
+    TrainingSums sums = times.time("training statistics", StageTimes.Where.EXECUTORS, () -> {
       Stages.describe(jsc, "opnp evaluate: training-feature statistics");
       return train.javaRDD().mapPartitions(new StatsPartition(c, d))
-          .treeAggregate(new FeatureStatsAccumulator(c, d, true), FeatureStatsAccumulator::merge,
-              FeatureStatsAccumulator::merge, Stages.treeDepth(train.rdd().getNumPartitions()));
+          .treeAggregate(new TrainingSums(c, d), TrainingSums::merge, TrainingSums::merge,
+              Stages.treeDepth(train.rdd().getNumPartitions()));
     });
     if (sums.count() == 0) {
       throw new BadInputException("the feature cache has no training images for the training set; check --train "
           + "(or rebuild the cache without --reuse-features)");
     }
-    FeatureStats stats = sums.result();
+    TrainingSums.Result training = sums.result();
+    FeatureStats stats = training.features();
     double[] thresholds = times.time("ReAct percentiles", StageTimes.Where.EXECUTORS,
         () -> percentiles(jsc, train, reactPercents, d));
     VimSubspace vim = times.time("ViM principal space (eigen-decomposition)", StageTimes.Where.DRIVER,
@@ -96,7 +97,7 @@ final class TrainingFit {
       LOG.info("KNN bank: a seeded uniform sample of {} of the {} training rows (alpha {}), k scaled by alpha as the "
           + "KNN paper does", bank.size(), stats.count(), String.format(java.util.Locale.ROOT, "%.4f", bank.fraction()));
     }
-    return new FittedState(stats, reactPercents, thresholds, vim, residualSum / stats.count(), bank, null);
+    return new FittedState(training, reactPercents, thresholds, vim, residualSum / stats.count(), bank, null);
   }
 
   /**
@@ -149,7 +150,7 @@ final class TrainingFit {
     }
   }
 
-  static final class StatsPartition implements FlatMapFunction<Iterator<Row>, FeatureStatsAccumulator> {
+  static final class StatsPartition implements FlatMapFunction<Iterator<Row>, TrainingSums> {
     private static final long serialVersionUID = 1L;
     private final int classes;
     private final int dim;
@@ -160,8 +161,8 @@ final class TrainingFit {
     }
 
     @Override
-    public Iterator<FeatureStatsAccumulator> call(Iterator<Row> rows) {
-      FeatureStatsAccumulator acc = new FeatureStatsAccumulator(classes, dim, true);
+    public Iterator<TrainingSums> call(Iterator<Row> rows) {
+      TrainingSums acc = new TrainingSums(classes, dim);
       double[] f = new double[BATCH * dim];
       double[] l = new double[BATCH * classes];
       int[] y = new int[BATCH];

@@ -134,6 +134,9 @@ public record DetectorSpec(Method method, Map<Param, Double> values, PruningPerc
     if (method.needs(Method.Need.BANK)) {
       o = o.withKnnBank(state.bank());
     }
+    if (state.training() != null) {
+      o = o.withTraining(state.training());
+    }
     if (method.usesPlan()) {
       o = o.withPrunedHead(state.pruned(head, plan));
     }

@@ -11,12 +11,12 @@ import java.util.Map;
 
 /**
  * What the methods need from the ID training set, fitted once (by evaluate's training stage) and
- * read back from a saved detector: the feature statistics, ReAct's clip value at each fitted
+ * read back from a saved detector: the training statistics ({@link TrainingSums}), ReAct's clip value at each fitted
  * percentile, ViM's subspace and mean residual norm, the KNN bank and the sensitivity OPNP's plans
  * prune by. Any part a method does not need may be null; {@link DetectorSpec#build} takes what it needs.
  */
 public final class FittedState {
-  private final FeatureStats stats;
+  private final TrainingSums.Result training;
   private final double[] reactPercents;
   private final double[] reactThresholds;
   private final VimSubspace vim;
@@ -29,11 +29,11 @@ public final class FittedState {
   /**
    * @param reactPercents percentiles (0–100); {@code reactThresholds[i]} is the activation value at {@code reactPercents[i]}
    */
-  public FittedState(FeatureStats stats, double[] reactPercents, double[] reactThresholds, VimSubspace vim,
+  public FittedState(TrainingSums.Result training, double[] reactPercents, double[] reactThresholds, VimSubspace vim,
                      double vimMeanResidual, KnnBank bank, Sensitivity sensitivity) {
     Check.argument(reactPercents.length == reactThresholds.length, "%s ReAct percentiles but %s thresholds",
         reactPercents.length, reactThresholds.length);
-    this.stats = stats;
+    this.training = training;
     this.reactPercents = reactPercents.clone();
     this.reactThresholds = reactThresholds.clone();
     this.vim = vim;
@@ -42,8 +42,14 @@ public final class FittedState {
     this.sensitivity = sensitivity;
   }
 
+  /** The training features' statistics; null when no method needs them. */
   public FeatureStats stats() {
-    return stats;
+    return training == null ? null : training.features();
+  }
+
+  /** Every training statistic (normalized, correct-by-class, softmax templates too); null parts are not needed. */
+  public TrainingSums.Result training() {
+    return training;
   }
 
   /** The ReAct percentiles fitted (a copy). */
@@ -80,7 +86,7 @@ public final class FittedState {
 
   /** This state with the sensitivity OPNP's plans prune by. */
   public FittedState withSensitivity(Sensitivity s) {
-    return new FittedState(stats, reactPercents, reactThresholds, vim, vimMeanResidual, bank, s);
+    return new FittedState(training, reactPercents, reactThresholds, vim, vimMeanResidual, bank, s);
   }
 
   /** {@code head} pruned by {@code plan} of the sensitivity (computed once per plan). */

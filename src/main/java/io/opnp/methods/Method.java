@@ -64,6 +64,20 @@ public enum Method {
   /** Alignment of h − μ with the predicted class's weights plus α‖h‖₁ (Liu &amp; Qin, CVPR 2025). */
   NCI("nci", List.of(Param.NCI_ALPHA), EnumSet.of(Need.STATS), false,
       (name, head, stats, o) -> new Nci(head, stats.mean(), o.value(Param.NCI_ALPHA))),
+  /** Mahalanobis on L2-normalized features (Müller &amp; Hein, ICML 2025). */
+  MDSPP("mdspp", List.of(), EnumSet.of(Need.NORMALIZED_STATS), false,
+      (name, head, stats, o) -> new Normalized(name, head.dim(),
+          Mahalanobis.fit(o.training().normalized(), o.covarianceRidge()))),
+  /** RMDS on L2-normalized features (Müller &amp; Hein, ICML 2025). */
+  RMDSPP("rmdspp", List.of(), EnumSet.of(Need.NORMALIZED_STATS), false,
+      (name, head, stats, o) -> new Normalized(name, head.dim(), Rmds.fit(o.training().normalized(),
+          o.covarianceRidge()))),
+  /** Inner product with the predicted class's stored pattern (Zhang et al., ICLR 2023). */
+  SHE("she", List.of(), EnumSet.of(Need.PATTERNS), false,
+      (name, head, stats, o) -> new She(head, o.training().correct())),
+  /** −min_k KL(softmax ‖ class template) (Hendrycks et al., ICML 2022). */
+  KLM("klm", List.of(), EnumSet.of(Need.TEMPLATES), false,
+      (name, head, stats, o) -> new KlMatching(head, o.training().softmax())),
   /** Energy minus α‖x^{P⊥}‖ (Wang et al., CVPR 2022). */
   VIM("vim", List.of(), EnumSet.of(Need.STATS, Need.VIM), false,
       (name, head, stats, o) -> new Vim(head, o.vimSubspace(), Vim.alpha(stats, o.vimMeanResidualNorm()), o.temperature())),
@@ -90,6 +104,12 @@ public enum Method {
     STATS,
     /** ReAct's clip value at the spec's percentile. */
     REACT_THRESHOLD,
+    /** Statistics of the L2-normalized training features. */
+    NORMALIZED_STATS,
+    /** Mean features of the correctly classified training samples, by class. */
+    PATTERNS,
+    /** Mean softmax outputs by predicted class. */
+    TEMPLATES,
     /** ViM's principal subspace and mean training residual norm. */
     VIM,
     /** The KNN bank. */
@@ -172,6 +192,15 @@ public enum Method {
       Check.argument(stats.classes() == head.classes() && stats.dim() == head.dim(),
           "feature statistics of shape %sx%s do not match head shape %sx%s", stats.classes(), stats.dim(),
           head.classes(), head.dim());
+    }
+    for (Need n : List.of(Need.NORMALIZED_STATS, Need.PATTERNS, Need.TEMPLATES)) {
+      if (needs(n)) {
+        TrainingSums.Result t = options.training();
+        Check.argument(t != null && (n != Need.NORMALIZED_STATS || t.normalized() != null)
+            && (n != Need.PATTERNS || t.correct() != null) && (n != Need.TEMPLATES || t.softmax() != null),
+            "method %s needs MethodOptions.withTraining(sums) with its %s%s", key, n.toString().toLowerCase(Locale.ROOT),
+            n == Need.PATTERNS ? " (none when no training sample is classified correctly)" : "");
+      }
     }
     if (needs(Need.VIM)) {
       Check.argument(options.vimSubspace() != null, "method %s needs MethodOptions.withVim(subspace, meanResidualNorm)",

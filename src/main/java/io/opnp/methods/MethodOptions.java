@@ -25,6 +25,7 @@ public final class MethodOptions implements Serializable {
   private VimSubspace vimSubspace;
   private double vimMeanResidualNorm = Double.NaN;
   private KnnBank knnBank;
+  private TrainingSums.Result training;
 
   private MethodOptions() {}
 
@@ -43,6 +44,7 @@ public final class MethodOptions implements Serializable {
     o.vimSubspace = vimSubspace;
     o.vimMeanResidualNorm = vimMeanResidualNorm;
     o.knnBank = knnBank;
+    o.training = training;
     return o;
   }
 
@@ -146,6 +148,18 @@ public final class MethodOptions implements Serializable {
 
   public double vimMeanResidualNorm() {
     return vimMeanResidualNorm;
+  }
+
+  /** The other training statistics: normalized (MDS++, RMDS++), correct by class (SHE), softmax templates (KLM). */
+  public MethodOptions withTraining(TrainingSums.Result t) {
+    Check.argument(t != null, "training statistics must not be null");
+    MethodOptions o = copy();
+    o.training = t;
+    return o;
+  }
+
+  public TrainingSums.Result training() {
+    return training;
   }
 
   public KnnBank knnBank() {

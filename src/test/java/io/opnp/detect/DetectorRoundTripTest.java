@@ -57,14 +57,16 @@ class DetectorRoundTripTest {
     for (int k = 0; k < 300; k++) {
       labels[k] = k % C;
     }
-    FeatureStats stats = new FeatureStatsAccumulator(C, D, true).add(train, logits, labels, 300).result();
+    io.opnp.methods.TrainingSums.Result training = new io.opnp.methods.TrainingSums(C, D).add(train, logits, labels, 300)
+        .result();
+    FeatureStats stats = training.features();
     VimSubspace vim = VimSubspace.fit(head, stats, 0);
     double vimResidual = vim.residualNormSum(train, 300) / 300;
     KnnBank bank = KnnBank.of(train, 200, D);
     Sensitivity sens = new Sensitivity(C, D, 300, 1, abs(gaussian(C * D, r)), abs(gaussian(D, r)), "m.pt", "abc");
     PruningPercentages plan = new PruningPercentages(5, 10, 10, 0);
     double clip = 1.3;
-    MethodOptions base = MethodOptions.defaults().withVim(vim, vimResidual).withKnnBank(bank);
+    MethodOptions base = MethodOptions.defaults().withVim(vim, vimResidual).withKnnBank(bank).withTraining(training);
     LinearHead pruned = head.pruned(PruningPlan.of(sens, plan));
     double[] test = relu(gaussian(50 * D, r));
     InferenceConfig cfg = new InferenceConfig(io.opnp.cli.JobOptionsAccess.stage(TestData.demoModel()), "fc.weight", "fc.bias",
@@ -74,13 +76,18 @@ class DetectorRoundTripTest {
         DetectorSpec.of(io.opnp.methods.Method.KNN.key()).with(io.opnp.methods.Param.KNN_K, 10), DetectorSpec.of(io.opnp.methods.Method.REACT.key()).with(io.opnp.methods.Param.REACT_PERCENTILE, 95),
         DetectorSpec.of(io.opnp.methods.Method.ASH_B.key()).with(io.opnp.methods.Param.ASH_PERCENTILE, 80),
         DetectorSpec.of(io.opnp.methods.Method.OPNP_REACT.key()).withPlan(plan).with(io.opnp.methods.Param.REACT_PERCENTILE, 85),
-        DetectorSpec.of(io.opnp.methods.Method.OPNP_ASH.key()).withPlan(plan).with(io.opnp.methods.Param.ASH_PERCENTILE, 60));
+        DetectorSpec.of(io.opnp.methods.Method.OPNP_ASH.key()).withPlan(plan).with(io.opnp.methods.Param.ASH_PERCENTILE, 60),
+        DetectorSpec.of("gen").with(io.opnp.methods.Param.GEN_GAMMA, 0.5).with(io.opnp.methods.Param.GEN_M, 3),
+        DetectorSpec.of("scale").with(io.opnp.methods.Param.SCALE_PERCENTILE, 75), DetectorSpec.of("rmds"),
+        DetectorSpec.of("fdbd"), DetectorSpec.of("nci").with(io.opnp.methods.Param.NCI_ALPHA, 0.01),
+        DetectorSpec.of("mdspp"), DetectorSpec.of("rmdspp"), DetectorSpec.of("she"), DetectorSpec.of("klm"),
+        DetectorSpec.of("opnp_scale").withPlan(plan).with(io.opnp.methods.Param.SCALE_PERCENTILE, 65));
     double[] calibration = gaussian(100, r);
     FalseAlarmEstimate far = FalseAlarmBootstrap.interval(calibration, 0.95, 200, 0.95, 1);
     for (DetectorSpec spec : specs) {
       String dir = tmp.resolve(spec.method().key()).toString();
       DetectorBundle.save(spark, dir, new DetectorBundle.Context(cfg), new DetectorBundle.Fitted(spec, clip, far, 0.95,
-          calibration, stats, vimResidual, bank, sens, Map.of()));
+          calibration, training, vimResidual, bank, sens, Map.of()));
       Detector d = DetectorBundle.load(spark, dir);
       assertEquals(spec, d.spec());
       assertEquals(far.threshold(), d.threshold());

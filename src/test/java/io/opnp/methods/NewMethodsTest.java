@@ -298,10 +298,11 @@ class NewMethodsTest {
     LinearHead head = new LinearHead(c, d, gaussian(c * d, RNG), gaussian(c, RNG));
     double[] logits = new double[m * c];
     head.logits(train, m, logits);
-    FeatureStats stats = new FeatureStatsAccumulator(c, d, true).add(train, logits, y, m).result();
+    TrainingSums.Result training = new TrainingSums(c, d).add(train, logits, y, m).result();
+    FeatureStats stats = training.features();
     io.opnp.math.Sensitivity sens = new io.opnp.math.Sensitivity(c, d, m, 1, relu(gaussian(c * d, RNG)),
         relu(gaussian(d, RNG)), "m.pt", "abc");
-    FittedState state = new FittedState(stats, Param.REACT_PERCENTILE.grid(), new double[] {0.5, 0.6, 0.7, 0.8, 0.9},
+    FittedState state = new FittedState(training, Param.REACT_PERCENTILE.grid(), new double[] {0.5, 0.6, 0.7, 0.8, 0.9},
         VimSubspace.fit(head, stats, 0), 1.0, KnnBank.of(train, m, d), sens);
     double[] q = relu(gaussian(5 * d, RNG));
     List<String> built = new ArrayList<>();
@@ -321,5 +322,136 @@ class NewMethodsTest {
       built.add(method.key());
     }
     assertEquals(Method.NAMES, built);
+  }
+
+  /** A training set of m rows in d dimensions over c classes, its head and labels; half the labels agree with the head. */
+  private record Train(double[] h, double[] logits, int[] y, LinearHead head, int m, int d, int c) {}
+
+  private static Train train(int m, int d, int c) {
+    LinearHead head = new LinearHead(c, d, gaussian(c * d, RNG), gaussian(c, RNG));
+    double[] h = relu(gaussian(m * d, RNG));
+    double[] logits = new double[m * c];
+    head.logits(h, m, logits);
+    int[] y = new int[m];
+    for (int k = 0; k < m; k++) {
+      int top = Fdbd.argmax(logits, k * c, c);
+      y[k] = k % 2 == 0 ? top : (top + 1 + k % (c - 1)) % c;  // every odd row misclassified
+    }
+    return new Train(h, logits, y, head, m, d, c);
+  }
+
+  @Test
+  void trainingSumsSplitAndMergeToTheSameStatisticsAsOnePass() {
+    Train t = train(120, 5, 4);
+    TrainingSums.Result one = new TrainingSums(4, 5).add(t.h, t.logits, t.y, 120).result();
+    TrainingSums a = new TrainingSums(4, 5).add(Arrays.copyOfRange(t.h, 0, 50 * 5), Arrays.copyOfRange(t.logits, 0,
+        50 * 4), Arrays.copyOfRange(t.y, 0, 50), 50);
+    TrainingSums b = new TrainingSums(4, 5).add(Arrays.copyOfRange(t.h, 50 * 5, 120 * 5),
+        Arrays.copyOfRange(t.logits, 50 * 4, 120 * 4), Arrays.copyOfRange(t.y, 50, 120), 70);
+    TrainingSums.Result merged = a.merge(b).result();
+    for (FeatureStats[] pair : new FeatureStats[][] {{one.features(), merged.features()},
+        {one.normalized(), merged.normalized()}, {one.correct(), merged.correct()}, {one.softmax(), merged.softmax()}}) {
+      double[] x = pair[0].classMeans();
+      double[] z = pair[1].classMeans();
+      for (int i = 0; i < x.length; i++) {
+        assertEquals(x[i], z[i], 1e-12);
+      }
+      assertEquals(pair[0].count(), pair[1].count());
+    }
+    assertEquals(60, one.correct().count(), "the even rows, classified correctly");
+  }
+
+  @Test
+  void shesPatternsAreTheMeansOfTheCorrectlyClassifiedAndItScoresTheInnerProduct() {
+    Train t = train(200, 6, 3);
+    TrainingSums.Result r = new TrainingSums(3, 6).add(t.h, t.logits, t.y, 200).result();
+    // Patterns by definition: the mean of rows with label c that the head predicts as c.
+    double[][] pattern = new double[3][6];
+    int[] count = new int[3];
+    for (int k = 0; k < 200; k++) {
+      if (Fdbd.argmax(t.logits, k * 3, 3) == t.y[k]) {
+        count[t.y[k]]++;
+        for (int j = 0; j < 6; j++) {
+          pattern[t.y[k]][j] += t.h[k * 6 + j];
+        }
+      }
+    }
+    double[] q = relu(gaussian(7 * 6, RNG));
+    double[] got = score(Method.SHE.build(t.head, r.features(), MethodOptions.defaults().withTraining(r)), q, 7);
+    for (int s = 0; s < 7; s++) {
+      int top = Fdbd.argmax(logits(t.head, q, s), 0, 3);
+      double want = 0;
+      for (int j = 0; j < 6; j++) {
+        want += q[s * 6 + j] * pattern[top][j] / count[top];
+      }
+      assertEquals(want, got[s], 1e-12 * Math.max(1, Math.abs(want)));
+    }
+  }
+
+  @Test
+  void klMatchingIsMinusTheSmallestDivergenceFromThePredictedClassTemplatesByDefinition() {
+    Train t = train(150, 4, 3);
+    TrainingSums.Result r = new TrainingSums(3, 4).add(t.h, t.logits, t.y, 150).result();
+    double[][] template = new double[3][3];
+    int[] count = new int[3];
+    for (int k = 0; k < 150; k++) {
+      double[] f = Arrays.copyOfRange(t.logits, k * 3, k * 3 + 3);
+      int pred = Fdbd.argmax(f, 0, 3);
+      double z = Math.exp(f[0]) + Math.exp(f[1]) + Math.exp(f[2]);
+      count[pred]++;
+      for (int i = 0; i < 3; i++) {
+        template[pred][i] += Math.exp(f[i]) / z;
+      }
+    }
+    double[] q = relu(gaussian(6 * 4, RNG));
+    double[] got = score(Method.KLM.build(t.head, r.features(), MethodOptions.defaults().withTraining(r)), q, 6);
+    for (int s = 0; s < 6; s++) {
+      double[] f = logits(t.head, q, s);
+      double z = Math.exp(f[0]) + Math.exp(f[1]) + Math.exp(f[2]);
+      double best = Double.POSITIVE_INFINITY;
+      for (int k = 0; k < 3; k++) {
+        if (count[k] == 0) {
+          continue;  // a one-hot template: infinite divergence from any softmax
+        }
+        double kl = 0;
+        for (int i = 0; i < 3; i++) {
+          double p = Math.exp(f[i]) / z;
+          kl += p * Math.log(p / (template[k][i] / count[k]));
+        }
+        best = Math.min(best, kl);
+      }
+      assertEquals(-best, got[s], 1e-12);
+    }
+  }
+
+  @Test
+  void mahalanobisPlusPlusIsMahalanobisOnNormalizedFeaturesFittedOnNormalizedTrainingFeatures() {
+    Train t = train(300, 3, 3);
+    TrainingSums.Result r = new TrainingSums(3, 3).add(t.h, t.logits, t.y, 300).result();
+    // A second formulation: normalize first, then the plain methods on plain statistics.
+    double[] hn = TrainingSums.normalizedRows(t.h, 300, 3);
+    FeatureStats direct = new FeatureStatsAccumulator(3, 3, true).add(hn, t.logits, t.y, 300).result();
+    double[] q = relu(gaussian(9 * 3, RNG));
+    double[] qn = TrainingSums.normalizedRows(q, 9, 3);
+    MethodOptions o = MethodOptions.defaults().withTraining(r);
+    double[] mdspp = score(Method.MDSPP.build(t.head, r.features(), o), q, 9);
+    double[] rmdspp = score(Method.RMDSPP.build(t.head, r.features(), o), q, 9);
+    double[] mds = score(Method.MAHALANOBIS.build(t.head, direct, o), qn, 9);
+    double[] rmds = score(Method.RMDS.build(t.head, direct, o), qn, 9);
+    for (int s = 0; s < 9; s++) {
+      assertEquals(mds[s], mdspp[s], 1e-9 * Math.max(1, Math.abs(mds[s])));
+      assertEquals(rmds[s], rmdspp[s], 1e-9 * Math.max(1, Math.abs(rmds[s])));
+      double norm = Math.sqrt(qn[s * 3] * qn[s * 3] + qn[s * 3 + 1] * qn[s * 3 + 1] + qn[s * 3 + 2] * qn[s * 3 + 2]);
+      assertEquals(1.0, norm, 1e-12);
+    }
+    // Scale does not matter to the normalized methods.
+    double[] q3 = q.clone();
+    for (int i = 0; i < q3.length; i++) {
+      q3[i] *= 3;
+    }
+    double[] again = score(Method.MDSPP.build(t.head, r.features(), o), q3, 9);
+    for (int s = 0; s < 9; s++) {
+      assertEquals(mdspp[s], again[s], 1e-9 * Math.max(1, Math.abs(mdspp[s])));
+    }
   }
 }

@@ -40,7 +40,8 @@ class OodMethodsTest {
     }
     double[] logits = new double[M * C];
     head.logits(train, M, logits);
-    stats = new FeatureStatsAccumulator(C, D, true).add(train, logits, labels, M).result();
+    TrainingSums.Result training = new TrainingSums(C, D).add(train, logits, labels, M).result();
+    stats = training.features();
     VimSubspace sub = VimSubspace.fit(head, stats, 0);
     double[] prunedW = w.clone();
     prunedW[0] = 0;
@@ -49,7 +50,8 @@ class OodMethodsTest {
         .withPrunedHead(new LinearHead(C, D, prunedW, head.bias()))
         .withVim(sub, sub.residualNormSum(train, M) / M)
         .withKnnBank(KnnBank.of(train, M, D))
-        .with(io.opnp.methods.Param.KNN_K, 5);
+        .with(io.opnp.methods.Param.KNN_K, 5)
+        .withTraining(training);
   }
 
   @Test
@@ -64,7 +66,7 @@ class OodMethodsTest {
         assertTrue(Double.isFinite(v), name + " gave " + v);
       }
     }
-    assertEquals(21, OodMethods.NAMES.size());
+    assertEquals(25, OodMethods.NAMES.size());
   }
 
   @Test
@@ -103,7 +105,8 @@ class OodMethodsTest {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> OodMethods.create("odin", head, stats, options));
     assertEquals("unknown OOD method odin; known: [msp, maxlogit, energy, react, dice, gen, ash_p, ash_b, ash_s, "
-        + "scale, gradnorm, mahalanobis, rmds, fdbd, nci, vim, knn, opnp, opnp_react, opnp_ash, opnp_scale]",
+        + "scale, gradnorm, mahalanobis, rmds, fdbd, nci, mdspp, rmdspp, she, klm, vim, knn, opnp, opnp_react, opnp_ash, "
+        + "opnp_scale]",
         e.getMessage());
   }
 
