@@ -15,17 +15,16 @@ import io.opnp.math.LinearHead;
  * (OpenOOD's default, {@code distance_as_normalizer}). A pair of classes with identical weight rows
  * has no boundary and is skipped.
  */
-final class Fdbd implements OodMethod {
+final class Fdbd extends PredictedClassMethod {
   private static final long serialVersionUID = 1L;
 
-  private final LinearHead head;
   private final double[] mean;
   private final double[] inverseDistances;  // C×C: 1/‖w_a − w_b‖, 0 on the diagonal and for equal rows
 
   Fdbd(LinearHead head, double[] mean) {
+    super(head);
     Check.argument(mean.length == head.dim(), "fDBD's training mean has %s values, the head %s", mean.length,
         head.dim());
-    this.head = head;
     this.mean = mean.clone();
     int c = head.classes();
     int d = head.dim();
@@ -51,36 +50,17 @@ final class Fdbd implements OodMethod {
   }
 
   @Override
-  public void score(double[] features, int n, double[] out) {
+  double score(double[] h, int hAt, double[] f, int fAt, int top) {
     int c = head.classes();
-    int d = head.dim();
-    Check.capacity(features, (long) n * d, "features");
-    Check.capacity(out, n, "scores output");
-    double[] logits = new double[n * c];
-    head.logits(features, n, logits);
-    for (int k = 0; k < n; k++) {
-      int top = argmax(logits, k * c, c);
-      double fTop = logits[k * c + top];
-      double sum = 0;
-      for (int b = 0; b < c; b++) {
-        sum += Math.abs(fTop - logits[k * c + b]) * inverseDistances[top * c + b];
-      }
-      double norm = 0;
-      for (int j = 0; j < d; j++) {
-        double x = features[k * d + j] - mean[j];
-        norm += x * x;
-      }
-      out[k] = sum / Math.sqrt(norm);
+    double sum = 0;
+    for (int b = 0; b < c; b++) {
+      sum += Math.abs(f[fAt + top] - f[fAt + b]) * inverseDistances[top * c + b];
     }
-  }
-
-  static int argmax(double[] v, int offset, int length) {
-    int best = 0;
-    for (int i = 1; i < length; i++) {
-      if (v[offset + i] > v[offset + best]) {
-        best = i;
-      }
+    double norm = 0;
+    for (int j = 0; j < mean.length; j++) {
+      double x = h[hAt + j] - mean[j];
+      norm += x * x;
     }
-    return best;
+    return sum / Math.sqrt(norm);
   }
 }

@@ -94,6 +94,17 @@ final class Mahalanobis implements OodMethod {
     return out;
   }
 
+  /** Each row h (n×D) mapped to A(h − center). */
+  static double[] whitenedAbout(double[] a, double[] center, double[] features, int n, int dim) {
+    double[] centered = new double[n * dim];
+    for (int k = 0; k < n; k++) {
+      for (int j = 0; j < dim; j++) {
+        centered[k * dim + j] = features[k * dim + j] - center[j];
+      }
+    }
+    return whiten(a, centered, n, dim);
+  }
+
   @Override
   public String name() {
     return Method.MAHALANOBIS.key();
@@ -106,13 +117,7 @@ final class Mahalanobis implements OodMethod {
     if (n == 0) {
       return;
     }
-    double[] centered = new double[n * dim];
-    for (int k = 0; k < n; k++) {
-      for (int j = 0; j < dim; j++) {
-        centered[k * dim + j] = features[k * dim + j] - center[j];
-      }
-    }
-    double[] z = whiten(whitener, centered, n, dim);
+    double[] z = whitenedAbout(whitener, center, features, n, dim);
     // G (n×classes) = Z · Mᵀ; column-major: Gᵀ (classes×n) = M (classes×D) · Zᵀ (D×n).
     double[] g = new double[n * classes];
     io.opnp.math.Blas.get().dgemm("T", "N", classes, n, dim, 1.0, whiteMeans, dim, z, dim, 0.0, g, classes);

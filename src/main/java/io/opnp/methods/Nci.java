@@ -13,18 +13,17 @@ import io.opnp.math.LinearHead;
  * with ĉ = argmax f, w_ĉ the raw (unnormalized) weight row, μ the training mean. Default α = 1e-4
  * (OpenOOD's; its grid 1e-4 … 0.1).
  */
-final class Nci implements OodMethod {
+final class Nci extends PredictedClassMethod {
   private static final long serialVersionUID = 1L;
 
-  private final LinearHead head;
   private final double[] mean;
   private final double alpha;
   private final double[] weight;  // W, C×D row-major
 
   Nci(LinearHead head, double[] mean, double alpha) {
+    super(head);
     Check.argument(mean.length == head.dim(), "NCI's training mean has %s values, the head %s", mean.length,
         head.dim());
-    this.head = head;
     this.mean = mean.clone();
     this.alpha = Check.finitePositive(alpha, "NCI alpha");
     this.weight = head.weight();
@@ -36,27 +35,18 @@ final class Nci implements OodMethod {
   }
 
   @Override
-  public void score(double[] features, int n, double[] out) {
-    int c = head.classes();
-    int d = head.dim();
-    Check.capacity(features, (long) n * d, "features");
-    Check.capacity(out, n, "scores output");
-    double[] logits = new double[n * c];
-    head.logits(features, n, logits);
-    double[] w = weight;
-    for (int k = 0; k < n; k++) {
-      int top = Fdbd.argmax(logits, k * c, c);
-      double dot = 0;
-      double norm = 0;
-      double l1 = 0;
-      for (int j = 0; j < d; j++) {
-        double h = features[k * d + j];
-        double x = h - mean[j];
-        dot += w[top * d + j] * x;
-        norm += x * x;
-        l1 += Math.abs(h);
-      }
-      out[k] = dot / Math.sqrt(norm) + alpha * l1;
+  double score(double[] h, int hAt, double[] f, int fAt, int top) {
+    int d = mean.length;
+    double dot = 0;
+    double norm = 0;
+    double l1 = 0;
+    for (int j = 0; j < d; j++) {
+      double v = h[hAt + j];
+      double x = v - mean[j];
+      dot += weight[top * d + j] * x;
+      norm += x * x;
+      l1 += Math.abs(v);
     }
+    return dot / Math.sqrt(norm) + alpha * l1;
   }
 }

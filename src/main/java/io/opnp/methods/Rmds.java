@@ -47,13 +47,7 @@ final class Rmds implements OodMethod {
       return;
     }
     classConditional.score(features, n, out);  // −min_c d_c
-    double[] centered = new double[n * dim];
-    for (int k = 0; k < n; k++) {
-      for (int j = 0; j < dim; j++) {
-        centered[k * dim + j] = features[k * dim + j] - center[j];
-      }
-    }
-    double[] z = Mahalanobis.whiten(backgroundWhitener, centered, n, dim);
+    double[] z = Mahalanobis.whitenedAbout(backgroundWhitener, center, features, n, dim);
     for (int k = 0; k < n; k++) {
       double d0 = 0;
       for (int j = 0; j < dim; j++) {

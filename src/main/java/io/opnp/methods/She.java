@@ -14,17 +14,16 @@ import io.opnp.math.LinearHead;
  * A class no training sample was classified correctly as has no pattern; its scores are 0 (OpenOOD
  * gives NaN).
  */
-final class She implements OodMethod {
+final class She extends PredictedClassMethod {
   private static final long serialVersionUID = 1L;
 
-  private final LinearHead head;
   private final double[] patterns;  // C×D
 
   She(LinearHead head, FeatureStats correct) {
+    super(head);
     Check.argument(correct.classes() == head.classes() && correct.dim() == head.dim(),
         "SHE's patterns have shape %sx%s but the head %sx%s", correct.classes(), correct.dim(), head.classes(),
         head.dim());
-    this.head = head;
     this.patterns = correct.classMeans();
   }
 
@@ -34,20 +33,12 @@ final class She implements OodMethod {
   }
 
   @Override
-  public void score(double[] features, int n, double[] out) {
-    int c = head.classes();
+  double score(double[] h, int hAt, double[] f, int fAt, int top) {
     int d = head.dim();
-    Check.capacity(features, (long) n * d, "features");
-    Check.capacity(out, n, "scores output");
-    double[] logits = new double[n * c];
-    head.logits(features, n, logits);
-    for (int k = 0; k < n; k++) {
-      int top = Fdbd.argmax(logits, k * c, c);
-      double s = 0;
-      for (int j = 0; j < d; j++) {
-        s += features[k * d + j] * patterns[top * d + j];
-      }
-      out[k] = s;
+    double s = 0;
+    for (int j = 0; j < d; j++) {
+      s += h[hAt + j] * patterns[top * d + j];
     }
+    return s;
   }
 }

@@ -49,7 +49,7 @@ public final class TrainingSums implements Serializable {
     int[] rightLabels = new int[n];
     int r = 0;
     for (int k = 0; k < n; k++) {
-      predicted[k] = Fdbd.argmax(logits, k * classes, classes);
+      predicted[k] = PredictedClassMethod.argmax(logits, k * classes, classes);
       softmaxRow(logits, k * classes, classes, p, k * classes);
       if (predicted[k] == labels[k]) {
         System.arraycopy(h, k * dim, right, r * dim, dim);

@@ -10,27 +10,6 @@ import org.junit.jupiter.api.Test;
 class MahalanobisTest {
   private static final int D = 3;
 
-  /** The inverse of a 3×3 matrix by cofactors. */
-  private static double[] inverse3(double[] a) {
-    double[] cof = new double[9];
-    for (int r = 0; r < 3; r++) {
-      for (int c = 0; c < 3; c++) {
-        int r1 = (r + 1) % 3;
-        int r2 = (r + 2) % 3;
-        int c1 = (c + 1) % 3;
-        int c2 = (c + 2) % 3;
-        cof[r * 3 + c] = a[r1 * 3 + c1] * a[r2 * 3 + c2] - a[r1 * 3 + c2] * a[r2 * 3 + c1];
-      }
-    }
-    double det = a[0] * cof[0] + a[1] * cof[1] + a[2] * cof[2];
-    double[] inv = new double[9];
-    for (int r = 0; r < 3; r++) {
-      for (int c = 0; c < 3; c++) {
-        inv[r * 3 + c] = cof[c * 3 + r] / det;  // adjugate = cofactorsᵀ
-      }
-    }
-    return inv;
-  }
 
   private static double[] explicitScores(double[] train, int[] y, int m, int classes, double[] queries, int n,
                                          double ridge) {
@@ -59,7 +38,7 @@ class MahalanobisTest {
     for (int j = 0; j < D; j++) {
       cov[j * 4] += lambda;
     }
-    double[] p = inverse3(cov);
+    double[] p = Matrices3.inverse3(cov);
     double[] out = new double[n];
     for (int q = 0; q < n; q++) {
       double best = Double.POSITIVE_INFINITY;

@@ -235,7 +235,7 @@ class NewMethodsTest {
     for (int j = 0; j < d; j++) {
       cov[j * d + j] += lambda;
     }
-    double[] p = inverse3(cov);
+    double[] p = Matrices3.inverse3(cov);
     for (int s = 0; s < n; s++) {
       double d0 = 0;
       for (int r = 0; r < d; r++) {
@@ -247,27 +247,6 @@ class NewMethodsTest {
     }
   }
 
-  /** The inverse of a 3×3 matrix by cofactors. */
-  private static double[] inverse3(double[] a) {
-    double[] cof = new double[9];
-    for (int r = 0; r < 3; r++) {
-      for (int c = 0; c < 3; c++) {
-        int r1 = (r + 1) % 3;
-        int r2 = (r + 2) % 3;
-        int c1 = (c + 1) % 3;
-        int c2 = (c + 2) % 3;
-        cof[r * 3 + c] = a[r1 * 3 + c1] * a[r2 * 3 + c2] - a[r1 * 3 + c2] * a[r2 * 3 + c1];
-      }
-    }
-    double det = a[0] * cof[0] + a[1] * cof[1] + a[2] * cof[2];
-    double[] inv = new double[9];
-    for (int r = 0; r < 3; r++) {
-      for (int c = 0; c < 3; c++) {
-        inv[r * 3 + c] = cof[c * 3 + r] / det;
-      }
-    }
-    return inv;
-  }
 
   @Test
   void opnpScaleIsScaleThroughThePrunedHead() {
@@ -334,7 +313,7 @@ class NewMethodsTest {
     head.logits(h, m, logits);
     int[] y = new int[m];
     for (int k = 0; k < m; k++) {
-      int top = Fdbd.argmax(logits, k * c, c);
+      int top = PredictedClassMethod.argmax(logits, k * c, c);
       y[k] = k % 2 == 0 ? top : (top + 1 + k % (c - 1)) % c;  // every odd row misclassified
     }
     return new Train(h, logits, y, head, m, d, c);
@@ -369,7 +348,7 @@ class NewMethodsTest {
     double[][] pattern = new double[3][6];
     int[] count = new int[3];
     for (int k = 0; k < 200; k++) {
-      if (Fdbd.argmax(t.logits, k * 3, 3) == t.y[k]) {
+      if (PredictedClassMethod.argmax(t.logits, k * 3, 3) == t.y[k]) {
         count[t.y[k]]++;
         for (int j = 0; j < 6; j++) {
           pattern[t.y[k]][j] += t.h[k * 6 + j];
@@ -379,7 +358,7 @@ class NewMethodsTest {
     double[] q = relu(gaussian(7 * 6, RNG));
     double[] got = score(Method.SHE.build(t.head, r.features(), MethodOptions.defaults().withTraining(r)), q, 7);
     for (int s = 0; s < 7; s++) {
-      int top = Fdbd.argmax(logits(t.head, q, s), 0, 3);
+      int top = PredictedClassMethod.argmax(logits(t.head, q, s), 0, 3);
       double want = 0;
       for (int j = 0; j < 6; j++) {
         want += q[s * 6 + j] * pattern[top][j] / count[top];
@@ -396,7 +375,7 @@ class NewMethodsTest {
     int[] count = new int[3];
     for (int k = 0; k < 150; k++) {
       double[] f = Arrays.copyOfRange(t.logits, k * 3, k * 3 + 3);
-      int pred = Fdbd.argmax(f, 0, 3);
+      int pred = PredictedClassMethod.argmax(f, 0, 3);
       double z = Math.exp(f[0]) + Math.exp(f[1]) + Math.exp(f[2]);
       count[pred]++;
       for (int i = 0; i < 3; i++) {
