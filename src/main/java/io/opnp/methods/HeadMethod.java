@@ -8,7 +8,7 @@ import io.opnp.math.LinearHead;
  * head (the original, a DICE-sparsified or an OPNP-pruned one) and a score of the logits (MSP, max
  * logit, energy, GEN). See {@link OodMethods} for which combination each named method is.
  */
-final class HeadMethod implements OodMethod {
+final class HeadMethod implements OodMethod, FromLogits {
   private static final long serialVersionUID = 1L;
 
   private final String name;
@@ -34,6 +34,11 @@ final class HeadMethod implements OodMethod {
   }
 
   @Override
+  public LinearHead logitsHead() {
+    return transform == null ? head : null;
+  }
+
+  @Override
   public void score(double[] features, int n, double[] out) {
     int dim = head.dim();
     int classes = head.classes();
@@ -46,6 +51,12 @@ final class HeadMethod implements OodMethod {
     }
     double[] logits = new double[n * classes];
     head.logits(h, n, logits);
+    scoreFromLogits(h, logits, n, out);
+  }
+
+  @Override
+  public void scoreFromLogits(double[] features, double[] logits, int n, double[] out) {
+    int classes = head.classes();
     for (int k = 0; k < n; k++) {
       out[k] = logitScore.of(logits, k * classes, classes);
     }

@@ -15,7 +15,7 @@ import io.opnp.math.LinearHead;
  * at the smallest double, so a probability the template lacks costs {@code p_i · 744} instead of +∞.
  * Computed as {@code Σ p log p − P·(log D)ᵀ}: one matrix product per batch.
  */
-final class KlMatching implements OodMethod {
+final class KlMatching implements OodMethod, FromLogits {
   private static final long serialVersionUID = 1L;
 
   private final LinearHead head;
@@ -53,6 +53,20 @@ final class KlMatching implements OodMethod {
     }
     double[] logits = new double[n * c];
     head.logits(features, n, logits);
+    scoreFromLogits(features, logits, n, out);
+  }
+
+  @Override
+  public LinearHead logitsHead() {
+    return head;
+  }
+
+  @Override
+  public void scoreFromLogits(double[] features, double[] logits, int n, double[] out) {
+    int c = head.classes();
+    if (n == 0) {
+      return;
+    }
     double[] p = new double[n * c];
     for (int k = 0; k < n; k++) {
       TrainingSums.softmaxRow(logits, k * c, c, p, k * c);

@@ -19,9 +19,10 @@ public final class OodMethods {
   }
 
   /**
-   * Scores a batch with several methods: {@code out[m][k]} is method m's score of row k. KNN methods
+   * Scores a batch with several methods: {@code out[m][k]} is method m's score of row k. Methods
+   * that read one head's logits ({@link FromLogits}) share one logits product per head; KNN methods
    * that share a bank share one distance pass, at the largest k (the k-th smallest of the same
-   * distances is the same number, so each equals its own pass bit for bit).
+   * distances is the same number). Each equals its own {@link OodMethod#score} bit for bit.
    */
   public static void scoreAll(List<OodMethod> methods, double[] features, int n, double[][] out) {
     Check.argument(out.length == methods.size(), "need %s output rows, got %s", methods.size(), out.length);
@@ -32,9 +33,19 @@ public final class OodMethods {
       }
     }
     java.util.Map<KnnBank, TopK> nearest = new java.util.IdentityHashMap<>();
+    java.util.Map<LinearHead, double[]> logits = new java.util.IdentityHashMap<>();
     for (int i = 0; i < methods.size(); i++) {
       OodMethod m = methods.get(i);
-      if (m instanceof Knn knn) {
+      LinearHead shared = m instanceof FromLogits fl ? fl.logitsHead() : null;
+      if (shared != null) {
+        double[] f = logits.computeIfAbsent(shared, h -> {
+          Check.capacity(features, (long) n * h.dim(), "features");
+          double[] l = new double[n * h.classes()];
+          h.logits(features, n, l);
+          return l;
+        });
+        ((FromLogits) m).scoreFromLogits(features, f, n, out[i]);
+      } else if (m instanceof Knn knn) {
         TopK t = nearest.computeIfAbsent(knn.bank(), b -> TopK.of(b, features, n, kmax.get(b)));
         System.arraycopy(Knn.scores(t, knn.k()), 0, out[i], 0, n);
       } else {

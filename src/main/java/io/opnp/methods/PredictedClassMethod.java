@@ -4,7 +4,7 @@ import io.opnp.math.Check;
 import io.opnp.math.LinearHead;
 
 /** The shape of fDBD, NCI and SHE: the head's logits, the predicted class ĉ, then a score of (h, f, ĉ). */
-abstract class PredictedClassMethod implements OodMethod {
+abstract class PredictedClassMethod implements OodMethod, FromLogits {
   private static final long serialVersionUID = 1L;
 
   final LinearHead head;
@@ -24,6 +24,18 @@ abstract class PredictedClassMethod implements OodMethod {
     Check.capacity(out, n, "scores output");
     double[] logits = new double[n * c];
     head.logits(features, n, logits);
+    scoreFromLogits(features, logits, n, out);
+  }
+
+  @Override
+  public final LinearHead logitsHead() {
+    return head;
+  }
+
+  @Override
+  public final void scoreFromLogits(double[] features, double[] logits, int n, double[] out) {
+    int c = head.classes();
+    int d = head.dim();
     for (int k = 0; k < n; k++) {
       out[k] = score(features, k * d, logits, k * c, argmax(logits, k * c, c));
     }

@@ -14,7 +14,7 @@ import io.opnp.math.LinearHead;
  * The subspace is {@link VimSubspace}; the mean residual norm over the training set needs a second
  * pass ({@link VimSubspace#residualNormSum}).
  */
-final class Vim implements OodMethod {
+final class Vim implements OodMethod, FromLogits {
   private static final long serialVersionUID = 1L;
 
   private final LinearHead head;
@@ -54,6 +54,17 @@ final class Vim implements OodMethod {
     Check.capacity(out, n, "scores output");
     double[] logits = new double[n * classes];
     head.logits(features, n, logits);
+    scoreFromLogits(features, logits, n, out);
+  }
+
+  @Override
+  public LinearHead logitsHead() {
+    return head;
+  }
+
+  @Override
+  public void scoreFromLogits(double[] features, double[] logits, int n, double[] out) {
+    int classes = head.classes();
     double[] residual = new double[n];
     subspace.residualNorms(features, n, residual);
     for (int k = 0; k < n; k++) {

@@ -16,7 +16,8 @@ import org.junit.jupiter.api.Test;
  * covariances inverted by cofactors) or brute force.
  */
 class NewMethodsTest {
-  private static final Random RNG = new Random(20231127);
+  /** Per test (JUnit makes an instance per test), so no test's data depends on which ran before. */
+  private final Random RNG = new Random(20231127);
 
   private static double[] gaussian(int n, Random r) {
     double[] x = new double[n];
@@ -303,10 +304,47 @@ class NewMethodsTest {
     assertEquals(Method.NAMES, built);
   }
 
+  @Test
+  void scoringManyMethodsTogetherSharesEachHeadsLogitsAndGivesEachOwnScoresBitForBit() {
+    int c = 5;
+    int d = 8;
+    int m = 100;
+    double[] train = relu(gaussian(m * d, RNG));
+    int[] y = new int[m];
+    for (int k = 0; k < m; k++) {
+      y[k] = k % c;
+    }
+    LinearHead head = new LinearHead(c, d, gaussian(c * d, RNG), gaussian(c, RNG));
+    double[] logits = new double[m * c];
+    head.logits(train, m, logits);
+    TrainingSums.Result training = new TrainingSums(c, d).add(train, logits, y, m).result();
+    io.opnp.math.Sensitivity sens = new io.opnp.math.Sensitivity(c, d, m, 1, relu(gaussian(c * d, RNG)),
+        relu(gaussian(d, RNG)), "m.pt", "abc");
+    FittedState state = new FittedState(training, Param.REACT_PERCENTILE.grid(), new double[] {0.5, 0.6, 0.7, 0.8, 0.9},
+        VimSubspace.fit(head, training.features(), 0), 1.0, KnnBank.of(train, m, d), sens);
+    // Every configuration of the selection's grid, on one head: many read the same logits.
+    List<OodMethod> methods = new ArrayList<>();
+    for (DetectorSpec spec : io.opnp.eval.DetectorSelectionAccess.grid(new io.opnp.math.PruningPercentages(10, 0, 10,
+        0), state.bank(), c)) {
+      methods.add(spec.build(head, state, 1.0));
+    }
+    int n = 17;
+    double[] q = relu(gaussian(n * d, RNG));
+    double[][] together = new double[methods.size()][n];
+    OodMethods.scoreAll(methods, q, n, together);
+    long shared = methods.stream().filter(x -> x instanceof FromLogits f && f.logitsHead() == head).count();
+    assertTrue(shared >= 15, shared + " configurations read the original head's logits");
+    for (int i = 0; i < methods.size(); i++) {
+      double[] alone = score(methods.get(i), q, n);
+      assertEquals(Arrays.stream(alone).boxed().toList(), Arrays.stream(together[i]).boxed().toList(),
+          methods.get(i).name());
+    }
+  }
+
   /** A training set of m rows in d dimensions over c classes, its head and labels; half the labels agree with the head. */
   private record Train(double[] h, double[] logits, int[] y, LinearHead head, int m, int d, int c) {}
 
-  private static Train train(int m, int d, int c) {
+  private Train train(int m, int d, int c) {
     LinearHead head = new LinearHead(c, d, gaussian(c * d, RNG), gaussian(c, RNG));
     double[] h = relu(gaussian(m * d, RNG));
     double[] logits = new double[m * c];
@@ -411,6 +449,9 @@ class NewMethodsTest {
     double[] hn = TrainingSums.normalizedRows(t.h, 300, 3);
     FeatureStats direct = new FeatureStatsAccumulator(3, 3, true).add(hn, t.logits, t.y, 300).result();
     double[] q = relu(gaussian(9 * 3, RNG));
+    for (int i = 0; i < q.length; i++) {
+      q[i] += 0.05;  // no all-zero query: its direction is undefined
+    }
     double[] qn = TrainingSums.normalizedRows(q, 9, 3);
     MethodOptions o = MethodOptions.defaults().withTraining(r);
     double[] mdspp = score(Method.MDSPP.build(t.head, r.features(), o), q, 9);

@@ -1,0 +1,17 @@
+package io.opnp.methods;
+
+import io.opnp.math.LinearHead;
+
+/**
+ * A method whose score reads the features only through one head's logits (and, for some, the
+ * features themselves): {@link OodMethods#scoreAll} computes each head's logits once per batch and
+ * hands them to every such method, so the C×D product is paid once per row and head, not once per
+ * method and configuration.
+ */
+interface FromLogits {
+  /** The head whose logits of the untransformed features the score reads; null when it reads others. */
+  LinearHead logitsHead();
+
+  /** The scores from the features and their logits under {@link #logitsHead()} (n×C). */
+  void scoreFromLogits(double[] features, double[] logits, int n, double[] out);
+}
