@@ -36,7 +36,8 @@ import org.apache.spark.sql.types.StructType;
  * A saved detector, {@code DIR/}: {@code detector.json} (method, hyper-parameters, threshold and the
  * false-alarm rate to expect, the held-out ID scores for p-values, preprocessing, the model's name and
  * SHA-256, engine and numerics mode) and, as Parquet, only what the method needs to score: the
- * training-feature statistics ({@code state/}: dice, mahalanobis, vim), the KNN bank ({@code knn-bank.f64})
+ * training statistics its {@link Method.Need}s name ({@code state/}, by prefix: features, normalized_, correct_,
+ * softmax_), the KNN bank ({@code knn-bank.f64})
  * and the sensitivity ({@code sensitivity/}: the opnp methods, whose masks are rebuilt from it and the
  * plan). Written by {@code evaluate}; read by {@code opnp detect}, the streaming monitor and the ML API.
  */
