@@ -8,6 +8,7 @@ import io.opnp.math.Sensitivity;
 import io.opnp.methods.DetectorSpec;
 import io.opnp.methods.TrainingSums;
 import io.opnp.methods.FittedState;
+import io.opnp.methods.GuideBank;
 import io.opnp.methods.KnnBank;
 import io.opnp.methods.Method;
 import io.opnp.methods.OodMethod;
@@ -23,7 +24,7 @@ public record Detector(DetectorSpec spec, double reactThreshold, double temperat
                        double expectedFalseAlarmRate, double falseAlarmLower, double falseAlarmUpper,
                        ConformalPValues pValues, String modelName, String modelSha256, String weightParam,
                        String biasParam, Preprocess preprocess, TrainingSums.Result training, double vimMeanResidual,
-                       KnnBank bank, Sensitivity sensitivity, String engine) implements Serializable {
+                       KnnBank bank, GuideBank guides, Sensitivity sensitivity, String engine) implements Serializable {
 
   /** Fails unless {@code sha256} is the model this detector was fitted on. */
   public void checkModel(String name, String sha256) {
@@ -42,7 +43,7 @@ public record Detector(DetectorSpec spec, double reactThreshold, double temperat
     // here gives evaluate's subspace.
     VimSubspace vim = m.needs(Method.Need.VIM) ? VimSubspace.fit(head, training.features(), 0) : null;
     FittedState state = new FittedState(training, react ? new double[] {spec.value(Param.REACT_PERCENTILE)}
-        : new double[0], react ? new double[] {reactThreshold} : new double[0], vim, vimMeanResidual, bank, sensitivity);
+        : new double[0], react ? new double[] {reactThreshold} : new double[0], vim, vimMeanResidual, bank, guides, sensitivity);
     return spec.build(head, state, temperature);
   }
 

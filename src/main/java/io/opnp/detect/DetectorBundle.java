@@ -13,6 +13,7 @@ import io.opnp.math.Sensitivity;
 import io.opnp.methods.DetectorSpec;
 import io.opnp.methods.FeatureStats;
 import io.opnp.methods.KnnBank;
+import io.opnp.methods.GuideBank;
 import io.opnp.methods.Method;
 import io.opnp.methods.TrainingSums;
 import io.opnp.spark.InferenceConfig;
@@ -37,7 +38,7 @@ import org.apache.spark.sql.types.StructType;
  * false-alarm rate to expect, the held-out ID scores for p-values, preprocessing, the model's name and
  * SHA-256, engine and numerics mode) and, as Parquet, only what the method needs to score: the
  * training statistics its {@link Method.Need}s name ({@code state/}, by prefix: features, normalized_, correct_,
- * softmax_), the KNN bank ({@code knn-bank.f64})
+ * softmax_), the KNN bank ({@code knn-bank.f64}), NNGuide's guides ({@code nnguide-bank.f64})
  * and the sensitivity ({@code sensitivity/}: the opnp methods, whose masks are rebuilt from it and the
  * plan). Written by {@code evaluate}; read by {@code opnp detect}, the streaming monitor and the ML API.
  */
@@ -55,7 +56,7 @@ public final class DetectorBundle {
   /** The fitted state of one detector, as evaluate hands it over. */
   public record Fitted(DetectorSpec spec, double reactThreshold, FalseAlarmEstimate threshold, double keep,
                        double[] calibrationScores, TrainingSums.Result training, double vimMeanResidual, KnnBank bank,
-                       Sensitivity sensitivity, Map<String, Object> selection) {}
+                       GuideBank guides, Sensitivity sensitivity, Map<String, Object> selection) {}
 
   private DetectorBundle() {}
 
@@ -127,6 +128,11 @@ public final class DetectorBundle {
       state.put("bank_training_rows", f.bank().trainingRows());
       writeDoubles(conf, dir + "/" + BANK, f.bank().normalizedRows());
     }
+    if (method.needs(Method.Need.GUIDES)) {
+      state.put("guides_size", f.guides().size());
+      state.put("guides_dim", f.guides().dim());
+      writeDoubles(conf, dir + "/" + GUIDES, f.guides().guides());
+    }
     root.put("state", state);
     root.put("calibration_scores", f.calibrationScores());
     if (!rows.isEmpty()) {
@@ -193,6 +199,12 @@ public final class DetectorBundle {
         bank = KnnBank.restore(readDoubles(conf, dir + "/" + BANK, (long) m * d), m, d,
             state.path("bank_training_rows").asLong(m));  // bundles before the field: the whole bank
       }
+      GuideBank guides = null;
+      if (method.needs(Method.Need.GUIDES)) {
+        int m = state.get("guides_size").asInt();
+        int d = state.get("guides_dim").asInt();
+        guides = GuideBank.restore(readDoubles(conf, dir + "/" + GUIDES, (long) m * d), m, d);
+      }
       Sensitivity sens = method.usesPlan() ? SensitivityStore.load(spark, dir + "/sensitivity") : null;
       JsonNode ci = t.get("false_alarm_interval_95");
       return new Detector(spec, root.get("react_threshold").isNull() ? Double.NaN : root.get("react_threshold").asDouble(),
@@ -200,7 +212,7 @@ public final class DetectorBundle {
           t.get("expected_false_alarm_rate").asDouble(), ci.get(0).asDouble(), ci.get(1).asDouble(),
           new ConformalPValues(calib), model.get("name").asText(), model.get("sha256").asText(),
           model.get("weight_param").asText(), model.get("bias_param").asText(), preprocess(root.get("preprocessing")),
-          training, vimResidual, bank, sens, root.path("engine").toString());
+          training, vimResidual, bank, guides, sens, root.path("engine").toString());
     } catch (NullPointerException | IllegalArgumentException e) {
       throw new BadInputException(file + " is incomplete or malformed (" + e + "); write it again with opnp evaluate", e);
     }
@@ -283,6 +295,8 @@ public final class DetectorBundle {
 
   /** The KNN bank as raw big-endian float64 (m×D row-major): up to 1 GiB by default, never boxed. */
   static final String BANK = "knn-bank.f64";
+  /** NNGuide's guides, the same way (m×D). */
+  static final String GUIDES = "nnguide-bank.f64";
 
   private static void writeDoubles(Configuration conf, String path, double[] values) {
     Path p = new Path(path);
@@ -303,7 +317,7 @@ public final class DetectorBundle {
       long length = fs.exists(p) ? fs.getFileStatus(p).getLen() : -1;
       if (length != 8 * count) {
         throw new BadInputException(path + " holds " + Math.max(0, length) + " bytes, expected " + 8 * count
-            + " (the KNN bank); the detector bundle is damaged: write it again with opnp evaluate");
+            + "; the detector bundle is damaged: write it again with opnp evaluate");
       }
       double[] out = new double[(int) count];
       try (var in = new java.io.DataInputStream(new java.io.BufferedInputStream(fs.open(p), 1 << 20))) {

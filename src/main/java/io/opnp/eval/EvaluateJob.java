@@ -133,7 +133,7 @@ public final class EvaluateJob {
         }
         DetectorBundle.save(spark, staging + "/detector", bundle, new DetectorBundle.Fitted(spec, clip,
             chosen.threshold(), decision.keep(), chosen.calibrationScores(), fit.training(), fit.vimMeanResidual(),
-            fit.bank(), sens, summary));
+            fit.bank(), fit.guides(), sens, summary));
       }
       if (overwrite) {
         Outputs.delete(conf, output + "/metrics.json");

@@ -6,6 +6,7 @@ import io.opnp.math.LinearHead;
 import io.opnp.methods.FeatureStats;
 import io.opnp.methods.TrainingSums;
 import io.opnp.methods.FittedState;
+import io.opnp.methods.GuideBank;
 import io.opnp.methods.KnnBank;
 import io.opnp.methods.VimSubspace;
 import io.opnp.spark.FeatureRows;
@@ -31,6 +32,7 @@ final class TrainingFit {
   /** The auto bank's budget: its float64 rows are broadcast to, and held by, every executor. */
   static final long AUTO_BANK_BYTES = 1L << 30;
   static final String BANK_SEED = "opnp-knn-bank-20231127";
+  static final String GUIDE_SEED = "opnp-nnguide-bank-20231127";
 
   /**
    * How many training rows go into the KNN bank: all {@code trainingRows} when {@code requested} is
@@ -52,9 +54,7 @@ final class TrainingFit {
       FirstById.Rows all = FirstById.features(train, rows, d);
       return KnnBank.of(all.features(), all.count(), d);
     }
-    Dataset<Row> keyed = train.withColumn("id", org.apache.spark.sql.functions.sha2(org.apache.spark.sql.functions
-        .concat(org.apache.spark.sql.functions.lit(BANK_SEED + ":"), org.apache.spark.sql.functions.col("id")), 256));
-    FirstById.Rows sample = FirstById.features(keyed, rows, d);
+    FirstById.Rows sample = sample(train, rows, d, BANK_SEED);
     return KnnBank.sampled(sample.features(), sample.count(), d, trainingRows);
   }
 
@@ -97,7 +97,24 @@ final class TrainingFit {
       LOG.info("KNN bank: a seeded uniform sample of {} of the {} training rows (alpha {}), k scaled by alpha as the "
           + "KNN paper does", bank.size(), stats.count(), String.format(java.util.Locale.ROOT, "%.4f", bank.fraction()));
     }
-    return new FittedState(training, reactPercents, thresholds, vim, residualSum / stats.count(), bank, null);
+    int guideRows = guideRows(stats.count());
+    GuideBank guides = times.time("NNGuide bank", StageTimes.Where.EXECUTORS, () -> {
+      FirstById.Rows g = sample(train, guideRows, d, GUIDE_SEED);
+      return GuideBank.of(g.features(), g.count(), head);
+    });
+    return new FittedState(training, reactPercents, thresholds, vim, residualSum / stats.count(), bank, guides, null);
+  }
+
+  /** NNGuide's bank: α = 1 % of the training rows (the paper's), at least 200 (OpenOOD's one batch), at most all. */
+  static int guideRows(long trainingRows) {
+    return (int) Math.min(trainingRows, Math.max(200, Math.round(0.01 * trainingRows)));
+  }
+
+  /** {@code rows} training rows: the ones whose SHA-256 of {@code seed:id} is smallest, whatever the partitioning. */
+  static FirstById.Rows sample(Dataset<Row> train, int rows, int d, String seed) {
+    Dataset<Row> keyed = train.withColumn("id", org.apache.spark.sql.functions.sha2(org.apache.spark.sql.functions
+        .concat(org.apache.spark.sql.functions.lit(seed + ":"), org.apache.spark.sql.functions.col("id")), 256));
+    return FirstById.features(keyed, rows, d);
   }
 
   /**

@@ -134,6 +134,9 @@ public record DetectorSpec(Method method, Map<Param, Double> values, PruningPerc
     if (method.needs(Method.Need.BANK)) {
       o = o.withKnnBank(state.bank());
     }
+    if (method.needs(Method.Need.GUIDES)) {
+      o = o.withGuides(state.guides());
+    }
     if (state.training() != null) {
       o = o.withTraining(state.training());
     }

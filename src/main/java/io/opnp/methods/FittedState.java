@@ -22,6 +22,7 @@ public final class FittedState {
   private final VimSubspace vim;
   private final double vimMeanResidual;
   private final KnnBank bank;
+  private final GuideBank guides;
   private final Sensitivity sensitivity;
   /** Pruned heads by plan: many configurations share one plan, and pruning sorts C·D values. */
   private final Map<PruningPercentages, LinearHead> pruned = new HashMap<>();
@@ -30,7 +31,7 @@ public final class FittedState {
    * @param reactPercents percentiles (0–100); {@code reactThresholds[i]} is the activation value at {@code reactPercents[i]}
    */
   public FittedState(TrainingSums.Result training, double[] reactPercents, double[] reactThresholds, VimSubspace vim,
-                     double vimMeanResidual, KnnBank bank, Sensitivity sensitivity) {
+                     double vimMeanResidual, KnnBank bank, GuideBank guides, Sensitivity sensitivity) {
     Check.argument(reactPercents.length == reactThresholds.length, "%s ReAct percentiles but %s thresholds",
         reactPercents.length, reactThresholds.length);
     this.training = training;
@@ -39,6 +40,7 @@ public final class FittedState {
     this.vim = vim;
     this.vimMeanResidual = vimMeanResidual;
     this.bank = bank;
+    this.guides = guides;
     this.sensitivity = sensitivity;
   }
 
@@ -80,13 +82,17 @@ public final class FittedState {
     return bank;
   }
 
+  public GuideBank guides() {
+    return guides;
+  }
+
   public Sensitivity sensitivity() {
     return sensitivity;
   }
 
   /** This state with the sensitivity OPNP's plans prune by. */
   public FittedState withSensitivity(Sensitivity s) {
-    return new FittedState(training, reactPercents, reactThresholds, vim, vimMeanResidual, bank, s);
+    return new FittedState(training, reactPercents, reactThresholds, vim, vimMeanResidual, bank, guides, s);
   }
 
   /** {@code head} pruned by {@code plan} of the sensitivity (computed once per plan). */

@@ -81,6 +81,9 @@ public enum Method {
   /** Energy minus α‖x^{P⊥}‖ (Wang et al., CVPR 2022). */
   VIM("vim", List.of(), EnumSet.of(Need.STATS, Need.VIM), false,
       (name, head, stats, o) -> new Vim(head, o.vimSubspace(), Vim.alpha(stats, o.vimMeanResidualNorm()), o.temperature())),
+  /** Energy times the mean similarity to the K closest energy-scaled training guides (Park et al., ICCV 2023). */
+  NNGUIDE("nnguide", List.of(Param.NNGUIDE_K), EnumSet.of(Need.GUIDES), false,
+      (name, head, stats, o) -> new NnGuide(head, o.guides(), (int) o.value(Param.NNGUIDE_K))),
   /** −k-th nearest-neighbour distance of normalized features (Sun et al., ICML 2022). */
   KNN("knn", List.of(Param.KNN_K), EnumSet.of(Need.BANK), false,
       (name, head, stats, o) -> new Knn(o.knnBank(), (int) o.value(Param.KNN_K))),
@@ -113,7 +116,9 @@ public enum Method {
     /** ViM's principal subspace and mean training residual norm. */
     VIM,
     /** The KNN bank. */
-    BANK
+    BANK,
+    /** NNGuide's bank of guides. */
+    GUIDES
   }
 
   /** Builds the scorer from the head, the statistics (null unless needed) and the checked options. */
@@ -210,6 +215,9 @@ public enum Method {
       Check.argument(options.knnBank() != null, "method %s needs MethodOptions.withKnnBank(bank)", key);
       Check.argument(options.knnBank().dim() == head.dim(), "knn bank has dimension %s but the head %s",
           options.knnBank().dim(), head.dim());
+    }
+    if (needs(Need.GUIDES)) {
+      Check.argument(options.guides() != null, "method %s needs MethodOptions.withGuides(bank)", key);
     }
     if (needs(Need.REACT_THRESHOLD)) {
       Check.argument(!Double.isNaN(options.reactThreshold()), "method %s needs MethodOptions.withReactThreshold(c), "

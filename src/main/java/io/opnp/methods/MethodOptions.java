@@ -26,6 +26,7 @@ public final class MethodOptions implements Serializable {
   private double vimMeanResidualNorm = Double.NaN;
   private KnnBank knnBank;
   private TrainingSums.Result training;
+  private GuideBank guides;
 
   private MethodOptions() {}
 
@@ -45,6 +46,7 @@ public final class MethodOptions implements Serializable {
     o.vimMeanResidualNorm = vimMeanResidualNorm;
     o.knnBank = knnBank;
     o.training = training;
+    o.guides = guides;
     return o;
   }
 
@@ -156,6 +158,18 @@ public final class MethodOptions implements Serializable {
     MethodOptions o = copy();
     o.training = t;
     return o;
+  }
+
+  /** NNGuide's bank. */
+  public MethodOptions withGuides(GuideBank g) {
+    Check.argument(g != null, "the guide bank must not be null");
+    MethodOptions o = copy();
+    o.guides = g;
+    return o;
+  }
+
+  public GuideBank guides() {
+    return guides;
   }
 
   public TrainingSums.Result training() {

@@ -23,7 +23,9 @@ public enum Param {
   /** GEN: how many of the largest probabilities enter (all C when larger). */
   GEN_M("gen_m", "M", Kind.COUNT, 100, 10, 100, 1000),
   /** NCI: weight α of the feature's L1 norm (OpenOOD's grid). */
-  NCI_ALPHA("nci_alpha", "α", Kind.POSITIVE, 1e-4, 1e-4, 1e-3, 1e-2, 0.1);
+  NCI_ALPHA("nci_alpha", "α", Kind.POSITIVE, 1e-4, 1e-4, 1e-3, 1e-2, 0.1),
+  /** NNGuide: how many of the most similar guides are averaged (at most the bank's size). */
+  NNGUIDE_K("nnguide_k", "K", Kind.COUNT, 100, 10, 100);
 
   /** What values a parameter takes. */
   enum Kind { PERCENT, COUNT, POSITIVE }

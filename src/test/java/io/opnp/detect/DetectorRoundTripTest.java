@@ -66,7 +66,9 @@ class DetectorRoundTripTest {
     Sensitivity sens = new Sensitivity(C, D, 300, 1, abs(gaussian(C * D, r)), abs(gaussian(D, r)), "m.pt", "abc");
     PruningPercentages plan = new PruningPercentages(5, 10, 10, 0);
     double clip = 1.3;
-    MethodOptions base = MethodOptions.defaults().withVim(vim, vimResidual).withKnnBank(bank).withTraining(training);
+    io.opnp.methods.GuideBank guides = io.opnp.methods.GuideBank.of(train, 250, head);
+    MethodOptions base = MethodOptions.defaults().withVim(vim, vimResidual).withKnnBank(bank).withTraining(training)
+        .withGuides(guides);
     LinearHead pruned = head.pruned(PruningPlan.of(sens, plan));
     double[] test = relu(gaussian(50 * D, r));
     InferenceConfig cfg = new InferenceConfig(io.opnp.cli.JobOptionsAccess.stage(TestData.demoModel()), "fc.weight", "fc.bias",
@@ -80,14 +82,14 @@ class DetectorRoundTripTest {
         DetectorSpec.of("gen").with(io.opnp.methods.Param.GEN_GAMMA, 0.5).with(io.opnp.methods.Param.GEN_M, 3),
         DetectorSpec.of("scale").with(io.opnp.methods.Param.SCALE_PERCENTILE, 75), DetectorSpec.of("rmds"),
         DetectorSpec.of("fdbd"), DetectorSpec.of("nci").with(io.opnp.methods.Param.NCI_ALPHA, 0.01),
-        DetectorSpec.of("mdspp"), DetectorSpec.of("rmdspp"), DetectorSpec.of("she"), DetectorSpec.of("klm"),
+        DetectorSpec.of("mdspp"), DetectorSpec.of("nnguide").with(io.opnp.methods.Param.NNGUIDE_K, 10), DetectorSpec.of("rmdspp"), DetectorSpec.of("she"), DetectorSpec.of("klm"),
         DetectorSpec.of("opnp_scale").withPlan(plan).with(io.opnp.methods.Param.SCALE_PERCENTILE, 65));
     double[] calibration = gaussian(100, r);
     FalseAlarmEstimate far = FalseAlarmBootstrap.interval(calibration, 0.95, 200, 0.95, 1);
     for (DetectorSpec spec : specs) {
       String dir = tmp.resolve(spec.method().key()).toString();
       DetectorBundle.save(spark, dir, new DetectorBundle.Context(cfg), new DetectorBundle.Fitted(spec, clip, far, 0.95,
-          calibration, training, vimResidual, bank, sens, Map.of()));
+          calibration, training, vimResidual, bank, guides, sens, Map.of()));
       Detector d = DetectorBundle.load(spark, dir);
       assertEquals(spec, d.spec());
       assertEquals(far.threshold(), d.threshold());

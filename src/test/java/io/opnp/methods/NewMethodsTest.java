@@ -283,7 +283,7 @@ class NewMethodsTest {
     io.opnp.math.Sensitivity sens = new io.opnp.math.Sensitivity(c, d, m, 1, relu(gaussian(c * d, RNG)),
         relu(gaussian(d, RNG)), "m.pt", "abc");
     FittedState state = new FittedState(training, Param.REACT_PERCENTILE.grid(), new double[] {0.5, 0.6, 0.7, 0.8, 0.9},
-        VimSubspace.fit(head, stats, 0), 1.0, KnnBank.of(train, m, d), sens);
+        VimSubspace.fit(head, stats, 0), 1.0, KnnBank.of(train, m, d), GuideBank.of(train, m, head), sens);
     double[] q = relu(gaussian(5 * d, RNG));
     List<String> built = new ArrayList<>();
     for (Method method : Method.values()) {
@@ -321,7 +321,8 @@ class NewMethodsTest {
     io.opnp.math.Sensitivity sens = new io.opnp.math.Sensitivity(c, d, m, 1, relu(gaussian(c * d, RNG)),
         relu(gaussian(d, RNG)), "m.pt", "abc");
     FittedState state = new FittedState(training, Param.REACT_PERCENTILE.grid(), new double[] {0.5, 0.6, 0.7, 0.8, 0.9},
-        VimSubspace.fit(head, training.features(), 0), 1.0, KnnBank.of(train, m, d), sens);
+        VimSubspace.fit(head, training.features(), 0), 1.0, KnnBank.of(train, m, d), GuideBank.of(train, m, head),
+        sens);
     // Every configuration of the selection's grid, on one head: many read the same logits.
     List<OodMethod> methods = new ArrayList<>();
     for (DetectorSpec spec : io.opnp.eval.DetectorSelectionAccess.grid(new io.opnp.math.PruningPercentages(10, 0, 10,
@@ -473,5 +474,56 @@ class NewMethodsTest {
     for (int s = 0; s < 9; s++) {
       assertEquals(mdspp[s], again[s], 1e-9 * Math.max(1, Math.abs(mdspp[s])));
     }
+  }
+
+  @Test
+  void nnGuideIsTheEnergyTimesTheMeanSimilarityOfTheKClosestGuidesByBruteForce() {
+    int c = 4;
+    int d = 6;
+    int m = 40;
+    LinearHead head = new LinearHead(c, d, gaussian(c * d, RNG), gaussian(c, RNG));
+    double[] train = relu(gaussian(m * d, RNG));
+    for (int i = 0; i < train.length; i++) {
+      train[i] += 0.01;
+    }
+    GuideBank bank = GuideBank.of(train, m, head);
+    int n = 5;
+    double[] q = relu(gaussian(n * d, RNG));
+    for (int i = 0; i < q.length; i++) {
+      q[i] += 0.01;
+    }
+    for (int k : new int[] {1, 10, 100}) {
+      double[] got = score(Method.NNGUIDE.build(head, null, MethodOptions.defaults().withGuides(bank)
+          .with(Param.NNGUIDE_K, k)), q, n);
+      for (int s = 0; s < n; s++) {
+        double[] sims = new double[m];
+        double[] z = unit(q, s, d);
+        for (int i = 0; i < m; i++) {
+          double[] g = unit(train, i, d);
+          double e = logSumExp(logits(head, train, i));
+          for (int j = 0; j < d; j++) {
+            sims[i] += z[j] * g[j] * e;
+          }
+        }
+        Arrays.sort(sims);
+        int used = Math.min(k, m);
+        double mean = Arrays.stream(sims, m - used, m).sum() / used;
+        double want = logSumExp(logits(head, q, s)) * mean;
+        assertEquals(want, got[s], 1e-12 * Math.max(1, Math.abs(want)), "K=" + k);
+      }
+    }
+  }
+
+  /** Row r divided by its norm, then 1e-10 added to every component (NNGuide's normalizer). */
+  private static double[] unit(double[] x, int r, int d) {
+    double s = 0;
+    for (int j = 0; j < d; j++) {
+      s += x[r * d + j] * x[r * d + j];
+    }
+    double[] z = new double[d];
+    for (int j = 0; j < d; j++) {
+      z[j] = x[r * d + j] / Math.sqrt(s) + 1e-10;
+    }
+    return z;
   }
 }

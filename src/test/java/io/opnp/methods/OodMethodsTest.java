@@ -51,7 +51,8 @@ class OodMethodsTest {
         .withVim(sub, sub.residualNormSum(train, M) / M)
         .withKnnBank(KnnBank.of(train, M, D))
         .with(io.opnp.methods.Param.KNN_K, 5)
-        .withTraining(training);
+        .withTraining(training)
+        .withGuides(GuideBank.of(train, M, head));
   }
 
   @Test
@@ -66,7 +67,7 @@ class OodMethodsTest {
         assertTrue(Double.isFinite(v), name + " gave " + v);
       }
     }
-    assertEquals(25, OodMethods.NAMES.size());
+    assertEquals(26, OodMethods.NAMES.size());
   }
 
   @Test
@@ -105,8 +106,8 @@ class OodMethodsTest {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> OodMethods.create("odin", head, stats, options));
     assertEquals("unknown OOD method odin; known: [msp, maxlogit, energy, react, dice, gen, ash_p, ash_b, ash_s, "
-        + "scale, gradnorm, mahalanobis, rmds, fdbd, nci, mdspp, rmdspp, she, klm, vim, knn, opnp, opnp_react, opnp_ash, "
-        + "opnp_scale]",
+        + "scale, gradnorm, mahalanobis, rmds, fdbd, nci, mdspp, rmdspp, she, klm, vim, nnguide, knn, opnp, opnp_react, "
+        + "opnp_ash, opnp_scale]",
         e.getMessage());
   }
 
