@@ -11,8 +11,9 @@ import java.util.Set;
 /**
  * The method table: every post-hoc OOD method once, with its name, its hyper-parameters (each with
  * the paper's default and a selection grid), the fitted state it needs and how it is built. Every
- * entry point — evaluate's selection and test scoring, saved detectors, detect, the monitor and the
- * ML API — goes name → {@link #parse} → {@link DetectorSpec} → {@link #build}; adding a method is one
+ * entry point of a saved detector — evaluate's selection and test scoring, detect, the monitor and
+ * {@code OodDetectorModel} — goes name → {@link #parse} → {@link DetectorSpec} → {@link #build} ({@code score}
+ * and {@code OpnpModel} still score energy and opnp their own way); adding a method is one
  * constant here and its test. Scores are "higher = more in-distribution"; see each class for its
  * paper and formula.
  */
@@ -31,8 +32,8 @@ public enum Method {
       (name, head, stats, o) -> new HeadMethod(name, react(o), head, LogitScore.energy(o.temperature()))),
   /** Energy through a DICE-sparsified head (Sun &amp; Li, ECCV 2022). */
   DICE("dice", List.of(Param.DICE_SPARSITY), EnumSet.of(Need.STATS), false,
-      (name, head, stats, o) -> new HeadMethod(name, null, Dice.sparsified(head, stats.mean(), o.value(Param.DICE_SPARSITY)),
-          LogitScore.energy(o.temperature()))),
+      (name, head, stats, o) -> new HeadMethod(name, null,
+          Dice.sparsified(head, stats.mean(), o.value(Param.DICE_SPARSITY)), LogitScore.energy(o.temperature()))),
   /** Generalized entropy of the top-M softmax probabilities (Liu et al., CVPR 2023). */
   GEN("gen", List.of(Param.GEN_GAMMA, Param.GEN_M), EnumSet.noneOf(Need.class), false,
       (name, head, stats, o) -> new HeadMethod(name, null, head,
