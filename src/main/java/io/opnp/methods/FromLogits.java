@@ -1,5 +1,6 @@
 package io.opnp.methods;
 
+import io.opnp.math.Check;
 import io.opnp.math.LinearHead;
 
 /**
@@ -14,4 +15,14 @@ interface FromLogits {
 
   /** The scores from the features and their logits under {@link #logitsHead()} (n×C). */
   void scoreFromLogits(double[] features, double[] logits, int n, double[] out);
+
+  /** {@link OodMethod#score} of such a method: the head's logits, then {@link #scoreFromLogits}. */
+  default void scoreThroughHead(double[] features, int n, double[] out) {
+    LinearHead head = logitsHead();
+    Check.capacity(features, (long) n * head.dim(), "features");
+    Check.capacity(out, n, "scores output");
+    double[] logits = new double[n * head.classes()];
+    head.logits(features, n, logits);
+    scoreFromLogits(features, logits, n, out);
+  }
 }

@@ -45,15 +45,7 @@ final class KlMatching implements OodMethod, FromLogits {
 
   @Override
   public void score(double[] features, int n, double[] out) {
-    int c = head.classes();
-    Check.capacity(features, (long) n * head.dim(), "features");
-    Check.capacity(out, n, "scores output");
-    if (n == 0) {
-      return;
-    }
-    double[] logits = new double[n * c];
-    head.logits(features, n, logits);
-    scoreFromLogits(features, logits, n, out);
+    scoreThroughHead(features, n, out);
   }
 
   @Override

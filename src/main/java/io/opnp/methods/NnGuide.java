@@ -59,11 +59,7 @@ final class NnGuide implements OodMethod, FromLogits {
 
   @Override
   public void score(double[] features, int n, double[] out) {
-    Check.capacity(features, (long) n * head.dim(), "features");
-    Check.capacity(out, n, "scores output");
-    double[] logits = new double[n * head.classes()];
-    head.logits(features, n, logits);
-    scoreFromLogits(features, logits, n, out);
+    scoreThroughHead(features, n, out);
   }
 
   @Override

@@ -1,6 +1,5 @@
 package io.opnp.methods;
 
-import io.opnp.math.Check;
 import io.opnp.math.LinearHead;
 
 /** The shape of fDBD, NCI and SHE: the head's logits, the predicted class ĉ, then a score of (h, f, ĉ). */
@@ -18,13 +17,7 @@ abstract class PredictedClassMethod implements OodMethod, FromLogits {
 
   @Override
   public final void score(double[] features, int n, double[] out) {
-    int c = head.classes();
-    int d = head.dim();
-    Check.capacity(features, (long) n * d, "features");
-    Check.capacity(out, n, "scores output");
-    double[] logits = new double[n * c];
-    head.logits(features, n, logits);
-    scoreFromLogits(features, logits, n, out);
+    scoreThroughHead(features, n, out);
   }
 
   @Override

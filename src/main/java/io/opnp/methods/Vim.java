@@ -49,12 +49,7 @@ final class Vim implements OodMethod, FromLogits {
 
   @Override
   public void score(double[] features, int n, double[] out) {
-    int classes = head.classes();
-    Check.capacity(features, (long) n * head.dim(), "features");
-    Check.capacity(out, n, "scores output");
-    double[] logits = new double[n * classes];
-    head.logits(features, n, logits);
-    scoreFromLogits(features, logits, n, out);
+    scoreThroughHead(features, n, out);
   }
 
   @Override

@@ -265,25 +265,32 @@ class NewMethodsTest {
     assertEquals(Arrays.stream(b).boxed().toList(), Arrays.stream(a).boxed().toList());
   }
 
-  @Test
-  void everyMethodOfTheTableBuildsFromItsSpecAndScoresFinitely() {
-    int c = 4;
-    int d = 6;
-    int m = 80;
+  /** Every part of a fitted state, from m random training rows (labels k mod C) on {@code head}. */
+  private FittedState fitted(LinearHead head, int m) {
+    int c = head.classes();
+    int d = head.dim();
     double[] train = relu(gaussian(m * d, RNG));
     int[] y = new int[m];
     for (int k = 0; k < m; k++) {
       y[k] = k % c;
     }
-    LinearHead head = new LinearHead(c, d, gaussian(c * d, RNG), gaussian(c, RNG));
     double[] logits = new double[m * c];
     head.logits(train, m, logits);
     TrainingSums.Result training = new TrainingSums(c, d).add(train, logits, y, m).result();
-    FeatureStats stats = training.features();
     io.opnp.math.Sensitivity sens = new io.opnp.math.Sensitivity(c, d, m, 1, relu(gaussian(c * d, RNG)),
         relu(gaussian(d, RNG)), "m.pt", "abc");
-    FittedState state = new FittedState(training, Param.REACT_PERCENTILE.grid(), new double[] {0.5, 0.6, 0.7, 0.8, 0.9},
-        VimSubspace.fit(head, stats, 0), 1.0, KnnBank.of(train, m, d), GuideBank.of(train, m, head), sens);
+    return new FittedState(training, Param.REACT_PERCENTILE.grid(), new double[] {0.5, 0.6, 0.7, 0.8, 0.9},
+        VimSubspace.fit(head, training.features(), 0), 1.0, KnnBank.of(train, m, d), GuideBank.of(train, m, head),
+        sens);
+  }
+
+  @Test
+  void everyMethodOfTheTableBuildsFromItsSpecAndScoresFinitely() {
+    int c = 4;
+    int d = 6;
+    int m = 80;
+    LinearHead head = new LinearHead(c, d, gaussian(c * d, RNG), gaussian(c, RNG));
+    FittedState state = fitted(head, m);
     double[] q = relu(gaussian(5 * d, RNG));
     List<String> built = new ArrayList<>();
     for (Method method : Method.values()) {
@@ -309,20 +316,8 @@ class NewMethodsTest {
     int c = 5;
     int d = 8;
     int m = 100;
-    double[] train = relu(gaussian(m * d, RNG));
-    int[] y = new int[m];
-    for (int k = 0; k < m; k++) {
-      y[k] = k % c;
-    }
     LinearHead head = new LinearHead(c, d, gaussian(c * d, RNG), gaussian(c, RNG));
-    double[] logits = new double[m * c];
-    head.logits(train, m, logits);
-    TrainingSums.Result training = new TrainingSums(c, d).add(train, logits, y, m).result();
-    io.opnp.math.Sensitivity sens = new io.opnp.math.Sensitivity(c, d, m, 1, relu(gaussian(c * d, RNG)),
-        relu(gaussian(d, RNG)), "m.pt", "abc");
-    FittedState state = new FittedState(training, Param.REACT_PERCENTILE.grid(), new double[] {0.5, 0.6, 0.7, 0.8, 0.9},
-        VimSubspace.fit(head, training.features(), 0), 1.0, KnnBank.of(train, m, d), GuideBank.of(train, m, head),
-        sens);
+    FittedState state = fitted(head, m);
     // Every configuration of the selection's grid, on one head: many read the same logits.
     List<OodMethod> methods = new ArrayList<>();
     for (DetectorSpec spec : io.opnp.eval.DetectorSelectionAccess.grid(new io.opnp.math.PruningPercentages(10, 0, 10,
