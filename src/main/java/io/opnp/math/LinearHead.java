@@ -67,18 +67,44 @@ public final class LinearHead implements Serializable {
    * @param features n×D row-major features, already in float64
    */
   public void logits(double[] features, int n, double[] out) {
-    Check.capacity(features, (long) n * dim, "features");
     Check.capacity(out, (long) n * classes, "logits output");
-    if (n == 0) {
-      return;
+    System.arraycopy(withBias(product(features, n), n), 0, out, 0, n * classes);
+  }
+
+  /** {@code H (n×D) · Wᵀ} without the bias, n×C row-major, as one BLAS product. */
+  public double[] product(double[] features, int n) {
+    Check.capacity(features, (long) n * dim, "features");
+    double[] out = new double[n * classes];
+    if (n > 0) {
+      // Column-major: outᵀ (C×n) = W (C×D) · Hᵀ (D×n); row-major W is column-major Wᵀ, hence "T".
+      io.opnp.math.Blas.get().dgemm("T", "N", classes, n, dim, 1.0, weight, dim, features, dim, 0.0, out, classes);
     }
-    // Column-major: outᵀ (C×n) = W (C×D) · Hᵀ (D×n); row-major W is column-major Wᵀ, hence "T".
-    io.opnp.math.Blas.get().dgemm("T", "N", classes, n, dim, 1.0, weight, dim, features, dim, 0.0, out, classes);
+    return out;
+  }
+
+  /** {@code r_k·product_k + b} per row k: the logits of the rows scaled by {@code rowScales}, as a new array. */
+  public double[] withBias(double[] product, double[] rowScales, int n) {
+    Check.capacity(product, (long) n * classes, "product");
+    Check.capacity(rowScales, n, "row scales");
+    double[] out = new double[n * classes];
     for (int k = 0; k < n; k++) {
       for (int i = 0; i < classes; i++) {
-        out[k * classes + i] += bias[i];
+        out[k * classes + i] = rowScales[k] * product[k * classes + i] + bias[i];
       }
     }
+    return out;
+  }
+
+  /** {@code product + b} per row: the logits of a product from {@link #product}, as a new array. */
+  public double[] withBias(double[] product, int n) {
+    Check.capacity(product, (long) n * classes, "product");
+    double[] out = new double[n * classes];
+    for (int k = 0; k < n; k++) {
+      for (int i = 0; i < classes; i++) {
+        out[k * classes + i] = product[k * classes + i] + bias[i];
+      }
+    }
+    return out;
   }
 
 }

@@ -121,7 +121,7 @@ public record DetectorSpec(Method method, Map<Param, Double> values, PruningPerc
    * saved detectors alike.
    */
   public OodMethod build(LinearHead head, FittedState state, double temperature) {
-    MethodOptions o = MethodOptions.defaults().withTemperature(temperature);
+    MethodOptions o = MethodOptions.defaults().withTemperature(temperature).withFits(state.fits());
     for (Map.Entry<Param, Double> e : values.entrySet()) {
       o = o.with(e.getKey(), e.getValue());
     }

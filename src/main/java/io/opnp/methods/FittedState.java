@@ -26,6 +26,8 @@ public final class FittedState {
   private final Sensitivity sensitivity;
   /** Pruned heads by plan: many configurations share one plan, and pruning sorts C·D values. */
   private final Map<PruningPercentages, LinearHead> pruned = new HashMap<>();
+  /** Parts several configurations fit alike (e.g. one Mahalanobis fit for Mahalanobis and RMDS). */
+  private final Fits fits = new Fits();
 
   /**
    * @param reactPercents percentiles (0–100); {@code reactThresholds[i]} is the activation value at {@code reactPercents[i]}
@@ -84,6 +86,10 @@ public final class FittedState {
 
   public GuideBank guides() {
     return guides;
+  }
+
+  Fits fits() {
+    return fits;
   }
 
   public Sensitivity sensitivity() {

@@ -32,13 +32,17 @@ final class GradNorm implements OodMethod {
   }
 
   @Override
-  public void score(double[] features, int n, double[] out) {
+  public int dim() {
+    return head.dim();
+  }
+
+  @Override
+  public void score(Batch batch, double[] out) {
     int dim = head.dim();
     int classes = head.classes();
-    Check.capacity(features, (long) n * dim, "features");
-    Check.capacity(out, n, "scores output");
-    double[] logits = new double[n * classes];
-    head.logits(features, n, logits);
+    int n = batch.size();
+    double[] features = batch.features();
+    double[] logits = batch.logits(head);
     double[] p = new double[classes];
     double uniform = 1.0 / classes;
     for (int k = 0; k < n; k++) {

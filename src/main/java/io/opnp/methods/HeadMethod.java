@@ -4,11 +4,11 @@ import io.opnp.math.Check;
 import io.opnp.math.LinearHead;
 
 /**
- * The common shape of most post-hoc methods: an optional feature transform (ReAct, ASH), a linear
- * head (the original, a DICE-sparsified or an OPNP-pruned one) and a score of the logits (MSP, max
- * logit, energy, GEN). See {@link OodMethods} for which combination each named method is.
+ * The common shape of most post-hoc methods: an optional feature transform (ReAct, ASH, SCALE), a
+ * linear head (the original, a DICE-sparsified or an OPNP-pruned one) and a score of the logits (MSP,
+ * max logit, energy, GEN). See {@link Method} for which combination each named method is.
  */
-final class HeadMethod implements OodMethod, FromLogits {
+final class HeadMethod implements OodMethod {
   private static final long serialVersionUID = 1L;
 
   private final String name;
@@ -29,35 +29,20 @@ final class HeadMethod implements OodMethod, FromLogits {
     return name;
   }
 
+  @Override
+  public int dim() {
+    return head.dim();
+  }
+
   LinearHead head() {
     return head;
   }
 
   @Override
-  public LinearHead logitsHead() {
-    return transform == null ? head : null;
-  }
-
-  @Override
-  public void score(double[] features, int n, double[] out) {
-    int dim = head.dim();
+  public void score(Batch batch, double[] out) {
     int classes = head.classes();
-    Check.capacity(features, (long) n * dim, "features");
-    Check.capacity(out, n, "scores output");
-    double[] h = features;
-    if (transform != null) {
-      h = new double[n * dim];
-      transform.apply(features, n, dim, h);
-    }
-    double[] logits = new double[n * classes];
-    head.logits(h, n, logits);
-    scoreFromLogits(h, logits, n, out);
-  }
-
-  @Override
-  public void scoreFromLogits(double[] features, double[] logits, int n, double[] out) {
-    int classes = head.classes();
-    for (int k = 0; k < n; k++) {
+    double[] logits = transform == null ? batch.logits(head) : transform.logits(batch, head);
+    for (int k = 0; k < batch.size(); k++) {
       out[k] = logitScore.of(logits, k * classes, classes);
     }
   }

@@ -15,7 +15,7 @@ import io.opnp.math.LinearHead;
  * at the smallest double, so a probability the template lacks costs {@code p_i · 744} instead of +∞.
  * Computed as {@code Σ p log p − P·(log D)ᵀ}: one matrix product per batch.
  */
-final class KlMatching implements OodMethod, FromLogits {
+final class KlMatching implements OodMethod {
   private static final long serialVersionUID = 1L;
 
   private final LinearHead head;
@@ -44,21 +44,18 @@ final class KlMatching implements OodMethod, FromLogits {
   }
 
   @Override
-  public void score(double[] features, int n, double[] out) {
-    scoreThroughHead(features, n, out);
+  public int dim() {
+    return head.dim();
   }
 
   @Override
-  public LinearHead logitsHead() {
-    return head;
-  }
-
-  @Override
-  public void scoreFromLogits(double[] features, double[] logits, int n, double[] out) {
+  public void score(Batch batch, double[] out) {
     int c = head.classes();
+    int n = batch.size();
     if (n == 0) {
       return;
     }
+    double[] logits = batch.logits(head);
     double[] p = new double[n * c];
     for (int k = 0; k < n; k++) {
       TrainingSums.softmaxRow(logits, k * c, c, p, k * c);

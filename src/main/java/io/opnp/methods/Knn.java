@@ -73,9 +73,21 @@ public final class Knn implements OodMethod {
   }
 
   @Override
-  public void score(double[] features, int n, double[] out) {
-    Check.capacity(out, n, "scores output");
-    double[] s = scores(TopK.of(bank, features, n, k));
-    System.arraycopy(s, 0, out, 0, n);
+  public int dim() {
+    return bank.dim();
+  }
+
+  /** How deep one distance pass over a bank goes for a batch: the largest k asked of it. */
+  record Depth(KnnBank bank) {}
+
+  private record Nearest(KnnBank bank, int depth) {}
+
+  @Override
+  public void score(Batch batch, double[] out) {
+    // One pass at the depth scoreAll registered for every k of this bank; a k beyond it gets its own.
+    int depth = Math.max(k, batch.shared(new Depth(bank), () -> k));
+    TopK nearest = batch.shared(new Nearest(bank, depth), () -> TopK.of(bank, batch.features(), batch.size(), depth));
+    double[] s = scores(nearest, k);  // the k-th of the same distances, whatever the depth
+    System.arraycopy(s, 0, out, 0, batch.size());
   }
 }

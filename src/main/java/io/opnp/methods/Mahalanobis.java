@@ -40,6 +40,15 @@ final class Mahalanobis implements OodMethod {
     this.whiteMeanNorms2 = whiteMeanNorms2;
   }
 
+  /** The fit of {@code stats} at the options' ridge, made once for every configuration built with them. */
+  static Mahalanobis fit(FeatureStats stats, MethodOptions o) {
+    double ridge = o.covarianceRidge();
+    return o.fits().get(new Key(stats, ridge), () -> fit(stats, ridge));
+  }
+
+  /** What decides a fit: the statistics (by identity) and the ridge. */
+  private record Key(FeatureStats stats, double ridge) {}
+
   static Mahalanobis fit(FeatureStats stats, double ridge) {
     Check.argument(Double.isFinite(ridge) && ridge >= 0, "covariance ridge must be finite and >= 0, got %s", ridge);
     int dim = stats.dim();
@@ -111,26 +120,42 @@ final class Mahalanobis implements OodMethod {
   }
 
   @Override
-  public void score(double[] features, int n, double[] out) {
-    Check.capacity(features, (long) n * dim, "features");
-    Check.capacity(out, n, "scores output");
-    if (n == 0) {
-      return;
-    }
-    double[] z = whitenedAbout(whitener, center, features, n, dim);
-    // G (n×classes) = Z · Mᵀ; column-major: Gᵀ (classes×n) = M (classes×D) · Zᵀ (D×n).
-    double[] g = new double[n * classes];
-    io.opnp.math.Blas.get().dgemm("T", "N", classes, n, dim, 1.0, whiteMeans, dim, z, dim, 0.0, g, classes);
-    for (int k = 0; k < n; k++) {
-      double z2 = 0;
-      for (int j = 0; j < dim; j++) {
-        z2 += z[k * dim + j] * z[k * dim + j];
+  public int dim() {
+    return dim;
+  }
+
+  @Override
+  public void score(Batch batch, double[] out) {
+    double[] s = scores(batch);
+    System.arraycopy(s, 0, out, 0, batch.size());
+  }
+
+  private record Scores(Mahalanobis fit) {}
+
+  /** {@code −min_c d_c} per row of the batch, computed once per fit and batch (Mahalanobis and RMDS share it). */
+  double[] scores(Batch batch) {
+    return batch.shared(new Scores(this), () -> {
+      int n = batch.size();
+      double[] out = new double[n];
+      if (n == 0) {
+        return out;
       }
-      double best = Double.POSITIVE_INFINITY;
-      for (int c = 0; c < classes; c++) {
-        best = Math.min(best, z2 - 2 * g[k * classes + c] + whiteMeanNorms2[c]);
+      double[] z = whitenedAbout(whitener, center, batch.features(), n, dim);
+      // G (n×classes) = Z · Mᵀ; column-major: Gᵀ (classes×n) = M (classes×D) · Zᵀ (D×n).
+      double[] g = new double[n * classes];
+      io.opnp.math.Blas.get().dgemm("T", "N", classes, n, dim, 1.0, whiteMeans, dim, z, dim, 0.0, g, classes);
+      for (int k = 0; k < n; k++) {
+        double z2 = 0;
+        for (int j = 0; j < dim; j++) {
+          z2 += z[k * dim + j] * z[k * dim + j];
+        }
+        double best = Double.POSITIVE_INFINITY;
+        for (int c = 0; c < classes; c++) {
+          best = Math.min(best, z2 - 2 * g[k * classes + c] + whiteMeanNorms2[c]);
+        }
+        out[k] = -Math.max(best, 0);
       }
-      out[k] = -Math.max(best, 0);
-    }
+      return out;
+    });
   }
 }

@@ -55,10 +55,10 @@ public enum Method {
       (name, head, stats, o) -> new GradNorm(head, o.temperature())),
   /** −min_c Mahalanobis² to the class means, shared covariance (Lee et al., NeurIPS 2018). */
   MAHALANOBIS("mahalanobis", List.of(), EnumSet.of(Need.STATS), false,
-      (name, head, stats, o) -> Mahalanobis.fit(stats, o.covarianceRidge())),
+      (name, head, stats, o) -> Mahalanobis.fit(stats, o)),
   /** Class-conditional minus background Mahalanobis distance (Ren et al., 2021). */
   RMDS("rmds", List.of(), EnumSet.of(Need.STATS), false,
-      (name, head, stats, o) -> Rmds.fit(stats, o.covarianceRidge())),
+      (name, head, stats, o) -> Rmds.fit(stats, o)),
   /** Distances to the predicted class's decision boundaries over ‖h − μ‖ (Liu &amp; Qin, ICML 2024). */
   FDBD("fdbd", List.of(), EnumSet.of(Need.STATS), false,
       (name, head, stats, o) -> new Fdbd(head, stats.mean())),
@@ -68,11 +68,10 @@ public enum Method {
   /** Mahalanobis on L2-normalized features (Müller &amp; Hein, ICML 2025). */
   MDSPP("mdspp", List.of(), EnumSet.of(Need.NORMALIZED_STATS), false,
       (name, head, stats, o) -> new Normalized(name, head.dim(),
-          Mahalanobis.fit(o.training().normalized(), o.covarianceRidge()))),
+          Mahalanobis.fit(o.training().normalized(), o))),
   /** RMDS on L2-normalized features (Müller &amp; Hein, ICML 2025). */
   RMDSPP("rmdspp", List.of(), EnumSet.of(Need.NORMALIZED_STATS), false,
-      (name, head, stats, o) -> new Normalized(name, head.dim(), Rmds.fit(o.training().normalized(),
-          o.covarianceRidge()))),
+      (name, head, stats, o) -> new Normalized(name, head.dim(), Rmds.fit(o.training().normalized(), o))),
   /** Inner product with the predicted class's stored pattern (Zhang et al., ICLR 2023). */
   SHE("she", List.of(), EnumSet.of(Need.PATTERNS), false,
       (name, head, stats, o) -> new She(head, o.training().correct())),

@@ -27,6 +27,7 @@ public final class MethodOptions implements Serializable {
   private KnnBank knnBank;
   private TrainingSums.Result training;
   private GuideBank guides;
+  private transient Fits fits;
 
   private MethodOptions() {}
 
@@ -47,10 +48,25 @@ public final class MethodOptions implements Serializable {
     o.knnBank = knnBank;
     o.training = training;
     o.guides = guides;
+    o.fits = fits();
     return o;
   }
 
   /** Temperature T of the softmax/energy-based scores (msp, energy and its variants, gradnorm, vim). */
+  /** Fitted parts shared by the configurations built with these options (and copies of them). */
+  MethodOptions withFits(Fits f) {
+    MethodOptions o = copy();
+    o.fits = f;
+    return o;
+  }
+
+  synchronized Fits fits() {
+    if (fits == null) {
+      fits = new Fits();
+    }
+    return fits;
+  }
+
   public MethodOptions withTemperature(double t) {
     MethodOptions o = copy();
     o.temperature = Check.finitePositive(t, "temperature");

@@ -17,7 +17,7 @@ import java.util.Arrays;
  * bank is a seeded uniform sample of about 1 % of the training set (the paper's α = 0.01; OpenOOD
  * takes its first batches instead); K = 100, at most the bank's size.
  */
-final class NnGuide implements OodMethod, FromLogits {
+final class NnGuide implements OodMethod {
   private static final long serialVersionUID = 1L;
 
   private final LinearHead head;
@@ -53,34 +53,37 @@ final class NnGuide implements OodMethod, FromLogits {
   }
 
   @Override
-  public LinearHead logitsHead() {
-    return head;
+  public int dim() {
+    return head.dim();
   }
 
-  @Override
-  public void score(double[] features, int n, double[] out) {
-    scoreThroughHead(features, n, out);
-  }
+  /** The similarities of the batch's rows to the bank (n×m), each row sorted ascending, shared by every K. */
+  private record Similarities(GuideBank bank) {}
 
   @Override
-  public void scoreFromLogits(double[] features, double[] logits, int n, double[] out) {
+  public void score(Batch batch, double[] out) {
+    int n = batch.size();
     if (n == 0) {
       return;
     }
     int d = head.dim();
     int c = head.classes();
     int m = bank.size();
-    double[] s = normalized(features, n, d);
-    // sims (n×m) = S · Gᵀ; column-major: simsᵀ (m×n) = G (m×D) · Sᵀ (D×n).
-    double[] sims = new double[n * m];
-    io.opnp.math.Blas.get().dgemm("T", "N", m, n, d, 1.0, bank.rows(), d, s, d, 0.0, sims, m);
-    double[] row = new double[m];
+    double[] logits = batch.logits(head);
+    double[] sims = batch.shared(new Similarities(bank), () -> {
+      double[] s = normalized(batch.features(), n, d);
+      // sims (n×m) = S · Gᵀ; column-major: simsᵀ (m×n) = G (m×D) · Sᵀ (D×n).
+      double[] g = new double[n * m];
+      io.opnp.math.Blas.get().dgemm("T", "N", m, n, d, 1.0, bank.rows(), d, s, d, 0.0, g, m);
+      for (int r = 0; r < n; r++) {
+        Arrays.sort(g, r * m, (r + 1) * m);
+      }
+      return g;
+    });
     for (int r = 0; r < n; r++) {
-      System.arraycopy(sims, r * m, row, 0, m);
-      Arrays.sort(row);
       double top = 0;
       for (int i = m - k; i < m; i++) {
-        top += row[i];
+        top += sims[r * m + i];
       }
       out[r] = Energy.score(logits, r * c, c, 1.0) * (top / k);
     }

@@ -24,7 +24,16 @@ final class Normalized implements OodMethod {
   }
 
   @Override
-  public void score(double[] features, int n, double[] out) {
-    inner.score(TrainingSums.normalizedRows(features, n, dim), n, out);
+  public int dim() {
+    return dim;
+  }
+
+  private enum Rows { NORMALIZED }
+
+  @Override
+  public void score(Batch batch, double[] out) {
+    // MDS++ and RMDS++ share the normalized rows and, through them, their class-conditional distances.
+    inner.score(batch.derived(Rows.NORMALIZED, () -> TrainingSums.normalizedRows(batch.features(), batch.size(), dim)),
+        out);
   }
 }

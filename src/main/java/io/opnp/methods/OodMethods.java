@@ -19,38 +19,35 @@ public final class OodMethods {
   }
 
   /**
-   * Scores a batch with several methods: {@code out[m][k]} is method m's score of row k. Methods
-   * that read one head's logits ({@link FromLogits}) share one logits product per head; KNN methods
-   * that share a bank share one distance pass, at the largest k (the k-th smallest of the same
-   * distances is the same number). Each equals its own {@link OodMethod#score} bit for bit.
+   * Scores a batch with several methods: {@code out[m][k]} is method m's score of row k. What several
+   * of them derive from the rows is computed once ({@link Batch}): each head's product and logits,
+   * the rows' descending order, the shared Mahalanobis distances, one distance pass per KNN bank at
+   * the largest k asked of it. Each equals its own {@link OodMethod#score} bit for bit.
    */
   public static void scoreAll(List<OodMethod> methods, double[] features, int n, double[][] out) {
     Check.argument(out.length == methods.size(), "need %s output rows, got %s", methods.size(), out.length);
-    java.util.Map<KnnBank, Integer> kmax = new java.util.IdentityHashMap<>();
+    if (methods.isEmpty()) {
+      return;
+    }
+    scoreAll(methods, new Batch(features, n, methods.get(0).dim()), out);
+  }
+
+  /** {@link #scoreAll(List, double[], int, double[][])} on a batch (which then holds what they shared). */
+  public static void scoreAll(List<OodMethod> methods, Batch batch, double[][] out) {
+    Check.argument(out.length == methods.size(), "need %s output rows, got %s", methods.size(), out.length);
+    int n = batch.size();
+    java.util.Map<KnnBank, Integer> depth = new java.util.IdentityHashMap<>();
     for (OodMethod m : methods) {
+      Check.argument(m.dim() == batch.dim(), "method %s reads features of dimension %s, not %s", m.name(), m.dim(),
+          batch.dim());
       if (m instanceof Knn knn) {
-        kmax.merge(knn.bank(), knn.k(), Math::max);
+        depth.merge(knn.bank(), knn.k(), Math::max);
       }
     }
-    java.util.Map<KnnBank, TopK> nearest = new java.util.IdentityHashMap<>();
-    java.util.Map<LinearHead, double[]> logits = new java.util.IdentityHashMap<>();
+    depth.forEach((bank, k) -> batch.shared(new Knn.Depth(bank), () -> k));
     for (int i = 0; i < methods.size(); i++) {
-      OodMethod m = methods.get(i);
-      LinearHead shared = m instanceof FromLogits fl ? fl.logitsHead() : null;
-      if (shared != null) {
-        double[] f = logits.computeIfAbsent(shared, h -> {
-          Check.capacity(features, (long) n * h.dim(), "features");
-          double[] l = new double[n * h.classes()];
-          h.logits(features, n, l);
-          return l;
-        });
-        ((FromLogits) m).scoreFromLogits(features, f, n, out[i]);
-      } else if (m instanceof Knn knn) {
-        TopK t = nearest.computeIfAbsent(knn.bank(), b -> TopK.of(b, features, n, kmax.get(b)));
-        System.arraycopy(Knn.scores(t, knn.k()), 0, out[i], 0, n);
-      } else {
-        m.score(features, n, out[i]);
-      }
+      Check.capacity(out[i], n, "scores output");
+      methods.get(i).score(batch, out[i]);
     }
   }
 }

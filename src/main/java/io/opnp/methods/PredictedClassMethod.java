@@ -3,7 +3,7 @@ package io.opnp.methods;
 import io.opnp.math.LinearHead;
 
 /** The shape of fDBD, NCI and SHE: the head's logits, the predicted class ĉ, then a score of (h, f, ĉ). */
-abstract class PredictedClassMethod implements OodMethod, FromLogits {
+abstract class PredictedClassMethod implements OodMethod {
   private static final long serialVersionUID = 1L;
 
   final LinearHead head;
@@ -16,20 +16,17 @@ abstract class PredictedClassMethod implements OodMethod, FromLogits {
   abstract double score(double[] h, int hAt, double[] f, int fAt, int top);
 
   @Override
-  public final void score(double[] features, int n, double[] out) {
-    scoreThroughHead(features, n, out);
+  public final int dim() {
+    return head.dim();
   }
 
   @Override
-  public final LinearHead logitsHead() {
-    return head;
-  }
-
-  @Override
-  public final void scoreFromLogits(double[] features, double[] logits, int n, double[] out) {
+  public final void score(Batch batch, double[] out) {
+    double[] features = batch.features();
+    double[] logits = batch.logits(head);
     int c = head.classes();
     int d = head.dim();
-    for (int k = 0; k < n; k++) {
+    for (int k = 0; k < batch.size(); k++) {
       out[k] = score(features, k * d, logits, k * c, argmax(logits, k * c, c));
     }
   }

@@ -8,18 +8,11 @@ import io.opnp.math.Check;
  * in-distribution training activations (all D·m values; the paper's default p = 90). The threshold
  * c itself is computed elsewhere and passed in.
  */
-final class ReactClip implements FeatureTransform {
+record ReactClip(double threshold) implements FeatureTransform {
   private static final long serialVersionUID = 1L;
 
-  private final double threshold;
-
-  ReactClip(double threshold) {
+  ReactClip {
     Check.argument(Double.isFinite(threshold), "ReAct threshold must be finite, got %s", threshold);
-    this.threshold = threshold;
-  }
-
-  double threshold() {
-    return threshold;
   }
 
   @Override

@@ -28,10 +28,11 @@ final class Rmds implements OodMethod {
     this.backgroundWhitener = backgroundWhitener;
   }
 
-  static Rmds fit(FeatureStats stats, double ridge) {
+  /** RMDS of {@code stats}; its class-conditional part is the options' shared Mahalanobis fit. */
+  static Rmds fit(FeatureStats stats, MethodOptions o) {
     double[] mean = stats.mean();
-    return new Rmds(Mahalanobis.fit(stats, ridge), stats.dim(), mean,
-        Mahalanobis.whitener(stats.momentAbout(mean), stats.dim(), ridge, "the covariance of the training features"));
+    return new Rmds(Mahalanobis.fit(stats, o), stats.dim(), mean, Mahalanobis.whitener(stats.momentAbout(mean),
+        stats.dim(), o.covarianceRidge(), "the covariance of the training features"));
   }
 
   @Override
@@ -40,14 +41,18 @@ final class Rmds implements OodMethod {
   }
 
   @Override
-  public void score(double[] features, int n, double[] out) {
-    Check.capacity(features, (long) n * dim, "features");
-    Check.capacity(out, n, "scores output");
+  public int dim() {
+    return dim;
+  }
+
+  @Override
+  public void score(Batch batch, double[] out) {
+    int n = batch.size();
     if (n == 0) {
       return;
     }
-    classConditional.score(features, n, out);  // −min_c d_c
-    double[] z = Mahalanobis.whitenedAbout(backgroundWhitener, center, features, n, dim);
+    System.arraycopy(classConditional.scores(batch), 0, out, 0, n);  // −min_c d_c
+    double[] z = Mahalanobis.whitenedAbout(backgroundWhitener, center, batch.features(), n, dim);
     for (int k = 0; k < n; k++) {
       double d0 = 0;
       for (int j = 0; j < dim; j++) {

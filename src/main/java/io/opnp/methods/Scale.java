@@ -1,7 +1,7 @@
 package io.opnp.methods;
 
 import io.opnp.math.Check;
-import java.util.Arrays;
+import io.opnp.math.LinearHead;
 
 /**
  * SCALE (Xu, Chen, Franchi, Yao, "Scaling for Training Time and Post-hoc Out-of-distribution
@@ -11,37 +11,48 @@ import java.util.Arrays;
  * {@code h' = h · exp(s1/s2)}; the head and the energy score follow. Only the features are scaled,
  * not the bias. Default p = 85 (the paper's and OpenOOD's). When {@code s2 ≤ 0} (k = 0, or no
  * positive activation) the ratio is undefined and h is left unscaled.
+ *
+ * <p>Since {@code W(r·h) = r·(W h)}, the scaled logits are {@code r·(W h) + b}: the head's product
+ * of the unscaled rows, which energy and the other methods of the batch compute anyway, so SCALE
+ * costs no product of its own.
  */
-final class Scale implements FeatureTransform {
+record Scale(double percentile) implements FeatureTransform {
   private static final long serialVersionUID = 1L;
 
-  private final double percentile;
-
-  Scale(double percentile) {
+  Scale {
     Check.argument(percentile >= 0 && percentile <= 100, "SCALE percentile must be in [0, 100], got %s", percentile);
-    this.percentile = percentile;
+  }
+
+  /** Each row's factor {@code exp(s1/s2)}, or 1 where {@code s2 ≤ 0}. */
+  double[] factors(Batch batch) {
+    int n = batch.size();
+    int dim = batch.dim();
+    int k = Ash.kept(dim, percentile);
+    double[] desc = batch.descending();
+    double[] s1 = batch.rowSums();
+    double[] out = new double[n];
+    for (int s = 0; s < n; s++) {
+      double s2 = 0;
+      for (int r = k - 1; r >= 0; r--) {  // smallest of the k first, as an ascending sort sums them
+        s2 += desc[s * dim + r];
+      }
+      out[s] = s2 > 0 ? Math.exp(s1[s] / s2) : 1;
+    }
+    return out;
   }
 
   @Override
   public void apply(double[] features, int n, int dim, double[] out) {
-    int k = Ash.kept(dim, percentile);
-    double[] sorted = new double[dim];
+    double[] r = factors(new Batch(features, n, dim));
     for (int s = 0; s < n; s++) {
-      int row = s * dim;
-      double s1 = 0;
       for (int j = 0; j < dim; j++) {
-        s1 += features[row + j];
-      }
-      System.arraycopy(features, row, sorted, 0, dim);
-      Arrays.sort(sorted);  // only the sum of the top k matters, so ties do not
-      double s2 = 0;
-      for (int j = dim - k; j < dim; j++) {
-        s2 += sorted[j];
-      }
-      double scale = s2 > 0 ? Math.exp(s1 / s2) : 1;
-      for (int j = 0; j < dim; j++) {
-        out[row + j] = features[row + j] * scale;
+        out[s * dim + j] = features[s * dim + j] * r[s];
       }
     }
+  }
+
+  @Override
+  public double[] logits(Batch batch, LinearHead head) {
+    return head.withBias(batch.product(head), factors(batch), batch.size());
   }
 }

@@ -14,7 +14,7 @@ import io.opnp.math.LinearHead;
  * The subspace is {@link VimSubspace}; the mean residual norm over the training set needs a second
  * pass ({@link VimSubspace#residualNormSum}).
  */
-final class Vim implements OodMethod, FromLogits {
+final class Vim implements OodMethod {
   private static final long serialVersionUID = 1L;
 
   private final LinearHead head;
@@ -48,20 +48,17 @@ final class Vim implements OodMethod, FromLogits {
   }
 
   @Override
-  public void score(double[] features, int n, double[] out) {
-    scoreThroughHead(features, n, out);
+  public int dim() {
+    return head.dim();
   }
 
   @Override
-  public LinearHead logitsHead() {
-    return head;
-  }
-
-  @Override
-  public void scoreFromLogits(double[] features, double[] logits, int n, double[] out) {
+  public void score(Batch batch, double[] out) {
+    int n = batch.size();
+    double[] logits = batch.logits(head);
     int classes = head.classes();
     double[] residual = new double[n];
-    subspace.residualNorms(features, n, residual);
+    subspace.residualNorms(batch.features(), n, residual);
     for (int k = 0; k < n; k++) {
       out[k] = Energy.score(logits, k * classes, classes, temperature) - alpha * residual[k];
     }

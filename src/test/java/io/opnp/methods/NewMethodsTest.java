@@ -327,9 +327,15 @@ class NewMethodsTest {
     int n = 17;
     double[] q = relu(gaussian(n * d, RNG));
     double[][] together = new double[methods.size()][n];
-    OodMethods.scoreAll(methods, q, n, together);
-    long shared = methods.stream().filter(x -> x instanceof FromLogits f && f.logitsHead() == head).count();
-    assertTrue(shared >= 15, shared + " configurations read the original head's logits");
+    Batch batch = new Batch(q, n, d);
+    OodMethods.scoreAll(methods, batch, together);
+    // One product per head and distinct input rows: the original head on h, each ReAct clip, each DICE head,
+    // ASH's kept values per percentile (ASH-P and ASH-S share it) and ASH-B's; the pruned head on h (OPNP and
+    // OPNP+SCALE share it), each clip and each kept set. SCALE, MSP, GEN, fDBD, NCI, SHE, KLM, ViM... add none.
+    int react = Param.REACT_PERCENTILE.grid().length;
+    int ash = Param.ASH_PERCENTILE.grid().length;
+    assertEquals(1 + react + Param.DICE_SPARSITY.grid().length + 2 * ash + 1 + react + ash, batch.products(),
+        methods.size() + " configurations");
     for (int i = 0; i < methods.size(); i++) {
       double[] alone = score(methods.get(i), q, n);
       assertEquals(Arrays.stream(alone).boxed().toList(), Arrays.stream(together[i]).boxed().toList(),
