@@ -275,31 +275,20 @@ final class DetectorSelection {
     @Override
     public Iterator<Tuple3<String, String, double[]>> call(Iterator<Row> rows) {
       List<OodMethod> ms = methods.value();
-      List<Tuple3<String, String, double[]>> out = new ArrayList<>();
-      int batch = TrainingFit.BATCH;
-      double[] f = new double[batch * dim];
-      List<Row> taken = new ArrayList<>(batch);
-      while (rows.hasNext()) {
-        taken.clear();
-        while (taken.size() < batch && rows.hasNext()) {
-          Row r = rows.next();
-          FeatureRows.copy(r, 2, dim, f, taken.size() * dim);
-          taken.add(r);
-        }
-        int n = taken.size();
-        double[][] byMethod = new double[ms.size()][batch];
-        OodMethods.scoreAll(ms, f, n, byMethod);  // the KNN configurations share one distance pass
-        double[][] scores = new double[n][ms.size()];
-        for (int m = 0; m < ms.size(); m++) {
-          for (int k = 0; k < n; k++) {
-            scores[k][m] = byMethod[m][k];
-          }
-        }
+      return FeatureRows.mapBatches(rows, TrainingFit.BATCH, dim, "features", b -> {
+        int n = b.n();
+        double[][] byMethod = new double[ms.size()][n];
+        OodMethods.scoreAll(ms, b.features(), n, byMethod);  // what configurations share is computed once
+        List<Tuple3<String, String, double[]>> out = new ArrayList<>(n);
         for (int k = 0; k < n; k++) {
-          out.add(new Tuple3<>(taken.get(k).getString(0), taken.get(k).getString(1), scores[k]));
+          double[] scores = new double[ms.size()];
+          for (int m = 0; m < ms.size(); m++) {
+            scores[m] = byMethod[m][k];
+          }
+          out.add(new Tuple3<>(b.rows().get(k).getString(0), b.rows().get(k).getString(1), scores));
         }
-      }
-      return out.iterator();
+        return out;
+      });
     }
   }
 }

@@ -99,7 +99,7 @@ public final class EvaluateJob {
         new DetectorSelection.Settings(decision.keep(), decision.criterion(), decision.bootstrapResamples(), 20231127L,
             decision.sweep()), times);
     PruningPlan plan = PruningPlan.of(sens, chosen.plan().plan());
-    LinearHead pruned = head.pruned(plan);
+    LinearHead pruned = fit.pruned(head, chosen.plan().plan());  // the OPNP methods' own head
     List<OodMethod> methods = TestScoring.methods(head, fit, sens.temperature(), chosen);
 
     // 3. The test sets, every method and the chosen detector, in one distributed pass over the cache.

@@ -4,6 +4,7 @@ import static org.apache.spark.sql.functions.col;
 
 import io.opnp.math.Energy;
 import io.opnp.math.LinearHead;
+import io.opnp.methods.Batch;
 import io.opnp.methods.DetectorSpec;
 import io.opnp.methods.FittedState;
 import io.opnp.methods.Method;
@@ -51,18 +52,16 @@ final class TestScoring {
     List<String> sets = new ArrayList<>();
     sets.add(roles.idTest());
     sets.addAll(roles.oods());
-    Broadcast<ArrayList<OodMethod>> methodsB = jsc.broadcast(new ArrayList<>(methods));
-    Broadcast<LinearHead[]> headsB = jsc.broadcast(new LinearHead[] {head, pruned});
+    Broadcast<Scorers> scorersB = jsc.broadcast(new Scorers(new ArrayList<>(methods), head, pruned));
     StructType schema = scoreSchema();
     try {
       Stages.describe(jsc, "opnp evaluate: score the test sets with " + methods.size() + " methods");
       Dataset<Row> rows = cache.where(col("dataset").isin(sets.toArray()));
-      spark.createDataFrame(rows.javaRDD().mapPartitions(new ScorePartition(methodsB, headsB, temperature)), schema)
+      spark.createDataFrame(rows.javaRDD().mapPartitions(new ScorePartition(scorersB, temperature)), schema)
           .write().partitionBy("dataset").parquet(target);
       return spark.read().schema(schema).parquet(target).drop("id").collectAsList();
     } finally {
-      methodsB.destroy();
-      headsB.destroy();
+      scorersB.destroy();
     }
   }
 
@@ -81,86 +80,54 @@ final class TestScoring {
     return s.add(EvaluateJob.DETECTOR, DataTypes.DoubleType, false);
   }
 
+  /**
+   * The methods and both heads, broadcast as one object so that the heads stay the very heads the
+   * methods score through: the predictions then reuse the batch's logits instead of new products.
+   */
+  record Scorers(ArrayList<OodMethod> methods, LinearHead head, LinearHead pruned) implements java.io.Serializable {}
+
   /** Every method's score, the predictions and confidences of both heads, per cached image. */
   static final class ScorePartition implements FlatMapFunction<Iterator<Row>, Row> {
     private static final long serialVersionUID = 1L;
-    private final Broadcast<ArrayList<OodMethod>> methods;
-    private final Broadcast<LinearHead[]> heads;
+    private final Broadcast<Scorers> scorers;
     private final double temperature;
 
-    ScorePartition(Broadcast<ArrayList<OodMethod>> methods, Broadcast<LinearHead[]> heads, double temperature) {
-      this.methods = methods;
-      this.heads = heads;
+    ScorePartition(Broadcast<Scorers> scorers, double temperature) {
+      this.scorers = scorers;
       this.temperature = temperature;
     }
 
     @Override
     public Iterator<Row> call(Iterator<Row> rows) {
-      List<OodMethod> ms = methods.value();
-      LinearHead head = heads.value()[0];
-      LinearHead pruned = heads.value()[1];
-      int d = head.dim();
-      int c = head.classes();
-      double[] f = new double[TrainingFit.BATCH * d];
-      double[][] s = new double[ms.size()][TrainingFit.BATCH];
-      double[] logits = new double[TrainingFit.BATCH * c];
-      double[] prunedLogits = new double[TrainingFit.BATCH * c];
-      // Lazily, one batch at a time: memory stays bounded by the batch, not the partition.
-      return new Iterator<>() {
-        private final List<Row> batch = new ArrayList<>(TrainingFit.BATCH);
-        private final List<Row> ready = new ArrayList<>(TrainingFit.BATCH);
-        private int next;
-
-        @Override
-        public boolean hasNext() {
-          if (next < ready.size()) {
-            return true;
+      Scorers sc = scorers.value();
+      List<OodMethod> ms = sc.methods();
+      int d = sc.head().dim();
+      int c = sc.head().classes();
+      return FeatureRows.mapBatches(rows, TrainingFit.BATCH, d, "features", b -> {
+        int n = b.n();
+        Batch batch = new Batch(b.features(), n, d);
+        double[][] s = new double[ms.size()][n];
+        OodMethods.scoreAll(ms, batch, s);  // a KNN detector shares knn's distance pass
+        double[] logits = batch.logits(sc.head());
+        double[] prunedLogits = batch.logits(sc.pruned());
+        List<Row> out = new ArrayList<>(n);
+        for (int k = 0; k < n; k++) {
+          Row r = b.rows().get(k);
+          Object[] v = new Object[7 + ms.size()];
+          v[0] = r.getAs("id");
+          v[1] = r.getAs("dataset");
+          v[2] = r.getAs("label");
+          v[3] = Energy.argmax(logits, k * c, c);
+          v[4] = Energy.maxSoftmax(logits, k * c, c, temperature);
+          v[5] = Energy.argmax(prunedLogits, k * c, c);
+          v[6] = Energy.maxSoftmax(prunedLogits, k * c, c, temperature);
+          for (int i = 0; i < ms.size(); i++) {
+            v[7 + i] = s[i][k];
           }
-          if (!rows.hasNext()) {
-            return false;
-          }
-          fill();
-          return next < ready.size();
+          out.add(RowFactory.create(v));
         }
-
-        @Override
-        public Row next() {
-          if (!hasNext()) {
-            throw new java.util.NoSuchElementException();
-          }
-          return ready.get(next++);
-        }
-
-        private void fill() {
-          batch.clear();
-          ready.clear();
-          next = 0;
-          while (batch.size() < TrainingFit.BATCH && rows.hasNext()) {
-            batch.add(rows.next());
-          }
-          int n = batch.size();
-          for (int k = 0; k < n; k++) {
-            FeatureRows.copy(batch.get(k), batch.get(k).fieldIndex("features"), d, f, k * d);
-          }
-          OodMethods.scoreAll(ms, f, n, s);  // a KNN detector shares knn's distance pass
-          head.logits(f, n, logits);
-          pruned.logits(f, n, prunedLogits);
-          for (int k = 0; k < n; k++) {
-            Row r = batch.get(k);
-            Object[] v = new Object[7 + ms.size()];
-            v[0] = r.getAs("id");
-            v[1] = r.getAs("dataset");
-            v[2] = r.getAs("label");
-            v[3] = Energy.argmax(logits, k * c, c);
-            v[4] = Energy.maxSoftmax(logits, k * c, c, temperature);
-            v[5] = Energy.argmax(prunedLogits, k * c, c);
-            v[6] = Energy.maxSoftmax(prunedLogits, k * c, c, temperature);
-            for (int i = 0; i < ms.size(); i++) {
-              v[7 + i] = s[i][k];
-            }
-            ready.add(RowFactory.create(v));
-          }
-        }
-      };
+        return out;
+      });
     }
-  }}
+  }
+}

@@ -84,8 +84,8 @@ public final class Batch {
     return products;
   }
 
-  /** {@code H·Wᵀ + b} (n×C) of {@code head} on these features. */
-  double[] logits(LinearHead head) {
+  /** {@code H·Wᵀ + b} (n×C) of {@code head} on these features (the array is shared: do not modify it). */
+  public double[] logits(LinearHead head) {
     return shared(new Logits(head), () -> head.withBias(product(head), n));
   }
 

@@ -51,6 +51,45 @@ public final class FeatureRows {
     return n;
   }
 
+  /** One batch of cached rows: the rows and their features (n×D row-major, the buffer may be longer). */
+  public record Batch(List<Row> rows, double[] features, int n) {}
+
+  /**
+   * A partition's cached rows mapped lazily, a batch of at most {@code batch} rows at a time, so
+   * memory stays bounded by the batch, not the partition: {@code map} turns each batch (features
+   * from the array column {@code field}, width {@code dim}) into its output rows. The feature
+   * buffer is reused from batch to batch.
+   */
+  public static <T> Iterator<T> mapBatches(Iterator<Row> rows, int batch, int dim, String field,
+                                           java.util.function.Function<Batch, List<T>> map) {
+    double[] f = new double[batch * dim];
+    return new Iterator<>() {
+      private Iterator<T> ready = java.util.Collections.emptyIterator();
+
+      @Override
+      public boolean hasNext() {
+        while (!ready.hasNext() && rows.hasNext()) {
+          List<Row> taken = new java.util.ArrayList<>(batch);
+          while (taken.size() < batch && rows.hasNext()) {
+            Row r = rows.next();
+            copy(r, r.fieldIndex(field), dim, f, taken.size() * dim);
+            taken.add(r);
+          }
+          ready = map.apply(new Batch(taken, f, taken.size())).iterator();
+        }
+        return ready.hasNext();
+      }
+
+      @Override
+      public T next() {
+        if (!hasNext()) {
+          throw new java.util.NoSuchElementException();
+        }
+        return ready.next();
+      }
+    };
+  }
+
   private static void checkWidth(List<Float> v, int width, Row r, int field) {
     if (v == null || v.size() != width) {
       String name = r.schema() == null ? "column " + field : r.schema().fieldNames()[field];
