@@ -4,8 +4,9 @@ import io.opnp.BadInputException;
 import io.opnp.io.SensitivityStore;
 import io.opnp.math.LinearHead;
 import io.opnp.math.PruningPercentages;
-import io.opnp.math.PruningPlan;
 import io.opnp.math.Sensitivity;
+import io.opnp.methods.DetectorSpec;
+import io.opnp.methods.Method;
 import io.opnp.model.HeadReader;
 import io.opnp.spark.AppendScores;
 import io.opnp.spark.ExecutorModels;
@@ -182,12 +183,12 @@ public final class OpnpModel extends Model<OpnpModel> implements OpnpParams, MLW
       throw new BadInputException(String.format("the sensitivities are %dx%d but the model's head is %dx%d",
           sensitivity.classes(), sensitivity.dim(), head.classes(), head.dim()));
     }
-    LinearHead pruned = head.pruned(PruningPlan.of(sensitivity, percentages()));
+    Method m = Method.parse($(method));
+    DetectorSpec spec = m.usesPlan() ? DetectorSpec.of(m).withPlan(percentages()) : DetectorSpec.of(m);
     StructField image = in.apply($(imageCol()));
     RowLayout layout = new RowLayout($(imageCol()), image.dataType() instanceof StructType,
         Arrays.asList(in.fieldNames()).contains($(idCol())) ? $(idCol()) : null, null, null, "transform");
-    return AppendScores.apply(dataset.toDF(), cfg, layout, head, pruned, "opnp".equals($(method)), $(scoreCol()),
-        $(predictionCol()));
+    return AppendScores.apply(dataset.toDF(), cfg, layout, spec, head, sensitivity, $(scoreCol()), $(predictionCol()));
   }
 
   @Override
