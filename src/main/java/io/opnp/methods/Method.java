@@ -13,7 +13,7 @@ import java.util.Set;
  * the paper's default and a selection grid), the fitted state it needs and how it is built. Every
  * entry point of a saved detector — evaluate's selection and test scoring, detect, the monitor and
  * {@code OodDetectorModel} — goes name → {@link #parse} → {@link DetectorSpec} → {@link #build} ({@code score}
- * and {@code OpnpModel} still score energy and opnp their own way); adding a method is one
+ * and {@code OpnpModel} too, with the methods that need only the head and the sensitivity); adding a method is one
  * constant here and its test. Scores are "higher = more in-distribution"; see each class for its
  * paper and formula.
  */

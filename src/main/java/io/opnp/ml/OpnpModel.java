@@ -4,8 +4,9 @@ import io.opnp.BadInputException;
 import io.opnp.io.SensitivityStore;
 import io.opnp.math.LinearHead;
 import io.opnp.math.PruningPercentages;
-import io.opnp.math.PruningPlan;
 import io.opnp.math.Sensitivity;
+import io.opnp.methods.DetectorSpec;
+import io.opnp.methods.Method;
 import io.opnp.model.HeadReader;
 import io.opnp.spark.AppendScores;
 import io.opnp.spark.ExecutorModels;
@@ -32,11 +33,19 @@ import scala.Option;
 /**
  * The fitted OPNP model (a Transformer): holds the training set's sensitivities and adds an OOD
  * score column (higher = more in-distribution) and a predicted-class column to a DataFrame of
- * images. Immutable apart from its parameters; saved and loaded with {@code write()/load()}.
+ * images. The score is that of {@code method}, any method of the method table ({@link Method}) that
+ * needs nothing fitted beyond the head and the sensitivity ({@link #METHODS}), built as every
+ * other entry point builds it ({@link DetectorSpec#build}). Immutable apart from its parameters;
+ * saved and loaded with {@code write()/load()}.
  */
 public final class OpnpModel extends Model<OpnpModel> implements OpnpParams, MLWritable {
   private static final long serialVersionUID = 1L;
-  public static final List<String> METHODS = List.of("opnp", "energy");
+  /**
+   * The method names {@code method} takes, in table order: the table's methods that need no fitted
+   * state but the sensitivity (today msp, maxlogit, energy, gen, the ASH variants, scale, gradnorm,
+   * opnp and the OPNP compositions with ASH and SCALE, at their papers' defaults).
+   */
+  public static final List<String> METHODS = AppendScores.METHODS;
 
   private final String uid;
   private final Holder params;
@@ -57,8 +66,8 @@ public final class OpnpModel extends Model<OpnpModel> implements OpnpParams, MLW
     rhoWMin = new DoubleParam(this, "rhoWMin", pct + "weights with the smallest sensitivity to remove", ParamValidators.inRange(0, 100));
     rhoOMax = new DoubleParam(this, "rhoOMax", pct + "neurons with the largest sensitivity to remove", ParamValidators.inRange(0, 100));
     rhoOMin = new DoubleParam(this, "rhoOMin", pct + "neurons with the smallest sensitivity to remove", ParamValidators.inRange(0, 100));
-    method = new Param<String>(this, "method", "score: 'opnp' (pruned head) or 'energy' (original head)",
-        ParamValidators.inArray(METHODS.toArray(new String[0])));
+    method = new Param<String>(this, "method", "OOD method of the method table that scores: one of " + METHODS
+        + "; 'opnp' (energy through the pruned head) by default", ParamValidators.inArray(METHODS.toArray(new String[0])));
     setDefault(rhoWMax, PruningPercentages.PAPER_RESNET50.rhoWMax());
     setDefault(rhoWMin, PruningPercentages.PAPER_RESNET50.rhoWMin());
     setDefault(rhoOMax, PruningPercentages.PAPER_RESNET50.rhoOMax());
@@ -109,9 +118,26 @@ public final class OpnpModel extends Model<OpnpModel> implements OpnpParams, MLW
     return this;
   }
 
+  /** One of {@link #METHODS}, in any case; fails naming them. */
   public OpnpModel setMethod(String value) {
-    set(method, value);
+    set(method, parseMethod(value).key());
     return this;
+  }
+
+  /** The method named {@code name} if this model can score it; fails naming the ones it can. */
+  static Method parseMethod(String name) {
+    Method m;
+    try {
+      m = Method.parse(name);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("unknown OOD method '" + name + "'; OpnpModel takes " + METHODS, e);
+    }
+    if (!METHODS.contains(m.key())) {
+      throw new IllegalArgumentException("method " + m + " needs state fitted on the training features, which an "
+          + "OpnpModel does not hold; OpnpModel takes " + METHODS + " (evaluate's saved detector, loaded as "
+          + "OodDetectorModel, scores with every method)");
+    }
+    return m;
   }
 
   public OpnpModel setScoreCol(String value) {
@@ -182,12 +208,12 @@ public final class OpnpModel extends Model<OpnpModel> implements OpnpParams, MLW
       throw new BadInputException(String.format("the sensitivities are %dx%d but the model's head is %dx%d",
           sensitivity.classes(), sensitivity.dim(), head.classes(), head.dim()));
     }
-    LinearHead pruned = head.pruned(PruningPlan.of(sensitivity, percentages()));
+    Method m = parseMethod($(method));  // once, at the boundary: a saved model's value too
+    DetectorSpec spec = m.usesPlan() ? DetectorSpec.of(m).withPlan(percentages()) : DetectorSpec.of(m);
     StructField image = in.apply($(imageCol()));
     RowLayout layout = new RowLayout($(imageCol()), image.dataType() instanceof StructType,
         Arrays.asList(in.fieldNames()).contains($(idCol())) ? $(idCol()) : null, null, null, "transform");
-    return AppendScores.apply(dataset.toDF(), cfg, layout, head, pruned, "opnp".equals($(method)), $(scoreCol()),
-        $(predictionCol()));
+    return AppendScores.apply(dataset.toDF(), cfg, layout, spec, head, sensitivity, $(scoreCol()), $(predictionCol()));
   }
 
   @Override

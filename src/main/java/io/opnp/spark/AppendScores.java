@@ -1,7 +1,10 @@
 package io.opnp.spark;
 
 import io.opnp.math.LinearHead;
+import io.opnp.math.Sensitivity;
+import io.opnp.methods.DetectorSpec;
 import java.util.Iterator;
+import java.util.List;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.broadcast.Broadcast;
@@ -12,8 +15,17 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
-/** Appends an OOD score and a predicted class to every row of a user's DataFrame (the ML Model's transform). */
+/**
+ * Appends an OOD score and a predicted class to every row of a user's DataFrame (the ML Model's
+ * transform), scored by one method of the method table built through {@link DetectorSpec#build}.
+ */
 public final class AppendScores {
+  /**
+   * The methods this can score, in table order: those that need nothing fitted beyond the head and,
+   * for OPNP's, the sensitivity (a Model holds only the sensitivity).
+   */
+  public static final List<String> METHODS = ScoringMethods.headOnly();
+
   private AppendScores() {}
 
   /** The input schema with the two new columns. */
@@ -22,42 +34,46 @@ public final class AppendScores {
   }
 
   /**
-   * @param usePruned score with the OPNP-pruned head (method "opnp") rather than the original (method "energy")
+   * @param spec one of {@link #METHODS}, with its plan for an OPNP method
+   * @param head the model's original head; the prediction is by the head the method scores through
+   *     (the pruned one for an OPNP method)
+   * @param sensitivity what OPNP's plan prunes by
    */
-  public static Dataset<Row> apply(Dataset<Row> df, InferenceConfig cfg, RowLayout layout, LinearHead original,
-                                   LinearHead pruned, boolean usePruned, String scoreCol, String predictionCol) {
+  public static Dataset<Row> apply(Dataset<Row> df, InferenceConfig cfg, RowLayout layout, DetectorSpec spec,
+                                   LinearHead head, Sensitivity sensitivity, String scoreCol, String predictionCol) {
+    ScoringMethods methods = ScoringMethods.of(List.of(spec), head, sensitivity, cfg.temperature());
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(df.sparkSession().sparkContext());
-    Broadcast<ScoringHeads> heads = jsc.broadcast(new ScoringHeads(original, pruned, cfg.temperature()));
     StructType out = schema(df.schema(), scoreCol, predictionCol);
-    return df.mapPartitions(new Partition(cfg, layout, heads, usePruned), Encoders.row(out));
+    return df.mapPartitions(new Partition(cfg, layout, jsc.broadcast(methods)), Encoders.row(out));
   }
 
   static final class Partition implements MapPartitionsFunction<Row, Row> {
     private static final long serialVersionUID = 1L;
     private final InferenceConfig cfg;
     private final RowLayout layout;
-    private final Broadcast<ScoringHeads> heads;
-    private final boolean usePruned;
+    private final Broadcast<ScoringMethods> methods;
 
-    Partition(InferenceConfig cfg, RowLayout layout, Broadcast<ScoringHeads> heads, boolean usePruned) {
+    Partition(InferenceConfig cfg, RowLayout layout, Broadcast<ScoringMethods> methods) {
       this.cfg = cfg;
       this.layout = layout;
-      this.heads = heads;
-      this.usePruned = usePruned;
+      this.methods = methods;
     }
 
     @Override
     public Iterator<Row> call(Iterator<Row> rows) {
-      return new ScoringIterator<>(cfg, layout, heads.value(), null, rows, s -> {
-        Row r = s.row();
-        Object[] values = new Object[r.size() + 2];
-        for (int i = 0; i < r.size(); i++) {
-          values[i] = r.get(i);
-        }
-        values[r.size()] = usePruned ? s.opnp() : s.energy();
-        values[r.size() + 1] = usePruned ? s.opnpPred() : s.pred();
-        return RowFactory.create(values);
-      });
+      return new ScoringIterator<>(cfg, layout, methods.value(), null, rows, AppendScores::append);
     }
+  }
+
+  /** The input row with the method's score and predicted class after its columns (nulls for a skipped image). */
+  private static Row append(ScoringIterator.Scored s) {
+    Row r = s.row();
+    Object[] values = new Object[r.size() + 2];
+    for (int i = 0; i < r.size(); i++) {
+      values[i] = r.get(i);
+    }
+    values[r.size()] = s.score(0);
+    values[r.size() + 1] = s.pred(0);
+    return RowFactory.create(values);
   }
 }

@@ -2,7 +2,8 @@ package io.opnp.spark;
 
 import io.opnp.BadInputException;
 import io.opnp.io.Outputs;
-import io.opnp.math.Energy;
+import io.opnp.methods.DetectorSpec;
+import io.opnp.methods.Method;
 import io.opnp.math.LinearHead;
 import io.opnp.math.OodMetrics;
 import io.opnp.math.PruningPercentages;
@@ -32,7 +33,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The prune + score job: a pruning plan from the sensitivities, then per-sample Energy and OPNP
  * scores for the ID test set and every OOD set in one Spark job (their partitions run side by
- * side, not one dataset after another), written as Parquet, then the metrics.
+ * side, not one dataset after another), written as Parquet, then the metrics. The scores come from
+ * the method table's {@code energy} and {@code opnp} (at the run's plan), built as every other entry
+ * point builds them ({@link DetectorSpec#build}) and scored per batch in one pass.
  */
 public final class ScoreJob {
   private static final Logger LOG = LoggerFactory.getLogger(ScoreJob.class);
@@ -47,6 +50,12 @@ public final class ScoreJob {
       .add("opnp", DataTypes.DoubleType, true)
       // null when scored; "skipped: <reason>" for an unreadable image under --on-bad-image=skip
       .add("status", DataTypes.StringType, true);
+
+  /**
+   * The methods scored, in the order of their columns in {@link #SCORES}: each method's predicted
+   * class ({@code pred}, {@code opnp_pred}) and its score (the column named as the method).
+   */
+  static final List<Method> METHODS = List.of(Method.ENERGY, Method.OPNP);
 
   private ScoreJob() {}
 
@@ -67,7 +76,7 @@ public final class ScoreJob {
     PruningPlan plan = PruningPlan.of(sensitivity, percentages);
     LOG.info("{}", plan);
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-    Broadcast<ScoringHeads> heads = jsc.broadcast(new ScoringHeads(head, head.pruned(plan), cfg.temperature()));
+    Broadcast<ScoringMethods> methods = jsc.broadcast(methods(head, sensitivity, percentages, cfg.temperature()));
 
     Dataset<Row> all = idTest;
     for (Dataset<Row> d : oodSets) {
@@ -75,10 +84,10 @@ public final class ScoreJob {
     }
     String label = "opnp score: energy and OPNP scores for " + idName + " and " + String.join(", ", oodNames);
     try {
-      return write(spark, jsc, all.javaRDD().mapPartitions(new ScorePartition(cfg, heads, idName)), label, idName,
+      return write(spark, jsc, all.javaRDD().mapPartitions(new ScorePartition(cfg, methods, idName)), label, idName,
           oodNames, percentages, plan, output, overwrite);
     } finally {
-      heads.destroy();
+      methods.destroy();
     }
   }
 
@@ -103,18 +112,30 @@ public final class ScoreJob {
     PruningPlan plan = PruningPlan.of(sensitivity, percentages);
     LOG.info("{}", plan);
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-    Broadcast<ScoringHeads> heads = jsc.broadcast(new ScoringHeads(head, head.pruned(plan), sensitivity.temperature()));
+    Broadcast<ScoringMethods> methods = jsc.broadcast(methods(head, sensitivity, percentages,
+        sensitivity.temperature()));
     List<String> wanted = new ArrayList<>(oodNames);
     wanted.add(0, idName);
     Dataset<Row> rows = cache.where(org.apache.spark.sql.functions.col("dataset").isin(wanted.toArray()))
         .select("id", "dataset", "label", "features");
     String label = "opnp score from cached features: " + idName + " and " + String.join(", ", oodNames);
     try {
-      return write(spark, jsc, rows.javaRDD().mapPartitions(new CachedScorePartition(heads, idName)), label, idName,
-          oodNames, percentages, plan, output, overwrite);
+      return write(spark, jsc, rows.javaRDD().mapPartitions(new CachedScorePartition(methods, idName)), label,
+          idName, oodNames, percentages, plan, output, overwrite);
     } finally {
-      heads.destroy();
+      methods.destroy();
     }
+  }
+
+  /** {@link #METHODS} as specs (OPNP's at {@code percentages}), built on the head and the sensitivity. */
+  static ScoringMethods methods(LinearHead head, Sensitivity sensitivity, PruningPercentages percentages,
+                                double temperature) {
+    List<DetectorSpec> specs = new ArrayList<>();
+    for (Method m : METHODS) {
+      DetectorSpec spec = DetectorSpec.of(m);
+      specs.add(m.usesPlan() ? spec.withPlan(percentages) : spec);
+    }
+    return ScoringMethods.of(specs, head, sensitivity, temperature);
   }
 
   /** The sensitivities must come from this model file and temperature. */
@@ -185,9 +206,12 @@ public final class ScoreJob {
   /** Collects only the score columns (a few numbers per sample) to the driver and computes the metrics. */
   static OodReport metrics(Dataset<Row> scores, String idName, List<String> oodNames,
                            PruningPercentages percentages, PruningPlan plan) {
+    // Columns 0-3 as named here, then one score column per method (4 + m), named as the method.
+    List<String> columns = new ArrayList<>(List.of("dataset", "label", "pred", "opnp_pred"));
+    METHODS.forEach(m -> columns.add(m.key()));
     Map<String, List<Row>> byDataset = new LinkedHashMap<>();
     Map<String, Long> skipped = new java.util.TreeMap<>();
-    for (Row r : scores.select("dataset", "label", "pred", "opnp_pred", "energy", "opnp", "status").collectAsList()) {
+    for (Row r : scores.selectExpr(columns.toArray(String[]::new)).collectAsList()) {
       if (r.isNullAt(4)) {
         skipped.merge(r.getString(0), 1L, Long::sum);
       } else {
@@ -200,29 +224,21 @@ public final class ScoreJob {
     }
     long correct = 0;
     long correctOpnp = 0;
-    double[] idEnergy = new double[id.size()];
-    double[] idOpnp = new double[id.size()];
-    for (int k = 0; k < id.size(); k++) {
-      Row r = id.get(k);
+    for (Row r : id) {
       long label = r.getLong(1);
       correct += r.getInt(2) == label ? 1 : 0;
       correctOpnp += r.getInt(3) == label ? 1 : 0;
-      idEnergy[k] = r.getDouble(4);
-      idOpnp[k] = r.getDouble(5);
     }
     List<MethodResult> results = new ArrayList<>();
-    for (String method : List.of("energy", "opnp")) {
+    for (int m = 0; m < METHODS.size(); m++) {
+      double[] idScores = column(id, 4 + m);
       for (String ood : oodNames) {
         List<Row> rows = byDataset.getOrDefault(ood, List.of());
         if (rows.isEmpty()) {
           throw new BadInputException("OOD dataset " + ood + " has no images; check its path");
         }
-        double[] s = new double[rows.size()];
-        for (int k = 0; k < s.length; k++) {
-          s[k] = rows.get(k).getDouble(method.equals("energy") ? 4 : 5);
-        }
-        results.add(new MethodResult(method, ood, s.length,
-            OodMetrics.of(method.equals("energy") ? idEnergy : idOpnp, s)));
+        double[] s = column(rows, 4 + m);
+        results.add(new MethodResult(METHODS.get(m).key(), ood, s.length, OodMetrics.of(idScores, s)));
       }
     }
     return new OodReport(idName, id.size(), (double) correct / id.size(), (double) correctOpnp / id.size(),
@@ -230,70 +246,52 @@ public final class ScoreJob {
         skipped);
   }
 
+  private static double[] column(List<Row> rows, int field) {
+    double[] v = new double[rows.size()];
+    for (int k = 0; k < v.length; k++) {
+      v[k] = rows.get(k).getDouble(field);
+    }
+    return v;
+  }
+
+  /** A row of {@link #SCORES}: each method's predicted class and score in the order of {@link #METHODS}. */
+  static Row row(ScoringIterator.Scored s) {
+    return RowFactory.create(s.id(), s.dataset(), s.label(), s.pred(0), s.score(0), s.pred(1), s.score(1), s.status());
+  }
+
   /** Scores one partition lazily, batch by batch, into rows of {@link #SCORES}. */
   static final class ScorePartition implements FlatMapFunction<Iterator<Row>, Row> {
     private static final long serialVersionUID = 1L;
     private final InferenceConfig cfg;
-    private final Broadcast<ScoringHeads> heads;
+    private final Broadcast<ScoringMethods> methods;
     private final String idName;
 
-    ScorePartition(InferenceConfig cfg, Broadcast<ScoringHeads> heads, String idName) {
+    ScorePartition(InferenceConfig cfg, Broadcast<ScoringMethods> methods, String idName) {
       this.cfg = cfg;
-      this.heads = heads;
+      this.methods = methods;
       this.idName = idName;
     }
 
     @Override
     public Iterator<Row> call(Iterator<Row> rows) {
-      return new ScoringIterator<>(cfg, RowLayout.STANDARD, heads.value(), idName, rows,
-          s -> RowFactory.create(s.id(), s.dataset(), s.label(), s.pred(), s.energy(), s.opnpPred(), s.opnp(),
-              s.status()));
+      return new ScoringIterator<>(cfg, RowLayout.STANDARD, methods.value(), idName, rows, ScoreJob::row);
     }
   }
 
   /** Scores cached rows (id, dataset, label, features) exactly as {@link ScoringIterator} scores images. */
   static final class CachedScorePartition implements FlatMapFunction<Iterator<Row>, Row> {
     private static final long serialVersionUID = 1L;
-    private final Broadcast<ScoringHeads> heads;
+    private final Broadcast<ScoringMethods> methods;
     private final String idName;
 
-    CachedScorePartition(Broadcast<ScoringHeads> heads, String idName) {
-      this.heads = heads;
+    CachedScorePartition(Broadcast<ScoringMethods> methods, String idName) {
+      this.methods = methods;
       this.idName = idName;
     }
 
     @Override
     public Iterator<Row> call(Iterator<Row> rows) {
-      ScoringHeads h = heads.value();
-      LinearHead full = h.original();
-      int c = full.classes();
-      int d = full.dim();
-      double[] feats = new double[d];
-      double[] logits = new double[c];
-      double[] pruned = new double[c];
-      double t = h.temperature();
-      return new Iterator<>() {
-        @Override
-        public boolean hasNext() {
-          return rows.hasNext();
-        }
-
-        @Override
-        public Row next() {
-          Row r = rows.next();
-          String id = r.getString(0);
-          String dataset = r.getString(1);
-          Long label = r.isNullAt(2) ? null : r.getLong(2);
-          FeatureRows.copy(r, 3, d, feats, 0);
-          full.logits(feats, 1, logits);
-          h.pruned().logits(feats, 1, pruned);
-          if (idName.equals(dataset)) {
-            Labels.check(dataset, id, label, c, true);
-          }
-          return RowFactory.create(id, dataset, label, Energy.argmax(logits, 0, c), Energy.score(logits, 0, c, t),
-              Energy.argmax(pruned, 0, c), Energy.score(pruned, 0, c, t), null);
-        }
-      };
+      return ScoringIterator.fromCache(methods.value(), idName, rows, ScoreJob::row);
     }
   }
 }

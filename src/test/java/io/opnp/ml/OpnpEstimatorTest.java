@@ -17,6 +17,8 @@ import io.opnp.math.Energy;
 import io.opnp.math.LinearHead;
 import io.opnp.math.PruningPlan;
 import io.opnp.math.Sensitivity;
+import io.opnp.methods.DetectorSpec;
+import io.opnp.methods.FittedState;
 import io.opnp.model.HeadReader;
 import io.opnp.model.ImageBatch;
 import io.opnp.model.ModelOutput;
@@ -79,19 +81,7 @@ class OpnpEstimatorTest {
     // Independent path: DJL predictor on the driver, the pruned head rebuilt from the model's sensitivity.
     LinearHead head = HeadReader.read(TorchModels.get(TestData.demoModel(), Device.cpu()), "fc.weight", "fc.bias");
     LinearHead pruned = head.pruned(PruningPlan.of(model.sensitivity(), model.percentages()));
-    ImageDecoder dec = new ImageDecoder(Preprocess.grey(28, 28));
-    float[] x = new float[8 * 784];
-    for (int i = 0; i < 8; i++) {
-      dec.decode(rows.get(i).getAs("image"), x, i * 784);
-    }
-    ModelOutput out;
-    try (Predictor<ImageBatch, ModelOutput> p = TorchModels.get(TestData.demoModel(), Device.cpu()).newPredictor()) {
-      out = p.predict(new ImageBatch(x, 8, 1, 28, 28));
-    }
-    double[] h = new double[8 * 256];
-    for (int i = 0; i < h.length; i++) {
-      h[i] = out.features()[i];
-    }
+    double[] h = features(rows, 8);
     double[] logits = new double[8 * 10];
     pruned.logits(h, 8, logits);
     for (int i = 0; i < 8; i++) {
@@ -149,7 +139,6 @@ class OpnpEstimatorTest {
     assertEquals("rho-w-max + rho-w-min must be below 100 (it would remove every weight), got 60.0 + 50.0",
         sum.getMessage());
     assertThrows(IllegalArgumentException.class, () -> model.copy(new ParamMap()).set(model.rhoOMax(), 150.0));
-    assertThrows(IllegalArgumentException.class, () -> model.copy(new ParamMap()).setMethod("msp"));
     assertThrows(IllegalArgumentException.class, () -> model.copy(new ParamMap()).setPrecision("int8"));
     assertThrows(IllegalArgumentException.class, () -> model.copy(new ParamMap()).setDecodeThreads(-1));
     assertThrows(IllegalArgumentException.class, () -> model.copy(new ParamMap()).setMaxImagePixels(0));
@@ -163,6 +152,62 @@ class OpnpEstimatorTest {
     BadInputException noModel = assertThrows(BadInputException.class,
         () -> new OpnpEstimator().setImageCol("img").fit(trainHf));
     assertEquals("modelPath is not set; call setModelPath with a TorchScript .pt file", noModel.getMessage());
+  }
+
+  @Test
+  void anyMethodOfTheTableThatNeedsOnlyTheHeadScoresAsItsSpecBuiltOnTheSameFeatures() throws Exception {
+    assertTrue(OpnpModel.METHODS.containsAll(List.of("energy", "msp", "maxlogit", "gen", "gradnorm", "opnp")),
+        OpnpModel.METHODS.toString());
+    // MSP was not an OpnpModel method before it went through the method table; case as users may type it.
+    List<Row> rows = model.copy(new ParamMap()).setImageCol("image").setMethod("MSP").transform(test).collectAsList();
+    LinearHead head = HeadReader.read(TorchModels.get(TestData.demoModel(), Device.cpu()), "fc.weight", "fc.bias");
+    FittedState state = new FittedState(null, new double[0], new double[0], null, Double.NaN, null, null,
+        model.sensitivity());
+    double[] h = features(rows, 8);
+    double[] expected = new double[8];
+    DetectorSpec.of("msp").build(head, state, 1.0).score(h, 8, expected);
+    double[] logits = new double[8 * 10];
+    head.logits(h, 8, logits);
+    for (int i = 0; i < 8; i++) {
+      double msp = rows.get(i).<Double>getAs("ood_score");
+      assertTrue(msp > 0 && msp <= 1, "not a softmax probability: " + msp);
+      assertEquals(expected[i], msp, 1e-6, "row " + i);
+      // MSP scores through the original head, so its prediction is the original head's class
+      assertEquals(Energy.argmax(logits, i * 10, 10), (int) rows.get(i).<Integer>getAs("prediction"));
+    }
+  }
+
+  @Test
+  void unknownOrUnfittedMethodNamesFailNamingTheMethodsOpnpModelTakes() {
+    IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class,
+        () -> model.copy(new ParamMap()).setMethod("entropy"));
+    assertEquals("unknown OOD method 'entropy'; OpnpModel takes " + OpnpModel.METHODS, unknown.getMessage());
+    // in the table, but KNN needs a bank of training features that an OpnpModel does not hold
+    IllegalArgumentException knn = assertThrows(IllegalArgumentException.class,
+        () -> model.copy(new ParamMap()).setMethod("knn"));
+    assertTrue(knn.getMessage().startsWith("method knn needs state fitted on the training features")
+        && knn.getMessage().contains("OpnpModel takes " + OpnpModel.METHODS), knn.getMessage());
+    assertTrue(!OpnpModel.METHODS.contains("knn") && !OpnpModel.METHODS.contains("react"), OpnpModel.METHODS.toString());
+    // a value set around setMethod (Spark's set, a loaded model's metadata) is still checked by the param
+    assertThrows(IllegalArgumentException.class, () -> model.copy(new ParamMap()).set(model.method(), "mahalanobis"));
+  }
+
+  /** Penultimate features of the first n rows, by an independent path: DJL's predictor on the driver. */
+  private static double[] features(List<Row> rows, int n) throws Exception {
+    ImageDecoder dec = new ImageDecoder(Preprocess.grey(28, 28));
+    float[] x = new float[n * 784];
+    for (int i = 0; i < n; i++) {
+      dec.decode(rows.get(i).getAs("image"), x, i * 784);
+    }
+    ModelOutput out;
+    try (Predictor<ImageBatch, ModelOutput> p = TorchModels.get(TestData.demoModel(), Device.cpu()).newPredictor()) {
+      out = p.predict(new ImageBatch(x, n, 1, 28, 28));
+    }
+    double[] h = new double[n * 256];
+    for (int i = 0; i < h.length; i++) {
+      h[i] = out.features()[i];
+    }
+    return h;
   }
 
   private static Map<String, Double> scores(Dataset<Row> df, String column) {
