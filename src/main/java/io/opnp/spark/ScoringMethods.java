@@ -66,18 +66,19 @@ record ScoringMethods(LinearHead head, List<OodMethod> methods, List<LinearHead>
 
   /**
    * Scores n rows of float64 features (n×D) with every method in one {@link OodMethods#scoreAll}
-   * pass, and predicts each row's class once per distinct prediction head.
+   * pass, and predicts each row's class once per distinct prediction head, from the logits the
+   * methods already computed of it (the heads are the methods' own, serialized with them).
    */
   Scores score(double[] features, int n) {
     double[][] s = new double[methods.size()][n];
-    OodMethods.scoreAll(methods, features, n, s);
+    io.opnp.methods.Batch batch = new io.opnp.methods.Batch(features, n, head.dim());
+    OodMethods.scoreAll(methods, batch, s);
     int c = head.classes();
     Map<LinearHead, int[]> byHead = new IdentityHashMap<>();
     int[][] p = new int[methods.size()][];
     for (int m = 0; m < p.length; m++) {
       p[m] = byHead.computeIfAbsent(predictionHeads.get(m), h -> {
-        double[] logits = new double[n * c];
-        h.logits(features, n, logits);
+        double[] logits = batch.logits(h);
         int[] top = new int[n];
         for (int k = 0; k < n; k++) {
           top[k] = io.opnp.math.Energy.argmax(logits, k * c, c);
