@@ -10,7 +10,7 @@ import java.io.Serializable;
  *
  * <p>Like {@link io.opnp.math.SensitivityAccumulator}, {@link #add} and {@link #merge} mutate and
  * return {@code this}, so an empty accumulator is the zero value of a Spark {@code treeAggregate}.
- * The outer products are one BLAS {@code dsyrk} per batch. Memory: C·D + D (+ D² with second
+ * The outer products are summed block by block over the upper triangle ({@link #addOuterProducts}). Memory: C·D + D (+ D² with second
  * moments) doubles.
  */
 public final class FeatureStatsAccumulator implements Serializable {
@@ -22,7 +22,7 @@ public final class FeatureStatsAccumulator implements Serializable {
   private final double[] classSums;   // C×D row-major
   private final long[] classCounts;   // C
   private final double[] sum;         // D
-  private final double[] outerSums;   // D×D, upper triangle (column-major view) filled; null without second moments
+  private final double[] outerSums;   // D×D column-major (+ D padding), upper triangle filled; null without second moments
   private double maxLogitSum;
   private long count;
 
@@ -36,7 +36,7 @@ public final class FeatureStatsAccumulator implements Serializable {
     this.classSums = new double[Math.multiplyExact(classes, dim)];
     this.classCounts = new long[classes];
     this.sum = new double[dim];
-    this.outerSums = secondMoments ? new double[Math.multiplyExact(dim, dim)] : null;
+    this.outerSums = secondMoments ? new double[Math.addExact(Math.multiplyExact(dim, dim), dim)] : null;
   }
 
   /**
@@ -79,11 +79,42 @@ public final class FeatureStatsAccumulator implements Serializable {
       maxLogitSum += max;
     }
     if (secondMoments) {
-      // Row-major H (n×D) is column-major Hᵀ (D×n); Σ h hᵀ += Hᵀ H is dsyrk "N" on it.
-      io.opnp.math.Blas.get().dsyrk("U", "N", dim, n, 1.0, features, dim, 1.0, outerSums, dim);
+      addOuterProducts(features, n);
     }
     count += n;
     return this;
+  }
+
+  /** Blocks of the upper triangle summed on their own. */
+  private static final int BLOCKS = 8;
+
+  /**
+   * {@code Σ h hᵀ += Hᵀ H}, upper triangle only, as 36 block products of 8 × 8 blocks. netlib's Java
+   * BLAS runs the dot-product form ({@code dgemm "T","N"}) about twice as fast per multiply-add as
+   * {@code dsyrk} or {@code dgemm "N","T"}, so the rows are transposed once (O(nD), against the
+   * O(nD²) product) and only the blocks on or above the diagonal are multiplied: at D = 2048 and 512
+   * rows, about 230 ms against dsyrk's 370 ms. {@link #outerSums} is padded by D because netlib checks
+   * a block's reach as if it spanned whole columns.
+   */
+  private void addOuterProducts(double[] features, int n) {
+    double[] t = new double[dim * n];  // Hᵀ, D×n row-major: column-major n×D
+    for (int k = 0; k < n; k++) {
+      for (int j = 0; j < dim; j++) {
+        t[j * n + k] = features[k * dim + j];
+      }
+    }
+    int blocks = Math.min(BLOCKS, dim);
+    dev.ludovic.netlib.blas.BLAS blas = io.opnp.math.Blas.get();
+    for (int c = 0; c < blocks; c++) {
+      int c0 = c * dim / blocks;
+      int cols = (c + 1) * dim / blocks - c0;
+      for (int r = 0; r <= c; r++) {
+        int r0 = r * dim / blocks;
+        int rows = (r + 1) * dim / blocks - r0;
+        // Column-major S[r0…, c0…] (rows×cols) += H[:, r0…]ᵀ (rows×n) · H[:, c0…] (n×cols).
+        blas.dgemm("T", "N", rows, cols, n, 1.0, t, r0 * n, n, t, c0 * n, n, 1.0, outerSums, c0 * dim + r0, dim);
+      }
+    }
   }
 
   /** {@link #add(double[], double[], int[], int)} for float32 model outputs, widened to float64. */

@@ -122,6 +122,33 @@ class FeatureStatsAccumulatorTest {
   }
 
   @Test
+  void secondMomentsOfUnevenBlocksEqualExplicitOuterProducts() {
+    // D = 37 splits into blocks of 4 and 5 columns; two batches exercise the accumulation across calls.
+    int d = 37;
+    int n = 29;
+    java.util.Random rng = new java.util.Random(37);
+    double[] h = new double[n * d];
+    for (int i = 0; i < h.length; i++) {
+      h[i] = rng.nextGaussian();
+    }
+    double[] f = new double[n];
+    int[] y = new int[n];
+    FeatureStatsAccumulator acc = new FeatureStatsAccumulator(1, d, true);
+    acc.add(java.util.Arrays.copyOfRange(h, 0, 11 * d), f, y, 11);
+    acc.add(java.util.Arrays.copyOfRange(h, 11 * d, n * d), f, y, n - 11);
+    double[] m = acc.result().secondMoment();
+    for (int r = 0; r < d; r++) {
+      for (int c = 0; c < d; c++) {
+        double e = 0;
+        for (int k = 0; k < n; k++) {
+          e += h[k * d + r] * h[k * d + c];
+        }
+        assertEquals(e / n, m[r * d + c], 1e-12, "(" + r + ", " + c + ")");
+      }
+    }
+  }
+
+  @Test
   void floatBatchesEqualTheirFloat64Widening() {
     Data d = new Data(5, 3, false);
     float[] hf = new float[d.h.length];

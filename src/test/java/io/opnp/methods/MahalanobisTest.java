@@ -90,6 +90,33 @@ class MahalanobisTest {
   }
 
   @Test
+  void blockedWhiteningEqualsTheTriangularProduct() {
+    int d = 37;  // blocks of 4 and 5 rows
+    int n = 6;
+    java.util.Random rng = new java.util.Random(11);
+    double[] a = new double[d * d + d];  // padded, as whitener gives it
+    for (int r = 0; r < d; r++) {
+      for (int c = 0; c <= r; c++) {
+        a[r * d + c] = rng.nextGaussian();
+      }
+    }
+    double[] x = new double[n * d];
+    for (int i = 0; i < x.length; i++) {
+      x[i] = rng.nextGaussian();
+    }
+    double[] z = Mahalanobis.whiten(a, x, n, d);
+    for (int k = 0; k < n; k++) {
+      for (int r = 0; r < d; r++) {
+        double e = 0;
+        for (int c = 0; c <= r; c++) {
+          e += a[r * d + c] * x[k * d + c];
+        }
+        org.junit.jupiter.api.Assertions.assertEquals(e, z[k * d + r], 1e-12, "row " + k + ", " + r);
+      }
+    }
+  }
+
+  @Test
   void scoreEqualsMinusMinimumDistanceWithExplicit3x3Inverse() {
     check(2, new int[] {0, 1, 0, 1, 1, 0, 0, 1, 0, 1, 1, 0}, 0, 1);
   }
