@@ -22,6 +22,9 @@ SPARK_JVM_FLAGS=(
   --add-modules=jdk.incubator.vector
 )
 
+# One OpenBLAS thread per JVM task: Spark already runs a task per core (and the choice must not vary).
+export OPENBLAS_NUM_THREADS="${OPENBLAS_NUM_THREADS:-1}"
+
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
 as_root() {
@@ -44,6 +47,8 @@ setup() {
   command -v java >/dev/null || apt_install openjdk-17-jdk-headless
   command -v mvn >/dev/null || apt_install maven
   [ -f "$FASHION_MNIST_DIR/train-images-idx3-ubyte.gz" ] || apt_install dataset-fashion-mnist
+  # OpenBLAS for the products and factorizations (io.opnp.math.NativeLinearAlgebra; Java's BLAS without it).
+  dpkg -s libopenblas0-pthread >/dev/null 2>&1 || apt_install libopenblas0-pthread || log "no OpenBLAS: using Java's BLAS"
   # Fonts for the PNG plots (Java renders chart text through fontconfig).
   fc-list 2>/dev/null | grep -qi dejavu || apt_install fontconfig fonts-dejavu-core
   if [ ! -f "$MNIST_PACKAGE_DIR/src/digits/9.json" ]; then

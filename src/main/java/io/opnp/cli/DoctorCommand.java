@@ -114,6 +114,7 @@ final class DoctorCommand implements Callable<Integer> {
     }
     out.println("  self-test:    " + (s.passed() ? "passed" : "FAILED") + String.format(
         ", largest deviation %.3g of the float64 reference (tolerance %.0e)", s.selfTest().relative(), s.tolerance()));
+    out.println("  blas/lapack:  " + io.opnp.math.NativeLinearAlgebra.get().description());
     out.println("  gpu:          libtorch sees " + Engine.getEngine("PyTorch").getGpuCount() + " GPU(s); CUDA "
         + (CudaUtils.hasCuda() ? "visible (" + CudaUtils.getCudaVersionString() + ", " + CudaUtils.getGpuCount()
         + " device(s))" : "not visible"));

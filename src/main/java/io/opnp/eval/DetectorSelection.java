@@ -129,11 +129,8 @@ final class DetectorSelection {
     List<DetectorSpec> specs = grid(plan.plan(), fit.bank(), head.classes());
     ArrayList<OodMethod> methods = times.time("fit " + specs.size() + " detector configurations",
         StageTimes.Where.DRIVER, () -> {
-          ArrayList<OodMethod> out = new ArrayList<>();
-          for (DetectorSpec s : specs) {
-            out.add(s.build(head, fit, sens.temperature()));
-          }
-          return out;
+          // On the driver's cores at once: the fits are independent (shared parts are made once, see FittedState).
+          return new ArrayList<>(specs.parallelStream().map(s -> s.build(head, fit, sens.temperature())).toList());
         });
 
     // Every configuration scores the same validation rows as the sweep, in one pass where the data is.

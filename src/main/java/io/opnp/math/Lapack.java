@@ -1,17 +1,15 @@
 package io.opnp.math;
 
-import dev.ludovic.netlib.lapack.JavaLAPACK;
 import dev.ludovic.netlib.lapack.LAPACK;
 
 /**
- * The LAPACK every factorization here uses: netlib's pure-Java implementation (the reference LAPACK
- * translated by f2j), never a native {@code liblapack.so.3} that happens to be installed, for the
- * same reason as {@link Blas}: results must not depend on what else is on the machine.
+ * The LAPACK every factorization here uses: OpenBLAS's where {@link Blas} is OpenBLAS, else netlib's
+ * Java translation of the reference LAPACK; see {@link NativeLinearAlgebra}.
  */
 public final class Lapack {
   private Lapack() {}
 
   public static LAPACK get() {
-    return JavaLAPACK.getInstance();
+    return NativeLinearAlgebra.get().lapack();
   }
 }

@@ -42,8 +42,6 @@ final class HeadMethod implements OodMethod {
   public void score(Batch batch, double[] out) {
     int classes = head.classes();
     double[] logits = transform == null ? batch.logits(head) : transform.logits(batch, head);
-    for (int k = 0; k < batch.size(); k++) {
-      out[k] = logitScore.of(logits, k * classes, classes);
-    }
+    logitScore.scores(batch, logits, classes, out);
   }
 }

@@ -14,6 +14,11 @@ import java.util.Arrays;
  */
 public final class TopK implements Serializable {
   private static final long serialVersionUID = 1L;
+  /**
+   * How far a distance may be from its float64 value: the float32 product's rounding (about
+   * {@code √D · 6e-8} for unit vectors) with a wide margin, for distances not close to 0.
+   */
+  public static final double FLOAT32_DISTANCE_TOLERANCE = 1e-5;
   private static final int QUERY_BLOCK = 256;
   private static final int BANK_BLOCK = 2048;
 
@@ -30,39 +35,44 @@ public final class TopK implements Serializable {
   /**
    * The k nearest distances from the n raw query features (n×D row-major, L2-normalized here like
    * the bank) to the rows of {@code shard}. Squared distances are {@code ‖q‖² + ‖z‖² − 2 q·z},
-   * with the dot products as blocked BLAS products, clamped at 0.
+   * with the dot products as blocked float32 BLAS products of the queries rounded to float32 and the
+   * float32 bank (the norms in float64 of the same rounded vectors), clamped at 0. The heaps order
+   * squared distances; the square root is taken of the k kept.
    */
   public static TopK of(KnnBank shard, double[] queries, int n, int k) {
     Check.positive(k, "k");
     Check.argument(n >= 0, "number of queries must be >= 0, got %s", n);
     int dim = shard.dim();
     Check.capacity(queries, (long) n * dim, "query features");
-    double[] q = KnnBank.normalize(queries, n, dim);
+    float[] q = KnnBank.toFloat(KnnBank.normalize(queries, n, dim));
     double[] q2 = KnnBank.squaredNorms(q, n, dim);
-    double[] bank = shard.rows();
+    float[] bank = shard.rows();
     double[] b2 = shard.norms2();
     int m = shard.size();
     double[] heaps = new double[n * k];
     Arrays.fill(heaps, Double.POSITIVE_INFINITY);  // a max-heap per query; +∞ fills empty slots
-    double[] g = new double[QUERY_BLOCK * BANK_BLOCK];
+    float[] g = new float[QUERY_BLOCK * BANK_BLOCK];
     BLAS blas = io.opnp.math.Blas.get();
     for (int q0 = 0; q0 < n; q0 += QUERY_BLOCK) {
       int qn = Math.min(QUERY_BLOCK, n - q0);
       for (int b0 = 0; b0 < m; b0 += BANK_BLOCK) {
         int bn = Math.min(BANK_BLOCK, m - b0);
         // Column-major G (bn×qn) = Z_blk (bn×D) · Q_blkᵀ (D×qn); row-major Z is column-major Zᵀ, hence "T".
-        blas.dgemm("T", "N", bn, qn, dim, 1.0, bank, b0 * dim, dim, q, q0 * dim, dim, 0.0, g, 0, bn);
+        blas.sgemm("T", "N", bn, qn, dim, 1.0f, bank, b0 * dim, dim, q, q0 * dim, dim, 0.0f, g, 0, bn);
         for (int a = 0; a < qn; a++) {
           int query = q0 + a;
           for (int c = 0; c < bn; c++) {
-            double d2 = q2[query] + b2[b0 + c] - 2 * g[a * bn + c];
-            offer(heaps, query * k, k, Math.sqrt(Math.max(d2, 0)));
+            double d2 = q2[query] + b2[b0 + c] - 2.0 * g[a * bn + c];
+            offer(heaps, query * k, k, Math.max(d2, 0));
           }
         }
       }
     }
     for (int a = 0; a < n; a++) {
       Arrays.sort(heaps, a * k, (a + 1) * k);
+      for (int r = a * k; r < (a + 1) * k; r++) {
+        heaps[r] = Math.sqrt(heaps[r]);  // +∞ stays +∞
+      }
     }
     return new TopK(n, k, heaps);
   }

@@ -296,7 +296,8 @@ class EvaluateCliTest {
         d[i] = Math.sqrt(s);
       }
       java.util.Arrays.sort(d);
-      assertEquals(-d[io.opnp.methods.Knn.DEFAULT_K - 1], r.getDouble(2), 1e-9, "knn score of " + r);
+      assertEquals(-d[io.opnp.methods.Knn.DEFAULT_K - 1], r.getDouble(2), io.opnp.methods.TopK.FLOAT32_DISTANCE_TOLERANCE,
+          "knn score of " + r);
     }
   }
 

@@ -59,9 +59,10 @@ class KnnTest {
     for (int q = 0; q < n; q++) {
       double[] want = bruteForce(bank, m, queries, q);
       for (int r = 0; r < k; r++) {
-        assertEquals(want[r], top.distance(q, r), 1e-12, "query " + q + " rank " + r);
+        assertEquals(want[r], top.distance(q, r), TopK.FLOAT32_DISTANCE_TOLERANCE, "query " + q + " rank " + r);
       }
-      assertEquals(want[k - 1], Knn.kthDistances(KnnBank.of(bank, m, D), queries, n, k)[q], 1e-12);
+      assertEquals(want[k - 1], Knn.kthDistances(KnnBank.of(bank, m, D), queries, n, k)[q],
+          TopK.FLOAT32_DISTANCE_TOLERANCE);
     }
   }
 
@@ -102,8 +103,8 @@ class KnnTest {
     double[] out = new double[2];
     knn.score(concat(query, scaled), 2, out);
     double want = -bruteForce(bank, m, query, 0)[2];
-    assertEquals(want, out[0], 1e-12);
-    assertEquals(out[0], out[1], 1e-9);  // equal up to the 1e-10 in the normalizer
+    assertEquals(want, out[0], TopK.FLOAT32_DISTANCE_TOLERANCE);
+    assertEquals(out[0], out[1], TopK.FLOAT32_DISTANCE_TOLERANCE);  // equal up to the normalizer's 1e-10 and rounding
   }
 
   @Test
