@@ -153,104 +153,93 @@ public final class FeatureCacheJob {
 
     @Override
     public Iterator<Row> call(Iterator<Row> rows) {
-      LinearHead h = head.value();
-      BatchRunner runner = new BatchRunner(cfg);
-      TaskContext tc = TaskContext.get();
-      if (tc != null) {
-        tc.addTaskCompletionListener((org.apache.spark.util.TaskCompletionListener) ctx -> runner.close());
+      return new Rows(this, rows);
+    }
+  }
+
+  /** One partition's cache rows, a model batch at a time, and (for the training set) its sensitivity sums. */
+  private static final class Rows extends ModelBatches<Row> {
+    private final Extract job;
+    private final LinearHead head;
+    private final double[] weight;
+    private final SensitivityAccumulator acc;
+    private float[] subF = new float[0];
+    private float[] subL = new float[0];
+
+    Rows(Extract job, Iterator<Row> rows) {
+      super(job.cfg, RowLayout.STANDARD, rows);
+      this.job = job;
+      this.head = job.head.value();
+      this.weight = head.weight();
+      this.acc = job.sensitivityOf == null ? null
+          : new SensitivityAccumulator(head.classes(), head.dim(), job.cfg.temperature());
+    }
+
+    @Override
+    void emit(BatchRunner.Batch b, List<Row> ready) {
+      if (acc != null) {
+        acc.skip(b.skipped().stream().filter(x -> job.sensitivityOf.equals(x.dataset())).count());
       }
-      SensitivityAccumulator acc = sensitivityOf == null ? null
-          : new SensitivityAccumulator(h.classes(), h.dim(), cfg.temperature());
-      return new Iterator<>() {
-        private final List<Row> ready = new ArrayList<>();
-        private float[] subF = new float[0];
-        private float[] subL = new float[0];
-        private int next;
-        private boolean done;
-
-        @Override
-        public boolean hasNext() {
-          while (next >= ready.size() && !done) {
-            ready.clear();
-            next = 0;
-            BatchRunner.Batch b = runner.next(rows);
-            if (b == null) {
-              done = true;
-              if (acc != null) {  // once, when the partition is complete
-                TaskSums.save(conf, sumsDir, tc == null ? 0 : tc.partitionId(), tc == null ? 0 : tc.taskAttemptId(),
-                    acc);
-              }
-              if (tc == null) {
-                runner.close();
-              }
-            } else {
-              if (acc != null) {
-                acc.skip(b.skipped().stream().filter(x -> sensitivityOf.equals(x.dataset())).count());
-              }
-              if (b.count() == 0) {
-                continue;
-              }
-              ModelHeads.checkShape(cfg, h, b);
-              if (acc != null) {
-                addSums(b, h);
-              }
-              int d = h.dim();
-              int c = h.classes();
-              for (int k = 0; k < b.count(); k++) {
-                if (labelled.contains(b.datasets()[k])) {
-                  Labels.check(b.datasets()[k], b.ids()[k], b.labels()[k], c, true);
-                }
-                Float[] f = new Float[d];
-                Float[] l = new Float[c];
-                for (int j = 0; j < d; j++) {
-                  f[j] = b.output().features()[k * d + j];
-                }
-                for (int i = 0; i < c; i++) {
-                  l[i] = b.output().logits()[k * c + i];
-                }
-                ready.add(RowFactory.create(b.ids()[k], b.datasets()[k], b.labels()[k], f, l));
-              }
-            }
-          }
-          return next < ready.size();
+      if (b.count() == 0) {
+        return;
+      }
+      ModelHeads.checkShape(job.cfg, head, b);
+      if (acc != null) {
+        addSums(b);
+      }
+      int d = head.dim();
+      int c = head.classes();
+      for (int k = 0; k < b.count(); k++) {
+        if (job.labelled.contains(b.datasets()[k])) {
+          Labels.check(b.datasets()[k], b.ids()[k], b.labels()[k], c, true);
         }
+        Float[] f = new Float[d];
+        Float[] l = new Float[c];
+        for (int j = 0; j < d; j++) {
+          f[j] = b.output().features()[k * d + j];
+        }
+        for (int i = 0; i < c; i++) {
+          l[i] = b.output().logits()[k * c + i];
+        }
+        ready.add(RowFactory.create(b.ids()[k], b.datasets()[k], b.labels()[k], f, l));
+      }
+    }
 
-        /** Adds the batch's training-set rows (usually all or none of them) to the sums. */
-        private void addSums(BatchRunner.Batch b, LinearHead h) {
-          int n = b.count();
-          int d = h.dim();
-          int c = h.classes();
-          int m = 0;
-          for (int k = 0; k < n; k++) {
-            m += sensitivityOf.equals(b.datasets()[k]) ? 1 : 0;
-          }
-          if (m == n) {
-            acc.add(b.output().features(), b.output().logits(), n, h.weight());
-          } else if (m > 0) {
-            if (subF.length < m * d) {
-              subF = new float[m * d];
-              subL = new float[m * c];
-            }
-            int j = 0;
-            for (int k = 0; k < n; k++) {
-              if (sensitivityOf.equals(b.datasets()[k])) {
-                System.arraycopy(b.output().features(), k * d, subF, j * d, d);
-                System.arraycopy(b.output().logits(), k * c, subL, j * c, c);
-                j++;
-              }
-            }
-            acc.add(subF, subL, m, h.weight());
+    @Override
+    void finished() {
+      if (acc != null) {  // once, when the partition is complete
+        TaskContext tc = TaskContext.get();
+        TaskSums.save(job.conf, job.sumsDir, tc == null ? 0 : tc.partitionId(), tc == null ? 0 : tc.taskAttemptId(),
+            acc);
+      }
+    }
+
+    /** Adds the batch's training-set rows (usually all or none of them) to the sums. */
+    private void addSums(BatchRunner.Batch b) {
+      int n = b.count();
+      int d = head.dim();
+      int c = head.classes();
+      int m = 0;
+      for (int k = 0; k < n; k++) {
+        m += job.sensitivityOf.equals(b.datasets()[k]) ? 1 : 0;
+      }
+      if (m == n) {
+        acc.add(b.output().features(), b.output().logits(), n, weight);
+      } else if (m > 0) {
+        if (subF.length < m * d) {
+          subF = new float[m * d];
+          subL = new float[m * c];
+        }
+        int j = 0;
+        for (int k = 0; k < n; k++) {
+          if (job.sensitivityOf.equals(b.datasets()[k])) {
+            System.arraycopy(b.output().features(), k * d, subF, j * d, d);
+            System.arraycopy(b.output().logits(), k * c, subL, j * c, c);
+            j++;
           }
         }
-
-        @Override
-        public Row next() {
-          if (!hasNext()) {
-            throw new java.util.NoSuchElementException();
-          }
-          return ready.get(next++);
-        }
-      };
+        acc.add(subF, subL, m, weight);
+      }
     }
   }
 }

@@ -51,6 +51,21 @@ public final class FeatureRows {
     return n;
   }
 
+  /**
+   * {@link #fill(Iterator, int, int, int, double[], double[], int[])} in float32, as the model gave
+   * them: features (D) and logits (C) of at most {@code batch} rows. Returns the number of rows taken.
+   */
+  public static int fill(Iterator<Row> rows, int batch, int d, int c, float[] feats, float[] logits) {
+    int n = 0;
+    while (n < batch && rows.hasNext()) {
+      Row r = rows.next();
+      copy(r, r.fieldIndex("features"), d, feats, n * d);
+      copy(r, r.fieldIndex("logits"), c, logits, n * c);
+      n++;
+    }
+    return n;
+  }
+
   /** One batch of cached rows: the rows and their features (n×D row-major, the buffer may be longer). */
   public record Batch(List<Row> rows, double[] features, int n) {}
 

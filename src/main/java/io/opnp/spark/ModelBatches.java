@@ -32,6 +32,9 @@ abstract class ModelBatches<T> implements Iterator<T> {
   /** Adds the items of one batch (skipped images included) to {@code out}. */
   abstract void emit(BatchRunner.Batch batch, List<T> out);
 
+  /** Called once, when the partition's rows have all gone through the model. */
+  void finished() {}
+
   @Override
   public final boolean hasNext() {
     while (next >= ready.size() && !done) {
@@ -40,6 +43,7 @@ abstract class ModelBatches<T> implements Iterator<T> {
       BatchRunner.Batch b = runner.next(rows);
       if (b == null) {
         done = true;
+        finished();
         if (tc == null) {
           runner.close();
         }

@@ -98,14 +98,7 @@ public final class SensitivityJob {
       SensitivityAccumulator acc = new SensitivityAccumulator(c, d, temperature);
       float[] f = new float[BATCH * d];
       float[] l = new float[BATCH * c];
-      while (rows.hasNext()) {
-        int n = 0;
-        while (n < BATCH && rows.hasNext()) {
-          Row r = rows.next();
-          FeatureRows.copy(r, 0, d, f, n * d);
-          FeatureRows.copy(r, 1, c, l, n * c);
-          n++;
-        }
+      for (int n = FeatureRows.fill(rows, BATCH, d, c, f, l); n > 0; n = FeatureRows.fill(rows, BATCH, d, c, f, l)) {
         acc.add(f, l, n, w);
       }
       return Collections.singletonList(acc).iterator();
