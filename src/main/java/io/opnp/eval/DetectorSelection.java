@@ -16,7 +16,6 @@ import io.opnp.math.Sensitivity;
 import io.opnp.methods.DetectorSpec;
 import io.opnp.methods.FittedState;
 import io.opnp.methods.Method;
-import io.opnp.methods.Param;
 import io.opnp.methods.OodMethod;
 import io.opnp.methods.OodMethods;
 import io.opnp.spark.FeatureRows;
@@ -191,39 +190,9 @@ final class DetectorSelection {
         bestOpnpReact, nIdSel, proxyCounts, specs, sweepMode);
   }
 
-  /**
-   * Every method over its small grid (the product of its parameters' grids), in table order; OPNP's
-   * at the swept plan, and none of them when that plan prunes nothing (they would only repeat energy,
-   * ReAct and ASH-S); KNN only at the k the bank can serve; GEN's M at most once past the class
-   * count (every M ≥ C is all C classes).
-   */
+  /** The selection's configurations: {@link DetectorSpec#grid}. */
   static List<DetectorSpec> grid(PruningPercentages plan, io.opnp.methods.KnnBank bank, int classes) {
-    List<DetectorSpec> out = new ArrayList<>();
-    java.util.Set<DetectorSpec> effective = new java.util.HashSet<>();
-    for (Method m : Method.values()) {
-      if (m.usesPlan() && plan.equals(PruningPercentages.NONE)) {
-        continue;
-      }
-      List<DetectorSpec> specs = List.of(m.usesPlan() ? DetectorSpec.of(m).withPlan(plan) : DetectorSpec.of(m));
-      for (Param p : m.params()) {
-        List<DetectorSpec> next = new ArrayList<>();
-        for (DetectorSpec s : specs) {
-          for (double v : p.grid()) {
-            next.add(s.with(p, v));
-          }
-        }
-        specs = next;
-      }
-      for (DetectorSpec s : specs) {
-        DetectorSpec same = m.params().contains(Param.GEN_M) && s.value(Param.GEN_M) > classes
-            ? s.with(Param.GEN_M, classes) : s;
-        if ((!m.needs(Method.Need.BANK) || bank.scaledK((int) s.value(Param.KNN_K)) <= bank.size())
-            && effective.add(same)) {
-          out.add(s);
-        }
-      }
-    }
-    return out;
+    return DetectorSpec.grid(plan, bank, classes);
   }
 
   private static double[] column(List<Tuple3<String, String, double[]>> rows, int m) {

@@ -7,6 +7,7 @@ import java.io.Serializable;
 import java.util.Collections;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Function;
@@ -144,6 +145,41 @@ public record DetectorSpec(Method method, Map<Param, Double> values, PruningPerc
       o = o.withPrunedHead(state.pruned(head, plan));
     }
     return method.build(head, state.stats(), o);
+  }
+
+  /**
+   * The validation selection's configurations: every method over its small grid (the product of its
+   * parameters' grids), in table order; OPNP's at the swept plan, and none of them when that plan
+   * prunes nothing (they would only repeat energy, ReAct and ASH-S); KNN only at the k the bank can
+   * serve; GEN's M at most once past the class count (every M ≥ C is all C classes).
+   */
+  public static List<DetectorSpec> grid(PruningPercentages plan, KnnBank bank, int classes) {
+    List<DetectorSpec> out = new java.util.ArrayList<>();
+    java.util.Set<DetectorSpec> effective = new java.util.HashSet<>();
+    for (Method m : Method.values()) {
+      if (m.usesPlan() && plan.equals(PruningPercentages.NONE)) {
+        continue;
+      }
+      List<DetectorSpec> specs = List.of(m.usesPlan() ? DetectorSpec.of(m).withPlan(plan) : DetectorSpec.of(m));
+      for (Param p : m.params()) {
+        List<DetectorSpec> next = new java.util.ArrayList<>();
+        for (DetectorSpec s : specs) {
+          for (double v : p.grid()) {
+            next.add(s.with(p, v));
+          }
+        }
+        specs = next;
+      }
+      for (DetectorSpec s : specs) {
+        DetectorSpec same = m.params().contains(Param.GEN_M) && s.value(Param.GEN_M) > classes
+            ? s.with(Param.GEN_M, classes) : s;
+        if ((!m.needs(Method.Need.BANK) || bank.scaledK((int) s.value(Param.KNN_K)) <= bank.size())
+            && effective.add(same)) {
+          out.add(s);
+        }
+      }
+    }
+    return out;
   }
 
   /** The plan in short, its non-zero percentages only: "wmax=1 omin=10"; "unpruned" for none. */
