@@ -38,8 +38,14 @@ final class NativeTorch {
     if (!Files.isRegularFile(lib)) {
       throw new IllegalStateException("no " + lib);
     }
-    return NativeLibrary.getInstance(lib.toString());
+    // RTLD_LAZY without RTLD_GLOBAL (JNA's default adds it): libtorch_cpu exports MKL's BLAS and LAPACK
+    // (dgemm_, dpotrf_, ...), which, made global, would shadow OpenBLAS's for netlib's native binding and make
+    // its products vary in the last bits with the arrays' alignment.
+    return NativeLibrary.getInstance(lib.toString(), java.util.Map.of(com.sun.jna.Library.OPTION_OPEN_FLAGS, RTLD_LAZY));
   }
+
+  /** dlfcn.h's RTLD_LAZY; RTLD_LOCAL is 0. */
+  private static final int RTLD_LAZY = 1;
 
   private static Pointer globalContext(NativeLibrary lib) {
     return lib.getFunction("_ZN2at13globalContextEv").invokePointer(new Object[0]);
