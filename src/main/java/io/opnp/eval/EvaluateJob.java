@@ -137,7 +137,7 @@ public final class EvaluateJob {
             ? fit.reactThreshold(spec.value(Param.REACT_PERCENTILE)) : Double.NaN;
         DetectorBundle.save(spark, staging + "/detector", bundle, new DetectorBundle.Fitted(spec, clip,
             chosen.threshold(), decision.keep(), chosen.calibrationScores(), fit.training(), fit.vimMeanResidual(),
-            fit.bank(), fit.guides(), sens, recommendation.bundleSummary()));
+            fit.vim(), fit.bank(), fit.guides(), sens, recommendation.bundleSummary()));
       }
       if (overwrite) {
         Outputs.delete(conf, output + "/metrics.json");
