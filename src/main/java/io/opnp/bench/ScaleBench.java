@@ -144,13 +144,10 @@ public final class ScaleBench implements Callable<Integer> {
             "synthetic", "none"));
     EvaluateJob.Roles roles = new EvaluateJob.Roles("train", "val-id", List.of("val-mix", "val-far"), "id-test",
         List.of("ood-mix", "ood-far"), knnBankSize, valLimit);
-    var report = EvaluateJob.run(spark, sens, head, cache, roles, PlanSweep.grid(PlanSweep.RHO_W_MAX,
+    var rec = EvaluateJob.run(spark, sens, head, cache, roles, PlanSweep.grid(PlanSweep.RHO_W_MAX,
         PlanSweep.RHO_W_MIN, PlanSweep.RHO_O_MAX, PlanSweep.RHO_O_MIN), EvaluateJob.Decision.defaults(), null,
-        dir.resolve("out").toString(), false, times);
-    @SuppressWarnings("unchecked")
-    Map<String, Object> rec = (Map<String, Object>) report.extra().get("recommendation");
-    double avg = ((Number) rec.get("test_average_auroc")).doubleValue();
-    Run run = new Run(n, generate, times.stages(), heap.byStage(), heap.peak(), avg, String.valueOf(rec.get("label")));
+        dir.resolve("out").toString(), false, times).recommendation();
+    Run run = new Run(n, generate, times.stages(), heap.byStage(), heap.peak(), rec.testAverageAuroc(), rec.label());
     if (!keepCaches) {
       deleteTree(Path.of(cache));
     }

@@ -11,6 +11,7 @@ import io.opnp.detect.DetectorBundle;
 import org.apache.spark.sql.functions;
 import io.opnp.eval.EvaluateJob;
 import io.opnp.eval.PlanSweep;
+import io.opnp.eval.Recommendation;
 import io.opnp.io.Outputs;
 import io.opnp.io.SensitivityStore;
 import io.opnp.math.LinearHead;
@@ -182,7 +183,7 @@ final class EvaluateCommand implements Callable<Integer> {
     }
     List<String> specTexts = new ArrayList<>(specs.stream().map(DatasetSpec::toString).toList());
     specTexts.add("proxies:" + ValidationProxy.keys(made) + " val-limit:" + valLimit);
-    OodReport report;
+    EvaluateJob.Result result;
     try (ProgressReporter progress = new ProgressReporter(spark, Long.getLong("opnp.progress.seconds", 10))) {
       Sensitivity sens = sensitivity == null ? null : SensitivityStore.load(spark, sensitivity);
       if (sens != null) {
@@ -218,23 +219,20 @@ final class EvaluateCommand implements Callable<Integer> {
       }
       EvaluateJob.Roles roles = new EvaluateJob.Roles(specs.get(0).name(), specs.get(1).name(), proxyNames,
           specs.get(2).name(), oodNames, knnBankSize, valLimit);
-      report = EvaluateJob.run(spark, sens, head, cache, roles, PlanSweep.grid(PlanSweep.RHO_W_MAX, PlanSweep.RHO_W_MIN,
+      result = EvaluateJob.run(spark, sens, head, cache, roles, PlanSweep.grid(PlanSweep.RHO_W_MAX, PlanSweep.RHO_W_MIN,
           PlanSweep.RHO_O_MAX, PlanSweep.RHO_O_MIN), decision, new DetectorBundle.Context(cfg), output, job.overwrite);
     }
+    OodReport report = result.report();
     System.out.println();
     System.out.print(report.markdown());
     System.out.println();
-    @SuppressWarnings("unchecked")
-    java.util.Map<String, Object> rec = (java.util.Map<String, Object>) report.extra().get("recommendation");
-    @SuppressWarnings("unchecked")
-    java.util.Map<String, Object> thr = (java.util.Map<String, Object>) rec.get("threshold");
-    @SuppressWarnings("unchecked")
-    List<Double> ci = (List<Double>) thr.get("false_alarm_interval_95");
+    Recommendation rec = result.recommendation();
+    Recommendation.ThresholdFigures thr = rec.threshold();
     System.out.printf("opnp evaluate: recommended detector %s; threshold %.6g keeps %.1f %% of ID, expected false "
-            + "alarms %.2f %% [%.2f, %.2f]; test average AUROC %.2f %%; saved to %s%n", rec.get("label"),
-        (Double) thr.get("threshold"), keepId, 100 * (Double) thr.get("expected_false_alarm_rate"), 100 * ci.get(0),
-        100 * ci.get(1), 100 * (Double) rec.get("test_average_auroc"), new Path(output, "detector"));
-    System.out.printf("opnp evaluate: %s%n", ((java.util.Map<?, ?>) rec.get("pruning")).get("reason"));
+            + "alarms %.2f %% [%.2f, %.2f]; test average AUROC %.2f %%; saved to %s%n", rec.label(), thr.threshold(),
+        keepId, 100 * thr.expectedFalseAlarmRate(), 100 * thr.falseAlarmInterval95().lower(),
+        100 * thr.falseAlarmInterval95().upper(), 100 * rec.testAverageAuroc(), new Path(output, "detector"));
+    System.out.printf("opnp evaluate: %s%n", rec.pruning().reason());
     System.out.printf("opnp evaluate: ok; id %s (%d images), %d OOD set(s), %d methods, plan %s (from validation); "
             + "output %s (metrics.json, report.md, plots/, detector/); wall %.1f s%n", report.idDataset(), report.idCount(),
         oodNames.size(), report.results().size() / oodNames.size(), report.plan(), output,

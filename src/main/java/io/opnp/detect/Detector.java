@@ -19,12 +19,16 @@ import java.io.Serializable;
 /**
  * A loaded detector: the method and its fitted state, the threshold, and the held-out ID scores for
  * p-values. {@link #scorer(LinearHead)} rebuilds the scoring method exactly as evaluate built it.
+ *
+ * @param vim ViM's subspace as evaluate fitted it; null for other methods, and for vim bundles written
+ *     before the subspace was saved (it is then refitted from {@code training})
  */
 public record Detector(DetectorSpec spec, double reactThreshold, double temperature, double threshold, double keep,
                        double expectedFalseAlarmRate, double falseAlarmLower, double falseAlarmUpper,
                        ConformalPValues pValues, String modelName, String modelSha256, String weightParam,
                        String biasParam, Preprocess preprocess, TrainingSums.Result training, double vimMeanResidual,
-                       KnnBank bank, GuideBank guides, Sensitivity sensitivity, String engine) implements Serializable {
+                       VimSubspace vim, KnnBank bank, GuideBank guides, Sensitivity sensitivity, String engine)
+    implements Serializable {
 
   /** Fails unless {@code sha256} is the model this detector was fitted on. */
   public void checkModel(String name, String sha256) {
@@ -39,11 +43,17 @@ public record Detector(DetectorSpec spec, double reactThreshold, double temperat
   public OodMethod scorer(LinearHead head) {
     Method m = spec.method();
     boolean react = m.needs(Method.Need.REACT_THRESHOLD);
-    // ViM's subspace is an eigen-decomposition of the saved statistics: deterministic, so refitting it
-    // here gives evaluate's subspace.
-    VimSubspace vim = m.needs(Method.Need.VIM) ? VimSubspace.fit(head, training.features(), 0) : null;
+    // Older bundles lack the saved subspace. It is an eigen-decomposition of the saved statistics,
+    // deterministic, so refitting it gives evaluate's subspace, only slower (~15 s at D = 2048).
+    if (vim != null && vim.dim() != head.dim()) {
+      throw new BadInputException("the detector's saved ViM subspace has dimension " + vim.dim() + " but the model's "
+          + "head has " + head.dim() + " features; give the model the detector was made with");
+    }
+    VimSubspace subspace = m.needs(Method.Need.VIM) && vim == null ? VimSubspace.fit(head, training.features(), 0)
+        : vim;
     FittedState state = new FittedState(training, react ? new double[] {spec.value(Param.REACT_PERCENTILE)}
-        : new double[0], react ? new double[] {reactThreshold} : new double[0], vim, vimMeanResidual, bank, guides, sensitivity);
+        : new double[0], react ? new double[] {reactThreshold} : new double[0], subspace, vimMeanResidual, bank, guides,
+        sensitivity);
     return spec.build(head, state, temperature);
   }
 

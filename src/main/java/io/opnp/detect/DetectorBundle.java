@@ -16,6 +16,7 @@ import io.opnp.methods.KnnBank;
 import io.opnp.methods.GuideBank;
 import io.opnp.methods.Method;
 import io.opnp.methods.TrainingSums;
+import io.opnp.methods.VimSubspace;
 import io.opnp.spark.InferenceConfig;
 import java.io.IOException;
 import java.io.InputStream;
@@ -32,17 +33,21 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A saved detector, {@code DIR/}: {@code detector.json} (method, hyper-parameters, threshold and the
  * false-alarm rate to expect, the held-out ID scores for p-values, preprocessing, the model's name and
  * SHA-256, engine and numerics mode) and, as Parquet, only what the method needs to score: the
  * training statistics its {@link Method.Need}s name ({@code state/}, by prefix: features, normalized_, correct_,
- * softmax_), the KNN bank ({@code knn-bank.f64}), NNGuide's guides ({@code nnguide-bank.f64})
+ * softmax_), ViM's subspace ({@code vim-subspace.f64}), the KNN bank ({@code knn-bank.f64}), NNGuide's guides
+ * ({@code nnguide-bank.f64})
  * and the sensitivity ({@code sensitivity/}: the opnp methods, whose masks are rebuilt from it and the
  * plan). Written by {@code evaluate}; read by {@code opnp detect}, the streaming monitor and the ML API.
  */
 public final class DetectorBundle {
+  private static final Logger LOG = LoggerFactory.getLogger(DetectorBundle.class);
   public static final String FILE = "detector.json";
   public static final int FORMAT = 1;
   static final StructType STATE = new StructType()
@@ -53,10 +58,16 @@ public final class DetectorBundle {
   /** What evaluate knows beside the fitted state: the model and its preprocessing. */
   public record Context(InferenceConfig cfg) {}
 
-  /** The fitted state of one detector, as evaluate hands it over. */
+  /**
+   * The fitted state of one detector, as evaluate hands it over.
+   *
+   * @param vim ViM's subspace, saved for a vim detector so that loading it does not redo the
+   *     eigen-decomposition; null writes a bundle without it, which loads by refitting
+   */
   public record Fitted(DetectorSpec spec, double reactThreshold, FalseAlarmEstimate threshold, double keep,
-                       double[] calibrationScores, TrainingSums.Result training, double vimMeanResidual, KnnBank bank,
-                       GuideBank guides, Sensitivity sensitivity, Map<String, Object> selection) {}
+                       double[] calibrationScores, TrainingSums.Result training, double vimMeanResidual,
+                       VimSubspace vim, KnnBank bank, GuideBank guides, Sensitivity sensitivity,
+                       Map<String, Object> selection) {}
 
   private DetectorBundle() {}
 
@@ -121,6 +132,11 @@ public final class DetectorBundle {
     }
     if (method.needs(Method.Need.STATS)) {
       state.put("vim_mean_residual", f.vimMeanResidual());
+    }
+    if (method.needs(Method.Need.VIM) && f.vim() != null) {
+      state.put("vim_dim", f.vim().dim());
+      state.put("vim_principal_dim", f.vim().principalDim());
+      writeDoubles(conf, dir + "/" + VIM, f.vim().origin(), f.vim().residualRows());
     }
     if (method.needs(Method.Need.BANK)) {
       state.put("bank_size", f.bank().size());
@@ -192,6 +208,7 @@ public final class DetectorBundle {
       }
       TrainingSums.Result training = new TrainingSums.Result(parts[0], parts[1], parts[2], parts[3]);
       double vimResidual = method.needs(Method.Need.STATS) ? state.get("vim_mean_residual").asDouble() : Double.NaN;
+      VimSubspace vim = method.needs(Method.Need.VIM) ? readVim(conf, dir, state) : null;
       KnnBank bank = null;
       if (method.needs(Method.Need.BANK)) {
         int m = state.get("bank_size").asInt();
@@ -212,7 +229,7 @@ public final class DetectorBundle {
           t.get("expected_false_alarm_rate").asDouble(), ci.get(0).asDouble(), ci.get(1).asDouble(),
           new ConformalPValues(calib), model.get("name").asText(), model.get("sha256").asText(),
           model.get("weight_param").asText(), model.get("bias_param").asText(), preprocess(root.get("preprocessing")),
-          training, vimResidual, bank, guides, sens, root.path("engine").toString());
+          training, vimResidual, vim, bank, guides, sens, root.path("engine").toString());
     } catch (NullPointerException | IllegalArgumentException e) {
       throw new BadInputException(file + " is incomplete or malformed (" + e + "); write it again with opnp evaluate", e);
     }
@@ -293,17 +310,43 @@ public final class DetectorBundle {
     return out;
   }
 
+  /**
+   * ViM's subspace; null, with a log line, for bundles written before it was saved, which then refit it
+   * from the training statistics when the scorer is built.
+   */
+  private static VimSubspace readVim(Configuration conf, String dir, JsonNode state) {
+    if (!state.has("vim_principal_dim")) {
+      LOG.info("{}/{} has no saved ViM subspace (written by an older version); it is refitted from the training "
+          + "statistics, an eigen-decomposition of a D×D matrix (~15 s at D = 2048). Run evaluate again to save it",
+          dir, FILE);
+      return null;
+    }
+    int dim = state.get("vim_dim").asInt();
+    int d = state.get("vim_principal_dim").asInt();
+    if (dim <= 0 || d < 0 || d >= dim) {
+      throw new IllegalArgumentException("saved ViM subspace has dimension " + dim + " and principal dimension " + d);
+    }
+    double[] all = readDoubles(conf, dir + "/" + VIM, (long) (dim - d + 1) * dim);
+    return VimSubspace.restore(dim, d, java.util.Arrays.copyOfRange(all, 0, dim),
+        java.util.Arrays.copyOfRange(all, dim, all.length));
+  }
+
+  /** ViM's origin u (D) then its residual basis ((D − d)×D row-major), as raw big-endian float64. */
+  static final String VIM = "vim-subspace.f64";
   /** The KNN bank as raw big-endian float64 (m×D row-major): up to 1 GiB by default, never boxed. */
   static final String BANK = "knn-bank.f64";
   /** NNGuide's guides, the same way (m×D). */
   static final String GUIDES = "nnguide-bank.f64";
 
-  private static void writeDoubles(Configuration conf, String path, double[] values) {
+  /** The arrays one after the other, so one file holds a record of several without a concatenated copy. */
+  private static void writeDoubles(Configuration conf, String path, double[]... arrays) {
     Path p = new Path(path);
     try (var out = new java.io.DataOutputStream(new java.io.BufferedOutputStream(
         p.getFileSystem(conf).create(p, false), 1 << 20))) {
-      for (double v : values) {
-        out.writeDouble(v);
+      for (double[] values : arrays) {
+        for (double v : values) {
+          out.writeDouble(v);
+        }
       }
     } catch (IOException e) {
       throw new java.io.UncheckedIOException("cannot write " + path, e);

@@ -185,7 +185,7 @@ final class DetectorSelection {
         String.format("%.4f", settings.criterion().of(selection.chosen().aurocs())), far.threshold(),
         100 * settings.keep(), String.format("%.2f", 100 * far.estimate()),
         String.format("%.2f", 100 * far.interval().lower()), String.format("%.2f", 100 * far.interval().upper()),
-        Recommendation.pruning(selection));
+        Recommendation.pruningReason(selection));
     return new Outcome(selection, specs.get(chosen), methods.get(chosen), far, calibration, sweep, plan, sweepSeconds,
         bestOpnpReact, nIdSel, proxyCounts, specs, sweepMode);
   }

@@ -16,9 +16,7 @@ import io.opnp.methods.FittedState;
 import io.opnp.methods.Method;
 import io.opnp.methods.Param;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -62,14 +60,25 @@ public final class EvaluateJob {
    */
   public enum SweepMode { AUTO, GRID, COORDINATE }
 
+  /**
+   * What evaluate found: the metrics (metrics.json, with the recommendation rendered into it) and the
+   * recommended detector, typed, for callers that print or compare it.
+   */
+  public record Result(OodReport report, Recommendation recommendation) {
+    public Result {
+      java.util.Objects.requireNonNull(report, "report");
+      java.util.Objects.requireNonNull(recommendation, "recommendation");
+    }
+  }
+
   private EvaluateJob() {}
 
-  public static OodReport run(SparkSession spark, Sensitivity sens, LinearHead head, String featuresPath, Roles roles,
+  public static Result run(SparkSession spark, Sensitivity sens, LinearHead head, String featuresPath, Roles roles,
                               List<PruningPercentages> grid, String output, boolean overwrite) {
     return run(spark, sens, head, featuresPath, roles, grid, Decision.defaults(), null, output, overwrite);
   }
 
-  public static OodReport run(SparkSession spark, Sensitivity sens, LinearHead head, String featuresPath, Roles roles,
+  public static Result run(SparkSession spark, Sensitivity sens, LinearHead head, String featuresPath, Roles roles,
                               List<PruningPercentages> grid, Decision decision, DetectorBundle.Context bundle,
                               String output, boolean overwrite) {
     return run(spark, sens, head, featuresPath, roles, grid, decision, bundle, output, overwrite, new StageTimes());
@@ -79,7 +88,7 @@ public final class EvaluateJob {
    * @param bundle what the detector bundle records beside the fitted state (model, preprocessing); null: no bundle
    * @param times where each stage's wall time is recorded (and reported in metrics.json)
    */
-  public static OodReport run(SparkSession spark, Sensitivity sens, LinearHead head, String featuresPath, Roles roles,
+  public static Result run(SparkSession spark, Sensitivity sens, LinearHead head, String featuresPath, Roles roles,
                               List<PruningPercentages> grid, Decision decision, DetectorBundle.Context bundle,
                               String output, boolean overwrite, StageTimes times) {
     var conf = spark.sparkContext().hadoopConfiguration();
@@ -104,7 +113,7 @@ public final class EvaluateJob {
 
     // 3. The test sets, every method and the chosen detector, in one distributed pass over the cache.
     String staging = Outputs.staging(output + "/scores-all");
-    OodReport report;
+    Result result;
     try {
       List<Row> rows = times.time("test scoring", StageTimes.Where.EXECUTORS, () -> TestScoring.run(spark, cache, roles,
           methods, head, pruned, sens.temperature(), staging + "/scores-all"));
@@ -114,8 +123,9 @@ public final class EvaluateJob {
           EvaluationReport.build(rows, roles, chosen, plan, sens, staging, conf)
               .withExtra("engine", io.opnp.model.EngineProvenance.current(spark.sparkContext().isLocal()))
               .withExtra("knn_bank", Reports.knnBankJson(fit.bank())));
-      List<Recommendation.TestFigures> figures = Recommendation.test(chosen, roles, rows);
-      report = metrics.withExtra("recommendation", Recommendation.json(chosen, decision, figures))
+      List<Recommendation.TestFigures> figures = Recommendation.testFigures(chosen, roles, rows);
+      Recommendation recommendation = Recommendation.of(chosen, decision, figures);
+      OodReport report = metrics.withExtra("recommendation", recommendation.json())
           .withExtra("stage_seconds", times.json());
       Outputs.create(conf, staging + "/metrics.json", report.json());
       Outputs.create(conf, staging + "/report.md", Recommendation.markdown(chosen, decision, roles, figures)
@@ -125,15 +135,9 @@ public final class EvaluateJob {
         DetectorSpec spec = chosen.chosen();
         double clip = spec.method().needs(Method.Need.REACT_THRESHOLD)
             ? fit.reactThreshold(spec.value(Param.REACT_PERCENTILE)) : Double.NaN;
-        @SuppressWarnings("unchecked")
-        Map<String, Object> rec = (Map<String, Object>) report.extra().get("recommendation");
-        Map<String, Object> summary = new LinkedHashMap<>();
-        for (String k : List.of("criterion", "criterion_auroc", "proxies", "why", "stable", "pruning")) {
-          summary.put(k, rec.get(k));
-        }
         DetectorBundle.save(spark, staging + "/detector", bundle, new DetectorBundle.Fitted(spec, clip,
             chosen.threshold(), decision.keep(), chosen.calibrationScores(), fit.training(), fit.vimMeanResidual(),
-            fit.bank(), fit.guides(), sens, summary));
+            fit.vim(), fit.bank(), fit.guides(), sens, recommendation.bundleSummary()));
       }
       if (overwrite) {
         Outputs.delete(conf, output + "/metrics.json");
@@ -146,11 +150,12 @@ public final class EvaluateJob {
       Outputs.commit(conf, staging + "/report.md", output + "/report.md", overwrite);
       Outputs.commit(conf, staging + "/metrics.md", output + "/metrics.md", overwrite);
       Outputs.commit(conf, staging + "/metrics.json", output + "/metrics.json", overwrite);
+      result = new Result(report, recommendation);
     } finally {
       Outputs.abort(conf, staging);
       io.opnp.spark.Stages.clear(jsc);
     }
-    return report;
+    return result;
   }
 
   /** Every path evaluate writes under {@code output}. */

@@ -2,6 +2,7 @@ package io.opnp.detect;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -89,9 +90,17 @@ class DetectorRoundTripTest {
     for (DetectorSpec spec : specs) {
       String dir = tmp.resolve(spec.method().key()).toString();
       DetectorBundle.save(spark, dir, new DetectorBundle.Context(cfg), new DetectorBundle.Fitted(spec, clip, far, 0.95,
-          calibration, training, vimResidual, bank, guides, sens, Map.of()));
+          calibration, training, vimResidual, vim, bank, guides, sens, Map.of()));
       Detector d = DetectorBundle.load(spark, dir);
       assertEquals(spec, d.spec());
+      if (spec.method().needs(io.opnp.methods.Method.Need.VIM)) {
+        // Restored as saved, not refitted.
+        assertEquals(vim.principalDim(), d.vim().principalDim());
+        assertArrayEquals(vim.origin(), d.vim().origin());
+        assertArrayEquals(vim.residualRows(), d.vim().residualRows());
+      } else {
+        assertNull(d.vim(), spec.label());
+      }
       assertEquals(far.threshold(), d.threshold());
       // Built by hand from the spec's values, not through DetectorSpec.build.
       MethodOptions o = base;
@@ -108,6 +117,83 @@ class DetectorRoundTripTest {
       assertArrayEquals(score(direct, test), score(d.scorer(head), test), spec.label());
       assertTrue(Files.exists(tmp.resolve(spec.method().key()).resolve(DetectorBundle.FILE)));
     }
+  }
+
+  /** A vim detector and the inputs to score it with, built directly from the same state. */
+  private record VimCase(LinearHead head, io.opnp.methods.TrainingSums.Result training, VimSubspace vim,
+                         double meanResidual, double[] test) {
+    static VimCase make() {
+      Random r = new Random(23);
+      LinearHead head = new LinearHead(C, D, gaussian(C * D, r), gaussian(C, r));
+      double[] train = relu(gaussian(300 * D, r));
+      double[] logits = new double[300 * C];
+      head.logits(train, 300, logits);
+      int[] labels = new int[300];
+      for (int k = 0; k < 300; k++) {
+        labels[k] = k % C;
+      }
+      var training = new io.opnp.methods.TrainingSums(C, D).add(train, logits, labels, 300).result();
+      VimSubspace vim = VimSubspace.fit(head, training.features(), 0);
+      return new VimCase(head, training, vim, vim.residualNormSum(train, 300) / 300, relu(gaussian(50 * D, r)));
+    }
+
+    double[] directScores() {
+      return score(DetectorSpec.of("vim").method().build(head, training.features(),
+          MethodOptions.defaults().withVim(vim, meanResidual).withTraining(training)), test);
+    }
+
+    String save(SparkSession spark, Path dir) {
+      double[] calibration = gaussian(100, new Random(5));
+      InferenceConfig cfg = new InferenceConfig(io.opnp.cli.JobOptionsAccess.stage(TestData.demoModel()), "fc.weight",
+          "fc.bias", new Preprocess(1, 28, 28, null, null), 64, 1, 1.0, false, 0, io.opnp.model.Precision.AUTO);
+      DetectorBundle.save(spark, dir.toString(), new DetectorBundle.Context(cfg), new DetectorBundle.Fitted(
+          DetectorSpec.of("vim"), Double.NaN, FalseAlarmBootstrap.interval(calibration, 0.95, 200, 0.95, 1), 0.95,
+          calibration, training, meanResidual, vim, null, null, null, Map.of()));
+      return dir.toString();
+    }
+  }
+
+  @Test
+  void aVimDetectorKeepsItsSubspaceThroughSaveAndLoadAndScoresBitForBit() {
+    SparkSession spark = SparkTestSession.get();
+    VimCase v = VimCase.make();
+    String dir = v.save(spark, tmp.resolve("vim"));
+    assertTrue(Files.exists(Path.of(dir, DetectorBundle.VIM)));
+    Detector d = DetectorBundle.load(spark, dir);
+    assertArrayEquals(v.vim().residualRows(), d.vim().residualRows());
+    assertArrayEquals(v.vim().origin(), d.vim().origin());
+    assertArrayEquals(v.directScores(), score(d.scorer(v.head()), v.test()));
+  }
+
+  @Test
+  void aVimBundleWrittenBeforeTheSubspaceWasSavedStillLoadsAndScoresTheSame() throws Exception {
+    SparkSession spark = SparkTestSession.get();
+    VimCase v = VimCase.make();
+    Path dir = tmp.resolve("old-vim");
+    v.save(spark, dir);
+    // What older versions wrote: no subspace file, no subspace fields in the state.
+    Files.delete(dir.resolve(DetectorBundle.VIM));
+    var mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+    var root = (com.fasterxml.jackson.databind.node.ObjectNode) mapper.readTree(dir.resolve(DetectorBundle.FILE)
+        .toFile());
+    ((com.fasterxml.jackson.databind.node.ObjectNode) root.get("state")).remove(List.of("vim_dim",
+        "vim_principal_dim"));
+    Files.writeString(dir.resolve(DetectorBundle.FILE), mapper.writeValueAsString(root));
+    Files.deleteIfExists(dir.resolve("." + DetectorBundle.FILE + ".crc"));  // Hadoop's local checksum of the old file
+    Detector d = DetectorBundle.load(spark, dir.toString());
+    assertNull(d.vim(), "refitted when the scorer is built");
+    assertArrayEquals(v.directScores(), score(d.scorer(v.head()), v.test()));
+  }
+
+  @Test
+  void aVimBundleMissingItsSubspaceFileIsRefusedNamingTheFile() throws Exception {
+    SparkSession spark = SparkTestSession.get();
+    VimCase v = VimCase.make();
+    Path dir = tmp.resolve("damaged-vim");
+    v.save(spark, dir);
+    Files.delete(dir.resolve(DetectorBundle.VIM));
+    BadInputException e = assertThrows(BadInputException.class, () -> DetectorBundle.load(spark, dir.toString()));
+    assertTrue(e.getMessage().contains(DetectorBundle.VIM) && e.getMessage().contains("damaged"), e.getMessage());
   }
 
   @Test

@@ -84,7 +84,7 @@ class ImageNetShapeEvaluateTest {
     StageTimes times = new StageTimes();
     OodReport report = EvaluateJob.run(spark, sens, head, cache, roles, PlanSweep.grid(PlanSweep.RHO_W_MAX,
         PlanSweep.RHO_W_MIN, PlanSweep.RHO_O_MAX, PlanSweep.RHO_O_MIN), EvaluateJob.Decision.defaults(), null,
-        out.toString(), false, times);
+        out.toString(), false, times).report();
 
     List<String> stages = times.stages().stream().map(StageTimes.Stage::name).toList();
     for (String s : List.of("training statistics", "ReAct percentiles", "ViM principal space (eigen-decomposition)",
