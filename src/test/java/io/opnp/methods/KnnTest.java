@@ -2,6 +2,7 @@ package io.opnp.methods;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.opnp.math.LinearHead;
 import java.util.Arrays;
@@ -121,7 +122,8 @@ class KnnTest {
         MethodOptions.defaults().withKnnBank(sample).with(io.opnp.methods.Param.KNN_K, 50));
     double[] out = new double[1];
     knn.score(query, 1, out);
-    assertEquals(-bruteForce(bank, m, query, 0)[4], out[0], 1e-12, "the 5th nearest of the sample");
+    assertEquals(-bruteForce(bank, m, query, 0)[4], out[0], TopK.FLOAT32_DISTANCE_TOLERANCE,
+        "the 5th nearest of the sample");
   }
 
   @Test
@@ -167,6 +169,42 @@ class KnnTest {
       org.junit.jupiter.api.Assertions.assertArrayEquals(alone, together[m], "method " + m);
     }
     double[] d = bruteForce(train, 3000, queries, 7);
-    assertEquals(-d[199], together[2][7], 1e-9);  // k = 200 against brute force
+    assertEquals(-d[199], together[2][7], TopK.FLOAT32_DISTANCE_TOLERANCE);  // k = 200 against brute force
+  }
+
+  @Test
+  void float32DistancesStayWithinTheStatedToleranceOfFloat64AtImageNetsWidth() {
+    int d = 2048;
+    int m = 300;
+    int n = 20;
+    java.util.Random r = new java.util.Random(2048);
+    double[] bank = new double[m * d];
+    double[] q = new double[n * d];
+    for (int i = 0; i < bank.length; i++) {
+      bank[i] = Math.max(0, r.nextGaussian() + 0.2);  // ReLU features: neighbours close, distances small
+    }
+    for (int i = 0; i < q.length; i++) {
+      q[i] = Math.max(0, r.nextGaussian() + 0.2);
+    }
+    double[] zb = KnnBank.normalize(bank, m, d);
+    double[] zq = KnnBank.normalize(q, n, d);
+    TopK top = TopK.of(KnnBank.of(bank, m, d), q, n, m);
+    double worst = 0;
+    for (int a = 0; a < n; a++) {
+      double[] exact = new double[m];
+      for (int b = 0; b < m; b++) {
+        double s = 0;
+        for (int j = 0; j < d; j++) {
+          double v = zq[a * d + j] - zb[b * d + j];
+          s += v * v;
+        }
+        exact[b] = Math.sqrt(s);
+      }
+      Arrays.sort(exact);
+      for (int rank = 0; rank < m; rank++) {
+        worst = Math.max(worst, Math.abs(exact[rank] - top.distance(a, rank)));
+      }
+    }
+    assertTrue(worst < TopK.FLOAT32_DISTANCE_TOLERANCE, "largest deviation " + worst);
   }
 }
