@@ -103,18 +103,11 @@ public final class FeatureStatsAccumulator implements Serializable {
         t[j * n + k] = features[k * dim + j];
       }
     }
-    int blocks = Math.min(BLOCKS, dim);
     dev.ludovic.netlib.blas.BLAS blas = io.opnp.math.Blas.get();
-    for (int c = 0; c < blocks; c++) {
-      int c0 = c * dim / blocks;
-      int cols = (c + 1) * dim / blocks - c0;
-      for (int r = 0; r <= c; r++) {
-        int r0 = r * dim / blocks;
-        int rows = (r + 1) * dim / blocks - r0;
-        // Column-major S[r0…, c0…] (rows×cols) += H[:, r0…]ᵀ (rows×n) · H[:, c0…] (n×cols).
-        blas.dgemm("T", "N", rows, cols, n, 1.0, t, r0 * n, n, t, c0 * n, n, 1.0, outerSums, c0 * dim + r0, dim);
-      }
-    }
+    // The upper triangle's block (r, c), r ≤ c, is the lower triangle's (c, r): column-major S[r0…, c0…]
+    // (rows×cols) += H[:, r0…]ᵀ (rows×n) · H[:, c0…] (n×cols).
+    io.opnp.math.TriangleBlocks.lower(dim, BLOCKS, (c0, cols, r0, rows) ->
+        blas.dgemm("T", "N", rows, cols, n, 1.0, t, r0 * n, n, t, c0 * n, n, 1.0, outerSums, c0 * dim + r0, dim));
   }
 
   /** {@link #add(double[], double[], int[], int)} for float32 model outputs, widened to float64. */

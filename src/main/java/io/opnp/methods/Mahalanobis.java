@@ -112,18 +112,11 @@ final class Mahalanobis implements OodMethod {
       x = java.util.Arrays.copyOf(x, n * dim + dim);
     }
     double[] out = new double[n * dim + dim];
-    int blocks = Math.min(TRIANGLE_BLOCKS, dim);
+    double[] xs = x;
     dev.ludovic.netlib.blas.BLAS blas = io.opnp.math.Blas.get();
-    for (int r = 0; r < blocks; r++) {
-      int r0 = r * dim / blocks;
-      int rows = (r + 1) * dim / blocks - r0;
-      for (int c = 0; c <= r; c++) {
-        int c0 = c * dim / blocks;
-        int cols = (c + 1) * dim / blocks - c0;
-        // Column-major: outᵀ[r0…] (rows×n) += A_rc (rows×cols) · Xᵀ[c0…] (cols×n); row-major A is column-major Aᵀ.
-        blas.dgemm("T", "N", rows, n, cols, 1.0, a, r0 * dim + c0, dim, x, c0, dim, 1.0, out, r0, dim);
-      }
-    }
+    // Column-major: outᵀ[r0…] (rows×n) += A_rc (rows×cols) · Xᵀ[c0…] (cols×n); row-major A is column-major Aᵀ.
+    io.opnp.math.TriangleBlocks.lower(dim, TRIANGLE_BLOCKS, (r0, rows, c0, cols) ->
+        blas.dgemm("T", "N", rows, n, cols, 1.0, a, r0 * dim + c0, dim, xs, c0, dim, 1.0, out, r0, dim));
     return out;
   }
 
