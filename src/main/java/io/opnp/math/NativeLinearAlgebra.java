@@ -26,8 +26,9 @@ import org.slf4j.LoggerFactory;
  * {@code libblas.so.3}, is unblocked Fortran and slower than the Java code. Sums round differently
  * in the last bits from one implementation (and CPU) to another, about 1e-16 relative; within a JVM
  * the choice is fixed. Set {@code OPNP_BLAS} (or {@code -Dopnp.blas}) to {@code java} to force the
- * Java implementation, {@code native} to take whatever native library is installed. OpenBLAS should
- * run one thread per task ({@code OPENBLAS_NUM_THREADS=1}): Spark already runs a task per core.
+ * Java implementation, {@code native} to take whatever native library is installed. OpenBLAS is set
+ * to one thread ({@code openblas_set_num_threads(1)}, whatever {@code OPENBLAS_NUM_THREADS} says):
+ * Spark already runs a task per core, and a thread pool per task would oversubscribe them.
  */
 public final class NativeLinearAlgebra {
   private static final Logger LOG = LoggerFactory.getLogger(NativeLinearAlgebra.class);
@@ -83,9 +84,23 @@ public final class NativeLinearAlgebra {
           blasLib, disagreement);
       return describe(java, "(native " + blasLib + " disagreed: " + disagreement + ")");
     }
-    String threads = Optional.ofNullable(System.getenv("OPENBLAS_NUM_THREADS")).orElse("unset: all cores");
-    return new Choice(blas, lapack, "native " + blasLib + " and " + lapackLib + " (OPENBLAS_NUM_THREADS " + threads
-        + ")");
+    return new Choice(blas, lapack, "native " + blasLib + " and " + lapackLib + " (" + oneThread() + ")");
+  }
+
+  /** Sets OpenBLAS to one thread through its own {@code openblas_set_num_threads}; says how it went. */
+  private static String oneThread() {
+    Optional<String> lib = mapped("libopenblas");
+    if (lib.isEmpty()) {
+      return "threads as OPENBLAS_NUM_THREADS says: " + System.getenv("OPENBLAS_NUM_THREADS");
+    }
+    try {
+      // Opened without RTLD_GLOBAL (JNA's default adds it): only to reach this one function.
+      com.sun.jna.NativeLibrary.getInstance(lib.get(), java.util.Map.of(com.sun.jna.Library.OPTION_OPEN_FLAGS, 1))
+          .getFunction("openblas_set_num_threads").invokeVoid(new Object[] {1});
+      return "one thread";
+    } catch (RuntimeException | LinkageError e) {
+      return "threads as OPENBLAS_NUM_THREADS says (" + System.getenv("OPENBLAS_NUM_THREADS") + "): " + e.getMessage();
+    }
   }
 
   private static Choice describe(Choice c, String why) {
