@@ -115,6 +115,7 @@ public final class ScoringBench implements Callable<Integer> {
         a += ms;
       }
       Batch batch = new Batch(q, rows, dim);
+      OodMethods.prepare(methods, batch);
       double b = 0;
       for (int i = 0; i < methods.size(); i++) {  // as OodMethods.scoreAll, timed per method
         long s = System.nanoTime();

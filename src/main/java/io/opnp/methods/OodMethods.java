@@ -35,7 +35,19 @@ public final class OodMethods {
   /** {@link #scoreAll(List, double[], int, double[][])} on a batch (which then holds what they shared). */
   public static void scoreAll(List<OodMethod> methods, Batch batch, double[][] out) {
     Check.argument(out.length == methods.size(), "need %s output rows, got %s", methods.size(), out.length);
-    int n = batch.size();
+    prepare(methods, batch);
+    for (int i = 0; i < methods.size(); i++) {
+      Check.capacity(out[i], batch.size(), "scores output");
+      methods.get(i).score(batch, out[i]);
+    }
+  }
+
+  /**
+   * Tells the batch what it can only know with every method in view: how deep each KNN bank's one
+   * distance pass must go (the largest k asked of it). {@link #scoreAll} calls it; call it before
+   * scoring methods one by one on a shared batch.
+   */
+  public static void prepare(List<OodMethod> methods, Batch batch) {
     java.util.Map<KnnBank, Integer> depth = new java.util.IdentityHashMap<>();
     for (OodMethod m : methods) {
       Check.argument(m.dim() == batch.dim(), "method %s reads features of dimension %s, not %s", m.name(), m.dim(),
@@ -45,9 +57,5 @@ public final class OodMethods {
       }
     }
     depth.forEach((bank, k) -> batch.shared(new Knn.Depth(bank), () -> k));
-    for (int i = 0; i < methods.size(); i++) {
-      Check.capacity(out[i], n, "scores output");
-      methods.get(i).score(batch, out[i]);
-    }
   }
 }
