@@ -158,7 +158,7 @@ public final class ScaleBench implements Callable<Integer> {
   private String largest() {
     long cd = 8L * classes * dim;
     Map<String, Long> sizes = new LinkedHashMap<>();
-    sizes.put("KNN bank (--knn-bank-size x D float64, also broadcast)", 8L * knnBankSize * dim);
+    sizes.put("KNN bank (--knn-bank-size x D float32, also broadcast)", 4L * knnBankSize * dim);
     sizes.put("validation features of one side (--val-limit x D float64; 3 sides)", 8L * valLimit * dim);
     sizes.put("training covariance / ViM and Mahalanobis matrices (D x D float64, each)", 8L * dim * dim);
     sizes.put("sensitivity, class means, each pruned or masked head (C x D float64, each)", cd);
