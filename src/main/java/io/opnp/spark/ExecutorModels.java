@@ -8,9 +8,8 @@ import io.opnp.io.ModelStaging;
 import io.opnp.model.ImageBatch;
 import io.opnp.model.ModelOutput;
 import io.opnp.model.TorchModels;
+import io.opnp.spark.line.SparkLine;
 import java.nio.file.Path;
-import java.nio.file.Paths;
-import org.apache.spark.SparkFiles;
 import org.apache.spark.TaskContext;
 import org.apache.spark.resource.ResourceInformation;
 import org.slf4j.Logger;
@@ -44,7 +43,7 @@ public final class ExecutorModels {
 
   private static void addFile(org.apache.spark.sql.SparkSession spark, String path) {
     try {
-      spark.sparkContext().addFile(path);
+      SparkLine.addFile(spark, path);
     } catch (IllegalArgumentException alreadyAdded) {
       LOG.debug("file already shipped: {}", alreadyAdded.getMessage());
     }
@@ -62,7 +61,7 @@ public final class ExecutorModels {
   }
 
   private static Path shipped(String name) {
-    return Paths.get(SparkFiles.get(name));
+    return SparkLine.shippedFile(name);
   }
 
   /** The GPU Spark assigned to this task (resource "gpu"), or the CPU. */

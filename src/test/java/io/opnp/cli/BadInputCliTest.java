@@ -20,8 +20,10 @@ import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.Tag;
 
 /** Each bad input gives exit code 2, a message naming the input and the fix, and no output. */
+@Tag("spark-lines")  // run on both Spark lines (jobs/test)
 class BadInputCliTest {
   private static SparkSession spark;
   private static String model;

@@ -30,12 +30,14 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.Tag;
 
 /**
  * The quickstart's pipeline through the command line on a few thousand real images in local[2]:
  * demo OOD sets, sensitivity over 2,000 Fashion-MNIST training images, prune + score of 1,000 ID
  * test images against MNIST, upside-down Fashion-MNIST and noise, with the committed model.
  */
+@Tag("spark-lines")  // run on both Spark lines (jobs/test)
 class EndToEndTest {
   @TempDir
   Path tmp;

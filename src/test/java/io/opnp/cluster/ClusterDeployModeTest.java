@@ -21,12 +21,14 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.Tag;
 
 /**
  * {@code spark-submit --deploy-mode cluster} on a standalone cluster: the driver runs on a Worker
  * (Spark's DriverWrapper), where the command line must not call {@code System.exit}. A good job
  * ends FINISHED with its output; bad input ends FAILED with the CLI's message and exit code named.
  */
+@Tag("spark-lines")  // run on both Spark lines (jobs/test)
 class ClusterDeployModeTest {
   @TempDir
   static Path tmp;

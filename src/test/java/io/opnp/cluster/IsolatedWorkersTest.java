@@ -26,6 +26,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.Tag;
 
 /**
  * Executors that cannot see the driver's disk: each Worker runs in its own mount namespace with a
@@ -34,6 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
  * of the same file name, and a model replaced at the same path; each job must equal local mode with
  * the model it was given.
  */
+@Tag("spark-lines")  // run on both Spark lines (jobs/test)
 class IsolatedWorkersTest {
   private static final int IMAGES = 1024;
 

@@ -31,12 +31,14 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.Tag;
 
 /**
  * The jobs on a real multi-process standalone cluster (a Master, two Workers with one core each,
  * executors in their own JVMs) give the local-mode results, also when an executor is killed in the
  * middle of the sensitivity job.
  */
+@Tag("spark-lines")  // run on both Spark lines (jobs/test)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class StandaloneClusterTest {
   private static final int IMAGES = 8000;

@@ -18,24 +18,50 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
+import org.junit.jupiter.api.Tag;
 
 /**
  * No Docker engine runs on the build machines, so docker-compose.yml is checked for structure: the
- * official Spark 3.5 image, a master and CPU workers, a GPU worker with an NVIDIA reservation and
- * the discovery script, mounts that exist in the repository, and a submit line that names the jar
- * this build makes.
+ * official Spark image of each line (3.5 by default, Spark 4 with conf/spark-4.env's variables),
+ * a master and CPU workers, a GPU worker with an NVIDIA reservation and the discovery script,
+ * mounts that exist in the repository, and a submit line that names the jar each line's build makes.
  */
+@Tag("spark-lines")  // run on both Spark lines (jobs/test)
 class DockerComposeTest {
   @TempDir
   Path tmp;
 
-  @SuppressWarnings("unchecked")
+  /** A Spark line as docker compose sees it: the variables of its env file (none for 3.5). */
+  private record Line(String env, String imagePattern, String profile) {}
+
+  private static final List<Line> LINES = List.of(
+      new Line(null, "apache/spark:3\\.5\\.\\d+-scala2\\.12-java17.*", "spark-3.5"),
+      new Line("conf/spark-4.env", "apache/spark:4\\.\\d+\\.\\d+-scala2\\.13-java17.*", "spark-4"));
+
   private static Map<String, Object> compose() throws Exception {
+    return compose(LINES.get(0));
+  }
+
+  /** docker-compose.yml with {@code ${VAR:-default}} substituted as docker compose does with the line's env file. */
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> compose(Line line) throws Exception {
+    java.util.Properties vars = new java.util.Properties();
+    if (line.env() != null) {
+      try (Reader r = Files.newBufferedReader(TestData.projectDir().resolve(line.env()))) {
+        vars.load(r);
+      }
+    }
+    String text = Files.readString(TestData.projectDir().resolve("docker-compose.yml"));
+    Matcher m = Pattern.compile("\\$\\{([A-Z_]+):-([^}]*)}").matcher(text);
+    StringBuilder resolved = new StringBuilder();
+    while (m.find()) {
+      m.appendReplacement(resolved, Matcher.quoteReplacement(vars.getProperty(m.group(1), m.group(2))));
+    }
+    m.appendTail(resolved);
+    assertFalse(resolved.toString().contains("${"), "an unresolved variable in docker-compose.yml");
     LoaderOptions options = new LoaderOptions();
     options.setMaxAliasesForCollections(50);
-    try (Reader r = Files.newBufferedReader(TestData.projectDir().resolve("docker-compose.yml"))) {
-      return new Yaml(options).load(r);
-    }
+    return new Yaml(options).load(resolved.toString());
   }
 
   @SuppressWarnings("unchecked")
@@ -47,26 +73,29 @@ class DockerComposeTest {
 
   @Test
   @SuppressWarnings("unchecked")
-  void servicesUseTheOfficialSparkImageWithTheProjectMounted() throws Exception {
-    Map<String, Object> c = compose();
-    Map<String, Object> services = (Map<String, Object>) c.get("services");
-    assertTrue(services.size() >= 4, services.keySet().toString());
-    for (Map.Entry<String, Object> e : services.entrySet()) {
-      Map<String, Object> s = (Map<String, Object>) e.getValue();
-      assertTrue(String.valueOf(s.get("image")).matches("apache/spark:3\\.5\\.\\d+-scala2\\.12-java17.*"),
-          e.getKey() + " image " + s.get("image"));
-      List<String> volumes = (List<String>) s.get("volumes");
-      for (String v : volumes) {
-        String host = v.split(":")[0];
-        if (host.startsWith("./")) {
-          String dir = host.substring(2);
-          assertTrue(dir.equals("target") || Files.exists(TestData.projectDir().resolve(dir)),
-              e.getKey() + " mounts a missing path " + host);
+  void servicesUseTheOfficialSparkImageOfEachLineWithTheProjectMounted() throws Exception {
+    for (Line line : LINES) {
+      Map<String, Object> c = compose(line);
+      Map<String, Object> services = (Map<String, Object>) c.get("services");
+      assertTrue(services.size() >= 4, services.keySet().toString());
+      for (Map.Entry<String, Object> e : services.entrySet()) {
+        Map<String, Object> s = (Map<String, Object>) e.getValue();
+        assertTrue(String.valueOf(s.get("image")).matches(line.imagePattern()),
+            line.profile() + ": " + e.getKey() + " image " + s.get("image"));
+        List<String> volumes = (List<String>) s.get("volumes");
+        for (String v : volumes) {
+          String host = v.split(":")[0];
+          if (host.startsWith("./")) {
+            String dir = host.substring(2);
+            assertTrue(dir.equals("target") || Files.exists(TestData.projectDir().resolve(dir)),
+                e.getKey() + " mounts a missing path " + host);
+          }
         }
+        List<String> command = (List<String>) s.get("command");
+        assertTrue(command.get(0).equals("/opt/spark/bin/spark-class"), e.getKey() + ": " + command);
       }
-      List<String> command = (List<String>) s.get("command");
-      assertTrue(command.get(0).equals("/opt/spark/bin/spark-class"), e.getKey() + ": " + command);
     }
+    Map<String, Object> c = compose();
     assertEquals("org.apache.spark.deploy.master.Master", ((List<String>) service(c, "spark-master").get("command")).get(1));
     for (String w : List.of("spark-worker-1", "spark-worker-2", "spark-worker-gpu")) {
       List<String> cmd = (List<String>) service(c, w).get("command");
@@ -113,16 +142,34 @@ class DockerComposeTest {
   }
 
   @Test
-  void submitLineNamesTheJarThisBuildMakes() throws Exception {
-    String submit = String.valueOf(compose().get("x-opnp-submit"));
+  void submitLineNamesTheJarEachLinesBuildMakesAndTheImageRunsThatSpark() throws Exception {
     String pom = Files.readString(TestData.projectDir().resolve("pom.xml"));
     Matcher artifact = Pattern.compile("<artifactId>(opnp-spark)</artifactId>\\s*<version>([^<]+)</version>").matcher(pom);
     assertTrue(artifact.find());
-    String jar = "/opt/opnp/target/" + artifact.group(1) + "-" + artifact.group(2) + "-app.jar";
-    assertTrue(submit.contains(jar), submit + " should name " + jar);
-    assertTrue(submit.contains("--class io.opnp.cli.OpnpCli"), submit);
-    assertTrue(submit.contains("--properties-file /opt/opnp/conf/spark-defaults.conf"), submit);
-    assertFalse(submit.contains("local["), submit);
+    for (Line line : LINES) {
+      Map<String, Object> c = compose(line);
+      String submit = String.valueOf(c.get("x-opnp-submit"));
+      // The profile's own properties (the defaults for spark-3.5): the jar's name and the Spark version.
+      String props = line.profile().equals("spark-3.5") ? pom.substring(0, pom.indexOf("<dependencies>"))
+          : pom.substring(pom.indexOf("<id>" + line.profile() + "</id>"));
+      String sparkLine = tag(props, "spark.line");
+      String jar = "/opt/opnp/target/" + artifact.group(1) + "-" + sparkLine + "_" + tag(props, "scala.binary.version")
+          + "-" + artifact.group(2) + "-app.jar";
+      assertTrue(submit.contains(jar), line.profile() + ": " + submit + " should name " + jar);
+      assertTrue(String.valueOf(c.get("x-opnp-submit-gpu")).contains(jar), line.profile() + ": GPU submit line");
+      String image = String.valueOf(service(c, "spark-master").get("image"));
+      assertTrue(image.startsWith("apache/spark:" + tag(props, "spark.version") + "-"),
+          line.profile() + ": image " + image + " should run the Spark the jar is built against");
+      assertTrue(submit.contains("--class io.opnp.cli.OpnpCli"), submit);
+      assertTrue(submit.contains("--properties-file /opt/opnp/conf/spark-defaults.conf"), submit);
+      assertFalse(submit.contains("local["), submit);
+    }
+  }
+
+  private static String tag(String xml, String name) {
+    Matcher m = Pattern.compile("<" + Pattern.quote(name) + ">([^<]+)</" + Pattern.quote(name) + ">").matcher(xml);
+    assertTrue(m.find(), "no <" + name + "> in the profile");
+    return m.group(1);
   }
 
   @Test

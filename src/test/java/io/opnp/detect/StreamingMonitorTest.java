@@ -13,8 +13,10 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.Tag;
 
 /** The monitor's per-batch writer: idempotent per batch id, and its monitoring row. */
+@Tag("spark-lines")  // run on both Spark lines (jobs/test)
 class StreamingMonitorTest {
   @TempDir
   Path tmp;

@@ -37,12 +37,14 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import scala.Tuple2;
+import org.junit.jupiter.api.Tag;
 
 /**
  * The evaluate command on real data: every method for every OOD set, the plan chosen on the
  * validation split (checked by recomputing the validation AUROC), calibration, plots and report;
  * and the metrics against Spark MLlib's BinaryClassificationMetrics on the same scores.
  */
+@Tag("spark-lines")  // run on both Spark lines (jobs/test)
 class EvaluateCliTest {
   @TempDir
   static Path tmp;

@@ -27,6 +27,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.Tag;
 
 /**
  * The deployment line on distributed storage: evaluate, then detect with the saved detector, then
@@ -34,6 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
  * output (checkpoint included) only on a real HDFS (MiniDFSCluster) or only on a real S3 API
  * (S3Proxy through s3a://), each equal to the same line run on local files.
  */
+@Tag("spark-lines")  // run on both Spark lines (jobs/test)
 class DistributedStoragePipelineTest {
   /** The data folder's name on every store; ids of folder and stream rows carry their location after it. */
   private static final String DATA = "opnp-data";

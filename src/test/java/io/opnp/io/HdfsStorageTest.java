@@ -23,12 +23,14 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.Tag;
 
 /**
  * A real HDFS (Hadoop's MiniDFSCluster: a NameNode and a DataNode in this JVM) holding the model,
  * its card, the IDX datasets and every output: sensitivity and score read and write only there and
  * give what they give on local files.
  */
+@Tag("spark-lines")  // run on both Spark lines (jobs/test)
 class HdfsStorageTest {
   private static final int LIMIT = 2000;
 

@@ -38,8 +38,10 @@ import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.Tag;
 
 /** The Spark ML API (Estimator → Model → transform, save/load) on real images and the committed model. */
+@Tag("spark-lines")  // run on both Spark lines (jobs/test)
 class OpnpEstimatorTest {
   private static SparkSession spark;
   private static Dataset<Row> trainHf;

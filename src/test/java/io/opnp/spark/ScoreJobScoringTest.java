@@ -19,12 +19,14 @@ import java.util.Random;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 
 /**
  * The scores of {@code opnp score} through the method table: the same energy of the original and
  * of the pruned head (logsumexp of float64 logits) and the same predicted classes that the job
  * computed by hand before it went through the methods.
  */
+@Tag("spark-lines")  // run on both Spark lines (jobs/test)
 class ScoreJobScoringTest {
   private static final int C = 7;
   private static final int D = 12;

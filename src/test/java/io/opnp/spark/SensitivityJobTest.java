@@ -18,8 +18,10 @@ import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.Tag;
 
 /** The sensitivity job on real Fashion-MNIST images and the committed model, in a real local[2] session. */
+@Tag("spark-lines")  // run on both Spark lines (jobs/test)
 class SensitivityJobTest {
   private static final int IMAGES = 1200;
   private static SparkSession spark;
