@@ -87,12 +87,12 @@ def runs(tmp_path_factory):
             "--val-id", f"val-id=parquet:{data}/val-id",
             "--id-test", f"fm=idx:{fm}/t10k-images-idx3-ubyte.gz",
             "--ood", f"mnist=parquet:{data}/mnist", "--ood", f"noise=folder:{data}/noise",
-            "--output", str(run / "eval")], run.with_suffix(".evaluate.log"))
-        log = spark_submit(line, [
+            "--output", str(run / "eval")], tmp / f"spark-{line}.evaluate.log")
+        spark_submit(line, [
             "detect", "--detector", str(run / "eval" / "detector"), "--model", str(model), "--limit", "600",
             "--input", f"fm=idx:{fm}/t10k-images-idx3-ubyte.gz", "--input", f"mnist=parquet:{data}/mnist",
-            "--output", str(run / "detect")], run.with_suffix(".detect.log"))
-        out[line] = (run, log)
+            "--output", str(run / "detect")], tmp / f"spark-{line}.detect.log")
+        out[line] = run
     return out
 
 
@@ -105,7 +105,7 @@ def _scores(run):
 
 
 def test_each_line_runs_under_its_own_spark_submit(runs):
-    for line, (run, _) in runs.items():
+    for line, run in runs.items():
         engine = json.loads((run / "eval" / "metrics.json").read_text())["engine"]
         assert engine["built_for_spark_line"] == line
         assert engine["spark_version"].startswith("3.5." if line == "3.5" else "4."), engine["spark_version"]
@@ -115,15 +115,15 @@ def test_each_line_runs_under_its_own_spark_submit(runs):
 
 
 def test_both_lines_choose_the_same_detector(runs):
-    detectors = {line: json.loads((run / "eval" / "detector" / "detector.json").read_text()) for line, (run, _) in runs.items()}
+    detectors = {line: json.loads((run / "eval" / "detector" / "detector.json").read_text()) for line, run in runs.items()}
     a, b = detectors["3.5"], detectors["4"]
     for key in ("method", "parameters", "threshold"):
         assert a[key] == b[key], f"{key}: Spark 3.5 {a[key]} vs Spark 4 {b[key]}"
 
 
 def test_detect_scores_are_equal_across_the_lines(runs):
-    a = _scores(runs["3.5"][0])
-    b = _scores(runs["4"][0])
+    a = _scores(runs["3.5"])
+    b = _scores(runs["4"])
     assert a.keys() == b.keys(), "the two lines scored different images"
     assert len(a) == 1200
     worst = 0.0

@@ -3,13 +3,11 @@ package io.opnp.cli;
 import io.opnp.BadInputException;
 import io.opnp.data.DatasetReader;
 import io.opnp.data.DatasetSpec;
-import io.opnp.data.ImageSchema;
 import io.opnp.data.ValidationProxy;
-import io.opnp.data.ValidationSplit;
 import io.opnp.decision.Criterion;
 import io.opnp.detect.DetectorBundle;
-import org.apache.spark.sql.functions;
 import io.opnp.eval.EvaluateJob;
+import io.opnp.eval.ModelPass;
 import io.opnp.eval.PlanSweep;
 import io.opnp.eval.Recommendation;
 import io.opnp.io.Outputs;
@@ -102,14 +100,6 @@ final class EvaluateCommand implements Callable<Integer> {
 
   @Option(names = "--val-limit", defaultValue = "5000", description = "validation images per side for the sweep (default: ${DEFAULT-VALUE})")
   int valLimit;
-
-  /** The selection half of the ID validation images (by id, at most {@code limit}), as proxy {@code p}. */
-  static Dataset<Row> proxyOf(Dataset<Row> valId, ValidationProxy p, String source, int limit) {
-    return io.opnp.spark.FirstById.first(valId.filter(new ValidationSplit.SelectionHalf(true)), limit)
-        .withColumn(ImageSchema.ID, functions.concat(functions.lit(p.key() + "/"), functions.col(ImageSchema.ID)))
-        .withColumn(ImageSchema.DATASET, functions.lit(p.datasetName(source)))
-        .select(ImageSchema.ID, ImageSchema.IMAGE, ImageSchema.LABEL, ImageSchema.DATASET);
-  }
 
   @Override
   public Integer call() {
@@ -205,15 +195,14 @@ final class EvaluateCommand implements Callable<Integer> {
           int limit = i == 0 && trainLimit != null ? trainLimit : job.limitOrAll();
           data.add(DatasetReader.read(spark, specs.get(i), limit, job.partitions));
         }
-        for (ValidationProxy p : made) {
-          data.add(proxyOf(data.get(1), p, specs.get(1).name(), valLimit));
-        }
-        List<String> labelled = List.of(specs.get(0).name(), specs.get(1).name(), specs.get(2).name());
-        FeatureCacheJob.Outcome pass = FeatureCacheJob.run(spark, cfg, data, labelled, specTexts, cache, job.overwrite,
-            sens == null ? specs.get(0).name() : null);
+        ModelPass.Sets sets = new ModelPass.Sets(specs.get(0).name(), specs.get(1).name(), data.subList(0, 3),
+            data.subList(3, data.size()), made, valLimit);
+        boolean computed = sens == null;
+        ModelPass.Outcome pass = ModelPass.run(spark, cfg, sets,
+            List.of(specs.get(0).name(), specs.get(1).name(), specs.get(2).name()), specTexts, cache, job.overwrite, sens);
         head = pass.head();
-        if (sens == null) {
-          sens = pass.sensitivity();
+        sens = pass.sensitivity();
+        if (computed) {
           SensitivityStore.save(spark, sens, sensOut, job.overwrite);
         }
       }

@@ -97,16 +97,11 @@ public final class EvaluateJob {
     }
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     Dataset<Row> cache = FeatureCacheJob.read(spark, featuresPath);
-    Dataset<Row> train = cache.where(col("dataset").equalTo(roles.train())).select("id", "features", "logits", "label");
 
-    // 1. Statistics of the ID training features.
-    FittedState fit = TrainingFit.run(jsc, train, head, io.opnp.methods.Param.REACT_PERCENTILE.grid(),
-        roles.knnBankSize(), times).withSensitivity(sens);
-
-    // 2. The detector, chosen on validation data only.
-    DetectorSelection.Outcome chosen = DetectorSelection.run(jsc, cache, sens, head, fit, roles, grid,
-        new DetectorSelection.Settings(decision.keep(), decision.criterion(), decision.bootstrapResamples(), 20231127L,
-            decision.sweep()), times);
+    // 1 and 2: the training statistics, then the detector chosen on validation data only.
+    Choice choice = choose(jsc, cache, sens, head, roles, grid, decision, times);
+    FittedState fit = choice.fit();
+    DetectorSelection.Outcome chosen = choice.chosen();
     PruningPlan plan = PruningPlan.of(sens, chosen.plan().plan());
     LinearHead pruned = fit.pruned(head, chosen.plan().plan());  // the OPNP methods' own head
     List<OodMethod> methods = TestScoring.methods(head, fit, sens.temperature(), chosen);
@@ -132,12 +127,7 @@ public final class EvaluateJob {
           + Reports.markdown(report, roles, chosen.sweep(), chosen.plan()) + Reports.knnBankMarkdown(fit.bank()));
       Outputs.create(conf, staging + "/metrics.md", report.markdown());
       if (bundle != null) {
-        DetectorSpec spec = chosen.chosen();
-        double clip = spec.method().needs(Method.Need.REACT_THRESHOLD)
-            ? fit.reactThreshold(spec.value(Param.REACT_PERCENTILE)) : Double.NaN;
-        DetectorBundle.save(spark, staging + "/detector", bundle, new DetectorBundle.Fitted(spec, clip,
-            chosen.threshold(), decision.keep(), chosen.calibrationScores(), fit.training(), fit.vimMeanResidual(),
-            fit.vim(), fit.bank(), fit.guides(), sens, recommendation.bundleSummary()));
+        saveBundle(spark, staging + "/detector", bundle, choice, decision, recommendation);
       }
       if (overwrite) {
         Outputs.delete(conf, output + "/metrics.json");
@@ -156,6 +146,59 @@ public final class EvaluateJob {
       io.opnp.spark.Stages.clear(jsc);
     }
     return result;
+  }
+
+  /** What stages 1 and 2 fitted and chose: everything the detector bundle holds. */
+  public record Choice(FittedState fit, DetectorSelection.Outcome chosen) {}
+
+  /**
+   * Stages 1 and 2 alone, as {@code OodDetector.fit} runs them: the training statistics, then the
+   * detector chosen on validation data only, then its bundle committed to {@code dir}. No test set is
+   * read; the bundle equals the one {@link #run} saves from the same cache.
+   */
+  public static Recommendation fitDetector(SparkSession spark, Sensitivity sens, LinearHead head, String featuresPath,
+                                           Roles roles, List<PruningPercentages> grid, Decision decision,
+                                           DetectorBundle.Context bundle, String dir, boolean overwrite) {
+    var conf = spark.sparkContext().hadoopConfiguration();
+    Outputs.checkWritable(conf, dir, overwrite);
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    String staging = Outputs.staging(dir);
+    try {
+      Choice choice = choose(jsc, FeatureCacheJob.read(spark, featuresPath), sens, head, roles, grid, decision,
+          new StageTimes());
+      Recommendation recommendation = Recommendation.of(choice.chosen(), decision, List.of());
+      saveBundle(spark, staging, bundle, choice, decision, recommendation);
+      Outputs.commit(conf, staging, dir, overwrite);
+      return recommendation;
+    } finally {
+      Outputs.abort(conf, staging);
+      io.opnp.spark.Stages.clear(jsc);
+    }
+  }
+
+  private static Choice choose(JavaSparkContext jsc, Dataset<Row> cache, Sensitivity sens, LinearHead head, Roles roles,
+                               List<PruningPercentages> grid, Decision decision, StageTimes times) {
+    Dataset<Row> train = cache.where(col("dataset").equalTo(roles.train())).select("id", "features", "logits", "label");
+    // 1. Statistics of the ID training features.
+    FittedState fit = TrainingFit.run(jsc, train, head, io.opnp.methods.Param.REACT_PERCENTILE.grid(),
+        roles.knnBankSize(), times).withSensitivity(sens);
+    // 2. The detector, chosen on validation data only.
+    DetectorSelection.Outcome chosen = DetectorSelection.run(jsc, cache, sens, head, fit, roles, grid,
+        new DetectorSelection.Settings(decision.keep(), decision.criterion(), decision.bootstrapResamples(), 20231127L,
+            decision.sweep()), times);
+    return new Choice(fit, chosen);
+  }
+
+  private static void saveBundle(SparkSession spark, String dir, DetectorBundle.Context bundle, Choice choice,
+                                 Decision decision, Recommendation recommendation) {
+    FittedState fit = choice.fit();
+    DetectorSelection.Outcome chosen = choice.chosen();
+    DetectorSpec spec = chosen.chosen();
+    double clip = spec.method().needs(Method.Need.REACT_THRESHOLD)
+        ? fit.reactThreshold(spec.value(Param.REACT_PERCENTILE)) : Double.NaN;
+    DetectorBundle.save(spark, dir, bundle, new DetectorBundle.Fitted(spec, clip, chosen.threshold(), decision.keep(),
+        chosen.calibrationScores(), fit.training(), fit.vimMeanResidual(), fit.vim(), fit.bank(), fit.guides(),
+        fit.sensitivity(), recommendation.bundleSummary()));
   }
 
   /** Every path evaluate writes under {@code output}. */

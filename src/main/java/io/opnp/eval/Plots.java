@@ -112,8 +112,13 @@ final class Plots {
       FileSystem fs = dst.getFileSystem(hadoopConf);
       fs.mkdirs(dst);
       for (Path f : files.toList()) {
-        fs.copyFromLocalFile(true, true, new org.apache.hadoop.fs.Path(f.toUri()), new org.apache.hadoop.fs.Path(dst,
-            f.getFileName().toString()));
+        // Through the file system's output stream, as every other output is written: Hadoop 3.4's s3a
+        // uploads copyFromLocalFile through the AWS SDK v2 transfer manager, whose chunked checksums
+        // S3-compatible stores (S3Proxy, older MinIO/Ceph) refuse.
+        try (var out = fs.create(new org.apache.hadoop.fs.Path(dst, f.getFileName().toString()), true)) {
+          Files.copy(f, out);
+        }
+        Files.delete(f);
       }
       Files.deleteIfExists(dir);
     } catch (IOException e) {

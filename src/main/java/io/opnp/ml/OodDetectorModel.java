@@ -28,7 +28,7 @@ import org.apache.spark.sql.types.StructType;
 import scala.Option;
 
 /**
- * A saved detector (evaluate's {@code OUTPUT/detector}) as a Spark ML Transformer: {@code transform}
+ * A detector ({@link OodDetector#fit}'s, or evaluate's {@code OUTPUT/detector}) as a Spark ML Transformer: {@code transform}
  * adds {@code ood_score}, {@code ood_pvalue}, {@code is_ood} and {@code prediction} to a DataFrame of
  * images, with the detector's own preprocessing and threshold. {@code write().save(p)} stores the
  * params and a copy of the bundle; {@code OodDetectorModel.load(p)} reads both back.
@@ -61,8 +61,12 @@ public final class OodDetectorModel extends Model<OodDetectorModel> implements M
 
   /** The detector saved by {@code opnp evaluate} under {@code dir}. */
   public static OodDetectorModel fromBundle(SparkSession spark, String dir) {
-    return new OodDetectorModel(org.apache.spark.ml.util.Identifiable$.MODULE$.randomUID("oodDetector"), dir,
-        DetectorBundle.load(spark, dir));
+    return fromBundle(spark, dir, org.apache.spark.ml.util.Identifiable$.MODULE$.randomUID("oodDetector"));
+  }
+
+  /** As above, with the uid of the {@link OodDetector} that fitted it (MLlib: a model shares its estimator's uid). */
+  static OodDetectorModel fromBundle(SparkSession spark, String dir, String uid) {
+    return new OodDetectorModel(uid, dir, DetectorBundle.load(spark, dir));
   }
 
   @Override

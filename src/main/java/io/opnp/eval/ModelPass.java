@@ -1,0 +1,73 @@
+package io.opnp.eval;
+
+import io.opnp.data.ImageSchema;
+import io.opnp.data.ValidationProxy;
+import io.opnp.data.ValidationSplit;
+import io.opnp.math.LinearHead;
+import io.opnp.math.Sensitivity;
+import io.opnp.spark.FeatureCacheJob;
+import io.opnp.spark.FirstById;
+import io.opnp.spark.InferenceConfig;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
+
+/**
+ * The first stage of {@code evaluate} and of {@code OodDetector.fit}: the validation proxies made
+ * from the held-out ID images, then one model pass over every dataset that writes the feature cache
+ * and sums the training set's sensitivity in the same tasks. Both entry points hand it datasets in
+ * {@link ImageSchema}'s layout, so they cache the same rows and choose the same detector.
+ */
+public final class ModelPass {
+  private ModelPass() {}
+
+  /**
+   * The datasets of one pass, each in {@link ImageSchema}'s layout with its name in the dataset column.
+   *
+   * @param labelled the in-distribution sets (train, validation ID, ID test) and then any others
+   * @param others OOD sets the user gave (validation or test): cached, never labelled
+   * @param proxies the proxies to make from {@code valIdName}'s selection half
+   */
+  public record Sets(String trainName, String valIdName, List<Dataset<Row>> labelled, List<Dataset<Row>> others,
+                     List<ValidationProxy> proxies, int valLimit) {
+    public Sets {
+      labelled = List.copyOf(labelled);
+      others = List.copyOf(others);
+      proxies = List.copyOf(proxies);
+    }
+  }
+
+  /** What the pass produced. */
+  public record Outcome(LinearHead head, Sensitivity sensitivity) {}
+
+  /**
+   * Runs the pass: the cache goes to {@code cache}; the sensitivity is summed over {@code trainName}'s
+   * rows unless {@code given} is already known.
+   *
+   * @param identity what made the cache (model, datasets), written beside it
+   * @param labelledNames the names of {@code sets.labelled()}, whose labels must be in [0, C)
+   */
+  public static Outcome run(SparkSession spark, InferenceConfig cfg, Sets sets, List<String> labelledNames,
+                            List<String> identity, String cache, boolean overwrite, Sensitivity given) {
+    List<Dataset<Row>> data = new ArrayList<>(sets.labelled());
+    data.addAll(sets.others());
+    Dataset<Row> valId = sets.labelled().get(1);
+    for (ValidationProxy p : sets.proxies()) {
+      data.add(proxy(valId, p, sets.valIdName(), sets.valLimit()));
+    }
+    FeatureCacheJob.Outcome pass = FeatureCacheJob.run(spark, cfg, data, labelledNames, identity, cache, overwrite,
+        given == null ? sets.trainName() : null);
+    return new Outcome(pass.head(), given == null ? pass.sensitivity() : given);
+  }
+
+  /** The selection half of the ID validation images (by id, at most {@code limit}), as proxy {@code p}. */
+  static Dataset<Row> proxy(Dataset<Row> valId, ValidationProxy p, String source, int limit) {
+    return FirstById.first(valId.filter(new ValidationSplit.SelectionHalf(true)), limit)
+        .withColumn(ImageSchema.ID, functions.concat(functions.lit(p.key() + "/"), functions.col(ImageSchema.ID)))
+        .withColumn(ImageSchema.DATASET, functions.lit(p.datasetName(source)))
+        .select(ImageSchema.ID, ImageSchema.IMAGE, ImageSchema.LABEL, ImageSchema.DATASET);
+  }
+}

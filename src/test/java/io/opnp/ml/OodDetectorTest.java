@@ -1,0 +1,181 @@
+package io.opnp.ml;
+
+import static org.apache.spark.sql.functions.lit;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.opnp.BadInputException;
+import io.opnp.cli.OpnpCli;
+import io.opnp.data.DatasetReader;
+import io.opnp.data.DatasetSpec;
+import io.opnp.spark.AppendDetection;
+import io.opnp.testing.SparkTestSession;
+import io.opnp.testing.TestData;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.ml.Pipeline;
+import org.apache.spark.ml.PipelineModel;
+import org.apache.spark.ml.PipelineStage;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@link OodDetector} fitted on DataFrames of the quickstart's data makes the decision
+ * {@code opnp evaluate} makes on the same rows: the same detector.json (method, hyper-parameters,
+ * threshold and its interval, state), and its model flags new images with the same scores, bit for
+ * bit; a Pipeline holding it round-trips through save and load.
+ */
+@Tag("spark-lines")  // run on both Spark lines (jobs/test)
+class OodDetectorTest {
+  private static final int TRAIN = 2000;
+  private static final int LIMIT = 600;
+  @TempDir
+  static Path tmp;
+  private static SparkSession spark;
+  private static Path evaluated;
+  private static Dataset<Row> images;
+  private static OodDetector estimator;
+  private static OodDetectorModel fitted;
+  private static Dataset<Row> incoming;
+
+  private static void cli(String... args) {
+    StringWriter err = new StringWriter();
+    assertEquals(0, OpnpCli.run(new PrintWriter(err, true), args), String.join(" ", args) + "\n" + err);
+  }
+
+  @BeforeAll
+  static void evaluateAndFit() {
+    spark = SparkTestSession.get();
+    String model = TestData.demoModel().toString();
+    Path data = tmp.resolve("data");
+    cli("prepare-demo-data", "--master", "local[2]", "--mnist-package", TestData.mnistPackage().toString(),
+        "--fashion-mnist", TestData.fashionMnist().toString(), "--output", data.toString(), "--noise-count", "300");
+    String train = "train=idx:" + TestData.fashionTrainImages();
+    String valId = "val-id=parquet:" + data.resolve("val-id");
+    evaluated = tmp.resolve("evaluate");
+    cli("evaluate", "--master", "local[2]", "--model", model, "--batch-size", "128", "--train", train,
+        "--train-limit", String.valueOf(TRAIN), "--limit", String.valueOf(LIMIT), "--val-id", valId,
+        "--id-test", "fm=idx:" + TestData.fashionTestImages(), "--ood", "mnist=parquet:" + data.resolve("mnist"),
+        "--output", evaluated.toString());
+    // The same rows as one DataFrame, the held-out ones marked as MLlib marks validation rows.
+    images = DatasetReader.read(spark, DatasetSpec.parse(train), TRAIN, 0).withColumn("held_out", lit(false))
+        .unionByName(DatasetReader.read(spark, DatasetSpec.parse(valId), LIMIT, 0).withColumn("held_out", lit(true)))
+        .drop("dataset");
+    estimator = new OodDetector().setModelPath(model).setBatchSize(128).setValidationIndicatorCol("held_out")
+        .setWorkDir(tmp.resolve("work").toString());
+    fitted = estimator.fit(images);
+    incoming = DatasetReader.read(spark, DatasetSpec.parse("fm=idx:" + TestData.fashionTestImages()), 300, 0)
+        .unionByName(DatasetReader.read(spark, DatasetSpec.parse("mnist=parquet:" + data.resolve("mnist")), 300, 0))
+        .drop("dataset");
+  }
+
+  private static Map<String, Row> byId(Dataset<Row> scored) {
+    Map<String, Row> m = new HashMap<>();
+    for (Row r : scored.select("id", AppendDetection.SCORE, AppendDetection.PVALUE, AppendDetection.IS_OOD,
+        AppendDetection.PREDICTION).collectAsList()) {
+      m.put(r.getString(0), r);
+    }
+    return m;
+  }
+
+  private static void assertSameScores(Dataset<Row> expected, Dataset<Row> actual) {
+    Map<String, Row> a = byId(expected);
+    Map<String, Row> b = byId(actual);
+    assertEquals(600, a.size());
+    assertEquals(a.keySet(), b.keySet());
+    for (Map.Entry<String, Row> e : a.entrySet()) {
+      Row x = e.getValue();
+      Row y = b.get(e.getKey());
+      assertEquals(Double.doubleToRawLongBits(x.getDouble(1)), Double.doubleToRawLongBits(y.getDouble(1)),
+          e.getKey() + ": score " + x.getDouble(1) + " vs " + y.getDouble(1));
+      for (int i = 2; i <= 4; i++) {
+        assertEquals(x.get(i), y.get(i), e.getKey() + " column " + i);
+      }
+    }
+  }
+
+  @Test
+  void fitChoosesTheDetectorEvaluateChoosesOnTheSameRows() throws Exception {
+    Path saved = tmp.resolve("saved-model");
+    fitted.write().save(saved.toString());
+    String ours = Files.readString(saved.resolve("detector/detector.json"));
+    String theirs = Files.readString(evaluated.resolve("detector/detector.json"));
+    assertEquals(theirs, ours);
+    assertTrue(ours.contains("\"threshold\""), ours);
+  }
+
+  @Test
+  void theFittedModelFlagsNewImagesAsEvaluatesDetectorDoes() {
+    OodDetectorModel fromEvaluate = OodDetectorModel.fromBundle(spark, evaluated.resolve("detector").toString())
+        .setModelPath(TestData.demoModel().toString()).setBatchSize(128);
+    Dataset<Row> expected = fromEvaluate.transform(incoming);
+    assertSameScores(expected, fitted.transform(incoming));
+    long flaggedMnist = fitted.transform(incoming).where("is_ood and id like '%mnist%' and id not like '%t10k%'")
+        .count();
+    assertTrue(flaggedMnist > 150, "only " + flaggedMnist + " of 300 MNIST digits flagged");
+  }
+
+  @Test
+  void aPipelineWithTheDetectorRoundTripsThroughSaveAndLoad() throws Exception {
+    OodDetector copy = estimator.copy(new org.apache.spark.ml.param.ParamMap());
+    Pipeline pipeline = new Pipeline().setStages(new PipelineStage[] {copy});
+    Path unfitted = tmp.resolve("pipeline");
+    pipeline.write().overwrite().save(unfitted.toString());
+    Pipeline reloadedPipeline = Pipeline.load(unfitted.toString());
+    OodDetector reloadedEstimator = (OodDetector) reloadedPipeline.getStages()[0];
+    assertEquals("held_out", reloadedEstimator.getOrDefault(reloadedEstimator.validationIndicatorCol()));
+    assertEquals(128, (int) (Integer) reloadedEstimator.getOrDefault(reloadedEstimator.batchSize()));
+
+    PipelineModel model = reloadedPipeline.fit(images);
+    Path saved = tmp.resolve("pipeline-model");
+    model.write().overwrite().save(saved.toString());
+    PipelineModel loaded = PipelineModel.load(saved.toString());
+    assertEquals(OodDetectorModel.class, loaded.stages()[0].getClass());
+    assertSameScores(fitted.transform(incoming), loaded.transform(incoming));
+  }
+
+  @Test
+  void badColumnsAreRefusedNamingTheColumnAndTheFix() {
+    BadInputException notBoolean = assertThrows(BadInputException.class,
+        () -> new OodDetector().setModelPath(TestData.demoModel().toString()).setValidationIndicatorCol("label")
+            .fit(images));
+    assertTrue(notBoolean.getMessage().contains("validationIndicatorCol 'label' must name a boolean column"),
+        notBoolean.getMessage());
+    BadInputException noImage = assertThrows(BadInputException.class,
+        () -> new OodDetector().setImageCol("picture").fit(images));
+    assertTrue(noImage.getMessage().contains("no image column 'picture'") && noImage.getMessage().contains("set imageCol"),
+        noImage.getMessage());
+    BadInputException noOod = assertThrows(BadInputException.class,
+        () -> new OodDetector().setModelPath(TestData.demoModel().toString()).setProxies("").fit(images));
+    assertTrue(noOod.getMessage().contains("setOodIndicatorCol"), noOod.getMessage());
+  }
+
+  @Test
+  void withoutAnIndicatorAHashOfTheIdHoldsOutTheFractionAskedWhateverThePartitioning() {
+    OodDetector split = new OodDetector().setValidationFraction(0.2).setSeed(7);
+    org.apache.spark.sql.Column held = split.heldOut(images);
+    List<String> a = images.where(held).select("id").as(org.apache.spark.sql.Encoders.STRING()).collectAsList();
+    List<String> b = images.repartition(7).where(held).select("id").as(org.apache.spark.sql.Encoders.STRING())
+        .collectAsList();
+    assertEquals(new java.util.TreeSet<>(a), new java.util.TreeSet<>(b));
+    int n = TRAIN + LIMIT;
+    double share = a.size() / (double) n;
+    // a fifth, within 4 binomial standard deviations
+    assertEquals(0.2, share, 4 * Math.sqrt(0.2 * 0.8 / n), a.size() + " of " + n + " held out");
+    OodDetector otherSeed = new OodDetector().setValidationFraction(0.2).setSeed(8);
+    List<String> c = images.where(otherSeed.heldOut(images)).select("id").as(org.apache.spark.sql.Encoders.STRING())
+        .collectAsList();
+    assertTrue(!new java.util.HashSet<>(a).equals(new java.util.HashSet<>(c)), "the seed must change the split");
+  }
+}
