@@ -76,8 +76,7 @@ class OodDetectorTest {
         .setWorkDir(tmp.resolve("work").toString());
     fitted = estimator.fit(images);
     incoming = DatasetReader.read(spark, DatasetSpec.parse("fm=idx:" + TestData.fashionTestImages()), 300, 0)
-        .unionByName(DatasetReader.read(spark, DatasetSpec.parse("mnist=parquet:" + data.resolve("mnist")), 300, 0))
-        .drop("dataset");
+        .unionByName(DatasetReader.read(spark, DatasetSpec.parse("mnist=parquet:" + data.resolve("mnist")), 300, 0));
   }
 
   private static Map<String, Row> byId(Dataset<Row> scored) {
@@ -121,9 +120,38 @@ class OodDetectorTest {
         .setModelPath(TestData.demoModel().toString()).setBatchSize(128);
     Dataset<Row> expected = fromEvaluate.transform(incoming);
     assertSameScores(expected, fitted.transform(incoming));
-    long flaggedMnist = fitted.transform(incoming).where("is_ood and id like '%mnist%' and id not like '%t10k%'")
-        .count();
+    long flaggedMnist = fitted.transform(incoming).where("is_ood and dataset = 'mnist'").count();
     assertTrue(flaggedMnist > 150, "only " + flaggedMnist + " of 300 MNIST digits flagged");
+  }
+
+  @Test
+  void theEvaluatorGivesThePairwiseAurocAndTheByDefinitionFpr95PerSet() {
+    Dataset<Row> scored = fitted.transform(incoming).withColumn("is_ood_truth",
+        org.apache.spark.sql.functions.col("dataset").notEqual("fm"));
+    List<Row> rows = scored.select("dataset", AppendDetection.SCORE).collectAsList();
+    double[] id = rows.stream().filter(r -> r.getString(0).equals("fm")).mapToDouble(r -> r.getDouble(1)).toArray();
+    double[] ood = rows.stream().filter(r -> r.getString(0).equals("mnist")).mapToDouble(r -> r.getDouble(1)).toArray();
+    double pairs = 0;
+    for (double a : id) {
+      for (double b : ood) {
+        pairs += a > b ? 1 : a == b ? 0.5 : 0;
+      }
+    }
+    double[] sorted = id.clone();
+    java.util.Arrays.sort(sorted);
+    double t = sorted[id.length - (int) Math.ceil(0.95 * id.length)];
+    double fpr = java.util.Arrays.stream(ood).filter(v -> v >= t).count() / (double) ood.length;
+    OodEvaluator auroc = new OodEvaluator();
+    assertEquals(pairs / ((double) id.length * ood.length), auroc.evaluate(scored), 1e-12);
+    assertTrue(auroc.isLargerBetter());
+    OodEvaluator fpr95 = new OodEvaluator().setMetricName("fpr95");
+    assertEquals(fpr, fpr95.evaluate(scored), 1e-12);
+    assertTrue(!fpr95.isLargerBetter());
+    Map<String, Map<String, Double>> table = auroc.evaluateBySet(scored);
+    assertEquals(java.util.Set.of("mnist"), table.keySet());
+    assertEquals(auroc.evaluate(scored), table.get("mnist").get("auroc"), 0);
+    BadInputException noTruth = assertThrows(BadInputException.class, () -> auroc.evaluate(fitted.transform(incoming)));
+    assertTrue(noTruth.getMessage().contains("oodIndicatorCol 'is_ood_truth' is not a column"), noTruth.getMessage());
   }
 
   @Test
