@@ -92,17 +92,32 @@ pyspark_venv() {
   local version="${!key:?no pyspark pinned for Spark line $1}"
   local dir="$OPNP_DATA_DIR/venvs/pyspark-$version"
   local requirements="$PROJECT_DIR/src/test/python/requirements.txt"
+  # Spark 4's pyspark with its Connect client, whose sessions the tests open (and the stages refuse)
+  local spec="pyspark==$version"
+  [ "$1" = "4" ] && spec="pyspark[connect]==$version"
   local stamp
-  stamp="$(cat "$requirements" | sha256sum | cut -c1-16)"
+  stamp="$( (echo "$spec"; cat "$requirements") | sha256sum | cut -c1-16)"
   if [ "$(cat "$dir/.opnp-complete" 2>/dev/null)" != "$stamp" ]; then
     command -v python3 >/dev/null && python3 -c "import ensurepip, venv" 2>/dev/null || apt_install python3 python3-venv
     log "making the Python environment $dir (pyspark $version from PyPI)"
     rm -rf "$dir"
     python3 -m venv "$dir" >&2
-    "$dir/bin/pip" install -q --disable-pip-version-check "pyspark==$version" -r "$requirements" >&2
+    "$dir/bin/pip" install -q --disable-pip-version-check "$spec" -r "$requirements" >&2
     echo "$stamp" > "$dir/.opnp-complete"  # last: an interrupted install is made again
   fi
+  # This checkout's Python package, editable (it finds the jar the checkout builds); the environments are
+  # shared by checkouts, so it is installed again when another checkout's is there.
+  if [ "$("$dir/bin/python" -c 'import opnp_spark; print(opnp_spark.__file__)' 2>/dev/null)" \
+      != "$PROJECT_DIR/python/opnp_spark/__init__.py" ]; then
+    "$dir/bin/pip" install -q --disable-pip-version-check --no-deps -e "$PROJECT_DIR/python" >&2
+  fi
   printf '%s' "$dir"
+}
+
+# The pinned pyspark version of a Spark line.
+pyspark_version() {
+  local key="PYSPARK_FOR_LINE_${1//./_}"
+  printf '%s' "${!key}"
 }
 
 # The Spark distribution inside a pyspark environment (SPARK_HOME for its spark-submit).

@@ -9,7 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.opnp.cli.OpnpCli;
 import io.opnp.decision.ConformalPValues;
-import io.opnp.ml.OodDetectorModel;
+import opnp_spark.ml.OodDetectorModel;
 import io.opnp.spark.InferenceConfig;
 import io.opnp.testing.SparkTestSession;
 import io.opnp.testing.TestData;

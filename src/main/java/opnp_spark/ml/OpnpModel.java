@@ -1,4 +1,4 @@
-package io.opnp.ml;
+package opnp_spark.ml;
 
 import io.opnp.BadInputException;
 import io.opnp.io.SensitivityStore;
@@ -55,6 +55,14 @@ public final class OpnpModel extends Model<OpnpModel> implements OpnpParams, MLW
   private final DoubleParam rhoOMax;
   private final DoubleParam rhoOMin;
   private final Param<String> method;
+
+  /**
+   * A model with no sensitivity, as Spark's own models have for describing their Params (the Python
+   * wrappers are generated from them); it refuses to transform. Load or fit a model instead.
+   */
+  public OpnpModel() {
+    this(org.apache.spark.ml.util.Identifiable$.MODULE$.randomUID("opnp"), null);
+  }
 
   public OpnpModel(String uid, Sensitivity sensitivity) {
     this.uid = uid;
@@ -188,6 +196,10 @@ public final class OpnpModel extends Model<OpnpModel> implements OpnpParams, MLW
 
   @Override
   public Dataset<Row> transform(Dataset<?> dataset) {
+    if (sensitivity == null) {
+      throw new BadInputException("this OpnpModel holds no sensitivity: fit an OpnpEstimator or OpnpModel.load a "
+          + "saved one");
+    }
     StructType in = dataset.schema();
     transformSchema(in);
     InferenceConfig cfg = inferenceConfig();
@@ -273,8 +285,7 @@ public final class OpnpModel extends Model<OpnpModel> implements OpnpParams, MLW
   private static final class Reader extends MLReader<OpnpModel> {
     @Override
     public OpnpModel load(String path) {
-      DefaultParamsReader.Metadata md = DefaultParamsReader.loadMetadata(path, sparkSession().sparkContext(),
-          OpnpModel.class.getName());
+      DefaultParamsReader.Metadata md = SavedStages.metadata(path, sparkSession().sparkContext(), OpnpModel.class);
       OpnpModel model = new OpnpModel(md.uid(), SensitivityStore.load(sparkSession(), path + "/sensitivity"));
       md.getAndSetParams(model, Option.empty());
       return model;

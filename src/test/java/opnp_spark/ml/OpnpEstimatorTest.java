@@ -1,4 +1,4 @@
-package io.opnp.ml;
+package opnp_spark.ml;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.struct;

@@ -1,4 +1,4 @@
-package io.opnp.ml;
+package opnp_spark.ml;
 
 import io.opnp.BadInputException;
 import io.opnp.detect.DetectJob;
@@ -47,6 +47,14 @@ public final class OodDetectorModel extends Model<OodDetectorModel> implements M
   private final Param<String> modelPath;
   private final Param<String> imageCol;
   private final IntParam batchSize;
+
+  /**
+   * A model with no detector, as Spark's own models have for describing their Params (the Python
+   * wrappers are generated from them); it refuses to transform. Fit an {@link OodDetector} or load one.
+   */
+  public OodDetectorModel() {
+    this(org.apache.spark.ml.util.Identifiable$.MODULE$.randomUID("oodDetector"), null, null);
+  }
 
   OodDetectorModel(String uid, String bundle, Detector detector) {
     this.uid = uid;
@@ -107,6 +115,10 @@ public final class OodDetectorModel extends Model<OodDetectorModel> implements M
 
   @Override
   public Dataset<Row> transform(Dataset<?> dataset) {
+    if (detector == null) {
+      throw new BadInputException("this OodDetectorModel holds no detector: fit an OodDetector, or load one "
+          + "(OodDetectorModel.load, or fromBundle for evaluate's OUTPUT/detector)");
+    }
     StructType in = dataset.schema();
     transformSchema(in);
     if (!isDefined(modelPath)) {
@@ -172,6 +184,9 @@ public final class OodDetectorModel extends Model<OodDetectorModel> implements M
 
     @Override
     public void saveImpl(String path) {
+      if (instance.bundle == null) {
+        throw new BadInputException("this OodDetectorModel holds no detector to save: fit an OodDetector or load one");
+      }
       DefaultParamsWriter.saveMetadata(instance, path, sparkSession().sparkContext(), Option.empty(), Option.empty());
       var conf = sparkSession().sparkContext().hadoopConfiguration();
       org.apache.hadoop.fs.Path src = new org.apache.hadoop.fs.Path(instance.bundle);
@@ -187,8 +202,7 @@ public final class OodDetectorModel extends Model<OodDetectorModel> implements M
   private static final class Reader extends MLReader<OodDetectorModel> {
     @Override
     public OodDetectorModel load(String path) {
-      DefaultParamsReader.Metadata md = DefaultParamsReader.loadMetadata(path, sparkSession().sparkContext(),
-          OodDetectorModel.class.getName());
+      DefaultParamsReader.Metadata md = SavedStages.metadata(path, sparkSession().sparkContext(), OodDetectorModel.class);
       String dir = new org.apache.hadoop.fs.Path(path, "detector").toString();
       OodDetectorModel model = new OodDetectorModel(md.uid(), dir, DetectorBundle.load(sparkSession(), dir));
       md.getAndSetParams(model, Option.empty());

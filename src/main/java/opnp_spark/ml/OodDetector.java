@@ -1,4 +1,4 @@
-package io.opnp.ml;
+package opnp_spark.ml;
 
 import io.opnp.BadInputException;
 import io.opnp.data.DatasetReader;
