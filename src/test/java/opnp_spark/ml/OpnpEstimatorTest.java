@@ -119,6 +119,28 @@ class OpnpEstimatorTest {
   }
 
   @Test
+  void aModelSavedUnderTheOldJavaPackageStillLoadsAndAnotherStageIsRefusedNamingIt() throws Exception {
+    String path = tmp.resolve("old-package-model").toString();
+    model.write().overwrite().save(path);
+    java.nio.file.Path metadata;
+    try (var files = java.nio.file.Files.list(java.nio.file.Path.of(path, "metadata"))) {
+      metadata = files.filter(f -> f.getFileName().toString().startsWith("part-")).findFirst().orElseThrow();
+    }
+    String json = java.nio.file.Files.readString(metadata);
+    // Hadoop's checksum of the part file would no longer match the edited text
+    java.nio.file.Files.deleteIfExists(metadata.resolveSibling("." + metadata.getFileName() + ".crc"));
+    assertTrue(json.contains("\"class\":\"opnp_spark.ml.OpnpModel\""), json);
+    java.nio.file.Files.writeString(metadata, json.replace("opnp_spark.ml.OpnpModel", "io.opnp.ml.OpnpModel"));
+    OpnpModel back = OpnpModel.load(path);
+    assertEquals(model.uid(), back.uid());
+    assertEquals(0.0, model.sensitivity().maxRelativeDifference(back.sensitivity()));
+    java.nio.file.Files.writeString(metadata, json.replace("opnp_spark.ml.OpnpModel", "opnp_spark.ml.OodDetectorModel"));
+    BadInputException wrong = assertThrows(BadInputException.class, () -> OpnpModel.load(path));
+    assertTrue(wrong.getMessage().contains("holds a saved opnp_spark.ml.OodDetectorModel, not a OpnpModel"),
+        wrong.getMessage());
+  }
+
+  @Test
   void estimatorSavesAndLoadsItsParams() throws Exception {
     OpnpEstimator e = new OpnpEstimator().setModelPath(MODEL).setBatchSize(64).setInputShape(1, 28, 28)
         .setDecodeThreads(3).setPrecision("fp32").setMaxImagePixels(1_000_000);
