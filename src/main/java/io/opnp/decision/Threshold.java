@@ -28,7 +28,7 @@ public final class Threshold {
     Check.argument(!Double.isNaN(threshold), "threshold must not be NaN");
     long below = 0;
     for (double s : idScores) {
-      if (s < threshold) {
+      if (DecisionRule.flags(s, threshold)) {
         below++;
       }
     }

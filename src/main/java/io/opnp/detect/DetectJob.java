@@ -12,7 +12,7 @@ import io.opnp.data.DatasetReader;
 import io.opnp.data.FolderListing;
 import io.opnp.data.DatasetSpec;
 import io.opnp.data.ImageSchema;
-import io.opnp.decision.BinomialInterval;
+import io.opnp.decision.DecisionRule;
 import io.opnp.decision.Interval;
 import io.opnp.io.Outputs;
 import io.opnp.math.LinearHead;
@@ -69,7 +69,7 @@ public final class DetectJob {
     d.checkModel(cfg.modelName(), cfg.modelSha256());
     ExecutorModels.ship(spark, cfg);
     LinearHead head = HeadReader.read(ExecutorModels.model(cfg), cfg.weightParam(), cfg.biasParam());
-    return new AppendDetection.Scorer(d.scorer(head), d.threshold(), d.pValues());
+    return new AppendDetection.Scorer(d.scorer(head), d.rule());
   }
 
   public static List<DatasetSummary> run(SparkSession spark, Detector d, InferenceConfig cfg, List<DatasetSpec> inputs,
@@ -108,10 +108,9 @@ public final class DetectJob {
         long images = r == null ? 0 : r.getLong(1);
         long scored = r == null ? 0 : r.getLong(2);
         long flagged = r == null || r.isNullAt(3) ? 0 : r.getLong(3);
-        Interval ci = BinomialInterval.wilson(flagged, scored, 0.95);
-        double expected = d.expectedFalseAlarmRate();
-        out.add(new DatasetSummary(s.name(), images, scored, flagged, scored == 0 ? 0 : (double) flagged / scored, ci,
-            expected, scored > 0 && d.unlikeInDistribution(ci), files.get(s.name())));
+        DecisionRule.Share share = DecisionRule.Share.of(flagged, scored);
+        out.add(new DatasetSummary(s.name(), images, scored, flagged, share.rate(), share.interval(),
+            d.expectedFalseAlarmRate(), d.rule().shifted(share), files.get(s.name())));
       }
       Outputs.create(conf, staging + "/summary.json", json(d, out));
       Outputs.create(conf, staging + "/summary.md", markdown(d, out));

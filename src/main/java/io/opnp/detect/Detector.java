@@ -57,20 +57,9 @@ public record Detector(DetectorSpec spec, double reactThreshold, double temperat
     return spec.build(head, state, temperature);
   }
 
-  public double pValue(double score) {
-    return pValues.pValue(score);
-  }
-
-  public boolean isOod(double score) {
-    return score < threshold;
-  }
-
-  /**
-   * Whether a flagged share with interval {@code observed} is unlike in-distribution data: the two
-   * intervals, the data's and the bootstrap one of the expected rate, do not overlap. Comparing with
-   * the point estimate alone would call a large ID set shifted for the calibration set's own noise.
-   */
-  public boolean unlikeInDistribution(io.opnp.decision.Interval observed) {
-    return observed.lower() > falseAlarmUpper || observed.upper() < falseAlarmLower;
+  /** How this detector flags inputs and judges a set of them: the one rule every entry point applies. */
+  public io.opnp.decision.DecisionRule rule() {
+    return new io.opnp.decision.DecisionRule(threshold, pValues, expectedFalseAlarmRate,
+        new io.opnp.decision.Interval(falseAlarmLower, falseAlarmUpper, io.opnp.decision.DecisionRule.LEVEL));
   }
 }

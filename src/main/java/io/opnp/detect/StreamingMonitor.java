@@ -6,7 +6,7 @@ import io.opnp.BadInputException;
 import io.opnp.data.DatasetReader;
 import io.opnp.data.ParquetShards;
 import io.opnp.data.ImageSchema;
-import io.opnp.decision.BinomialInterval;
+import io.opnp.decision.DecisionRule;
 import io.opnp.decision.Interval;
 import io.opnp.io.Outputs;
 import io.opnp.spark.AppendDetection;
@@ -103,7 +103,7 @@ public final class StreamingMonitor {
     removeStaleStaging(spark.sparkContext().hadoopConfiguration(), output);
     StructType schema = format == Format.PARQUET ? parquetSchema(spark, watch) : null;
     Intake intake = new Intake(format, schema, onBadShard, cfg, scorer, watch);
-    BatchSink sink = new BatchSink(output, d.expectedFalseAlarmRate(), d.falseAlarmLower(), d.falseAlarmUpper());
+    BatchSink sink = new BatchSink(output, d.rule());
     var writer = arrivals(spark, watch, format, maxFilesPerTrigger).writeStream().queryName("opnp-monitor")
         .option("checkpointLocation", checkpoint)
         .foreachBatch(new ScoreArrivals(intake, sink));
@@ -194,17 +194,18 @@ public final class StreamingMonitor {
    * The monitoring row of one micro-batch; it alerts when the batch's interval and the expected
    * rate's interval do not overlap (each batch is its own test, so an ID stream still alerts now and then).
    */
-  public static Row monitorRow(long batchId, long count, long scored, long flagged, double expected,
-                               double expectedLower, double expectedUpper, List<Quarantined> quarantined) {
-    Interval ci = BinomialInterval.wilson(flagged, scored, 0.95);
-    double rate = scored == 0 ? 0 : (double) flagged / scored;
+  public static Row monitorRow(long batchId, long count, long scored, long flagged, DecisionRule rule,
+                               List<Quarantined> quarantined) {
+    DecisionRule.Share share = DecisionRule.Share.of(flagged, scored);
     List<Row> q = new ArrayList<>();
     for (Quarantined f : quarantined) {
       q.add(RowFactory.create(f.file(), f.reason()));
     }
-    return RowFactory.create(batchId, System.currentTimeMillis(), count, scored, flagged, rate, ci.lower(),
-        ci.upper(), expected, scored > 0 && (ci.lower() > expectedUpper || ci.upper() < expectedLower),
-        (long) quarantined.size(), q);
+    // With its schema, so that the row is read by column name, never by position.
+    return new org.apache.spark.sql.catalyst.expressions.GenericRowWithSchema(new Object[] {batchId,
+        System.currentTimeMillis(), count, scored, flagged, share.rate(), share.interval().lower(),
+        share.interval().upper(), rule.expectedRate(), rule.shifted(share), (long) quarantined.size(), q},
+        MONITOR_SCHEMA);
   }
 
   /** One micro-batch: its files' paths, scored by the intake, committed by the sink. */
@@ -370,15 +371,11 @@ public final class StreamingMonitor {
   static final class BatchSink implements Serializable {
     private static final long serialVersionUID = 1L;
     private final String output;
-    private final double expected;
-    private final double lower;
-    private final double upper;
+    private final DecisionRule rule;
 
-    BatchSink(String output, double expected, double lower, double upper) {
+    BatchSink(String output, DecisionRule rule) {
       this.output = output;
-      this.expected = expected;
-      this.lower = lower;
-      this.upper = upper;
+      this.rule = rule;
     }
 
     void commit(SparkSession spark, long batchId, ScoresWriter scores) {
@@ -392,15 +389,16 @@ public final class StreamingMonitor {
         List<Quarantined> aside = scores.write(stagingScores);
         Row counts = spark.read().parquet(stagingScores).selectExpr("count(*)", "count(" + AppendDetection.SCORE + ")",
             "coalesce(sum(cast(" + AppendDetection.IS_OOD + " as long)), 0)").first();
-        Row m = monitorRow(batchId, counts.getLong(0), counts.getLong(1), counts.getLong(2), expected, lower,
-            upper, aside);
+        Row m = monitorRow(batchId, counts.getLong(0), counts.getLong(1), counts.getLong(2), rule, aside);
         spark.createDataFrame(List.of(m), MONITOR_SCHEMA).drop("batch_id").coalesce(1).write().parquet(stagingMonitor);
         Outputs.commit(conf, stagingScores, scoresDir, true);
         Outputs.commit(conf, stagingMonitor, monitorDir, true);
         LOG.info("opnp monitor: batch {}: {} images, {} flagged OOD ({}, 95 % interval {}–{}; in-distribution "
-                + "expected {}){}{}", batchId, m.getLong(3), m.getLong(4), pct(m.getDouble(5)), pct(m.getDouble(6)),
-            pct(m.getDouble(7)), pct(expected), aside.isEmpty() ? "" : "; " + aside.size() + " file(s) set aside",
-            m.getBoolean(9) ? " — ALERT: rate unlike in-distribution data" : "");
+                + "expected {}){}{}", batchId, m.<Long>getAs("scored"), m.<Long>getAs("flagged_ood"),
+            pct(m.<Double>getAs("ood_rate")), pct(m.<Double>getAs("ood_rate_lower")),
+            pct(m.<Double>getAs("ood_rate_upper")), pct(rule.expectedRate()),
+            aside.isEmpty() ? "" : "; " + aside.size() + " file(s) set aside",
+            m.<Boolean>getAs("alert") ? " — ALERT: rate unlike in-distribution data" : "");
       } finally {
         Outputs.abort(conf, stagingScores);
         Outputs.abort(conf, stagingMonitor);

@@ -1,6 +1,5 @@
 package io.opnp.eval;
 
-import io.opnp.decision.BinomialInterval;
 import io.opnp.decision.Candidate;
 import io.opnp.decision.Criterion;
 import io.opnp.decision.FalseAlarmEstimate;
@@ -249,13 +248,9 @@ public record Recommendation(String method, String label, Map<String, Object> pa
     sets.addAll(roles.oods());
     for (String ds : sets) {
       double[] s = toArray(byDataset.getOrDefault(ds, List.of()));
-      long flagged = 0;
-      for (double v : s) {
-        flagged += v < tau ? 1 : 0;
-      }
+      io.opnp.decision.DecisionRule.Share share = io.opnp.decision.DecisionRule.Share.of(s, tau);
       OodMetrics m = ds.equals(roles.idTest()) || s.length == 0 ? null : OodMetrics.of(id, s);
-      out.add(new TestFigures(ds, s.length, s.length == 0 ? 0 : (double) flagged / s.length,
-          BinomialInterval.wilson(flagged, s.length, 0.95), m));
+      out.add(new TestFigures(ds, s.length, share.rate(), share.interval(), m));
     }
     return out;
   }

@@ -33,7 +33,7 @@ public final class AppendDetection {
   public static final List<String> COLUMNS = List.of(SCORE, PVALUE, IS_OOD, PREDICTION, SKIP_REASON);
 
   /** What a task needs to decide: the scoring method, the threshold and the calibration scores. */
-  public record Scorer(OodMethod method, double threshold, ConformalPValues pValues) implements Serializable {}
+  public record Scorer(OodMethod method, io.opnp.decision.DecisionRule rule) implements Serializable {}
 
   private AppendDetection() {}
 
@@ -114,7 +114,7 @@ public final class AppendDetection {
         for (int i = 0; i < c; i++) {
           row[i] = logits[k * c + i];
         }
-        ready.add(append(b.rows()[k], scores[k], s.pValues().pValue(scores[k]), scores[k] < s.threshold(),
+        ready.add(append(b.rows()[k], scores[k], s.rule().pValue(scores[k]), s.rule().flags(scores[k]),
             Energy.argmax(row, 0, c), null));
       }
     }

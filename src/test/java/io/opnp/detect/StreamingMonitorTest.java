@@ -36,7 +36,7 @@ class StreamingMonitorTest {
     }
     Dataset<Row> batch = spark.createDataFrame(rows, schema);
     Path sink = tmp.resolve("replay");
-    StreamingMonitor.BatchSink writer = new StreamingMonitor.BatchSink(sink.toString(), 0.05, 0.04, 0.06);
+    StreamingMonitor.BatchSink writer = new StreamingMonitor.BatchSink(sink.toString(), RULE);
     StreamingMonitor.ScoresWriter rowsOf = staging -> {
       batch.write().parquet(staging);
       return List.of(new StreamingMonitor.Quarantined("file:/in/bad.parquet", "not a readable Parquet file"));
@@ -91,13 +91,19 @@ class StreamingMonitorTest {
     assertFalse(StreamingMonitor.isFileFault(new IllegalStateException("executor lost")));
   }
 
+  /** A detector expecting 5 % false alarms, interval [4.2 %, 5.8 %]. */
+  private static final io.opnp.decision.DecisionRule RULE = new io.opnp.decision.DecisionRule(0.0,
+      new io.opnp.decision.ConformalPValues(new double[] {1, 2, 3}), 0.05,
+      new io.opnp.decision.Interval(0.042, 0.058, 0.95));
+
   @Test
   void anInDistributionBatchDoesNotAlertAndAnEmptyOneNeither() {
-    Row ok = StreamingMonitor.monitorRow(1, 1000, 1000, 52, 0.05, 0.042, 0.058, List.of());
-    assertEquals(false, ok.getBoolean(9));
-    Row empty = StreamingMonitor.monitorRow(2, 0, 0, 0, 0.05, 0.042, 0.058, List.of());
-    assertEquals(false, empty.getBoolean(9));
-    Row low = StreamingMonitor.monitorRow(3, 1000, 1000, 5, 0.05, 0.042, 0.058, List.of());
-    assertTrue(low.getBoolean(9), "0.5 % flagged where 5 % is expected is unlike ID data too");
+    Row ok = StreamingMonitor.monitorRow(1, 1000, 1000, 52, RULE, List.of());
+    assertEquals(false, ok.<Boolean>getAs("alert"));
+    assertEquals(0.052, ok.<Double>getAs("ood_rate"), 0);
+    Row empty = StreamingMonitor.monitorRow(2, 0, 0, 0, RULE, List.of());
+    assertEquals(false, empty.<Boolean>getAs("alert"));
+    Row low = StreamingMonitor.monitorRow(3, 1000, 1000, 5, RULE, List.of());
+    assertTrue(low.<Boolean>getAs("alert"), "0.5 % flagged where 5 % is expected is unlike ID data too");
   }
 }
