@@ -353,9 +353,9 @@ public final class OodDetector extends Estimator<OodDetectorModel> implements Op
         proxyNames.add(VAL_OOD);
       }
       // 2. One model pass: the feature cache and the training set's sensitivity.
-      ModelPass.Sets sets = new ModelPass.Sets(TRAIN, VAL_ID, List.of(train, valId), others, o.proxies(),
-          (Integer) $(valLimit));
-      ModelPass.Outcome pass = ModelPass.run(spark, o.cfg(), sets, List.of(TRAIN, VAL_ID),
+      ModelPass.Sets sets = new ModelPass.Sets(new ModelPass.Named(TRAIN, train), new ModelPass.Named(VAL_ID, valId),
+          null, others, o.proxies(), (Integer) $(valLimit));
+      ModelPass.Outcome pass = ModelPass.run(spark, o.cfg(), sets,
           List.of("OodDetector " + uid, "proxies:" + ValidationProxy.keys(o.proxies())), cache, false, null);
       // 3. The decision evaluate makes, on validation data only, saved as a detector bundle.
       EvaluateJob.Roles roles = new EvaluateJob.Roles(TRAIN, VAL_ID, proxyNames, null, List.of(),
@@ -392,10 +392,7 @@ public final class OodDetector extends Estimator<OodDetectorModel> implements Op
   @Override
   public StructType transformSchema(StructType schema) {
     List<String> names = Arrays.asList(schema.fieldNames());
-    if (!names.contains($(imageCol()))) {
-      throw new BadInputException("the DataFrame has no image column '" + $(imageCol()) + "' (columns: " + names
-          + "); set imageCol");
-    }
+    Columns.requireImage(schema, $(imageCol()));
     if (!isDefined(validationIndicatorCol) && !names.contains($(idCol()))) {
       throw new BadInputException("the DataFrame has no id column '" + $(idCol()) + "' to hold rows out by (columns: "
           + names + "); set idCol, or mark the held-out rows with setValidationIndicatorCol");

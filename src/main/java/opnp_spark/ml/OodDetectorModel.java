@@ -142,10 +142,7 @@ public final class OodDetectorModel extends Model<OodDetectorModel> implements M
   @Override
   public StructType transformSchema(StructType schema) {
     List<String> names = Arrays.asList(schema.fieldNames());
-    if (!names.contains($(imageCol))) {
-      throw new BadInputException("the DataFrame has no image column '" + $(imageCol) + "' (columns: " + names
-          + "); set imageCol");
-    }
+    Columns.requireImage(schema, $(imageCol));
     for (String out : AppendDetection.COLUMNS) {
       if (names.contains(out)) {
         throw new BadInputException("the DataFrame already has a column '" + out + "'; drop or rename it first");

@@ -1,10 +1,8 @@
 package opnp_spark.ml;
 
-import io.opnp.BadInputException;
 import io.opnp.data.DatasetReader;
 import io.opnp.math.Sensitivity;
 import io.opnp.spark.SensitivityJob;
-import java.util.Arrays;
 import org.apache.spark.ml.Estimator;
 import org.apache.spark.ml.param.ParamMap;
 import org.apache.spark.ml.util.DefaultParamsReader;
@@ -146,10 +144,7 @@ public final class OpnpEstimator extends Estimator<OpnpModel> implements OpnpPar
 
   @Override
   public StructType transformSchema(StructType schema) {
-    if (!Arrays.asList(schema.fieldNames()).contains($(imageCol()))) {
-      throw new BadInputException("the DataFrame has no image column '" + $(imageCol()) + "' (columns: "
-          + Arrays.toString(schema.fieldNames()) + "); set imageCol");
-    }
+    Columns.requireImage(schema, $(imageCol()));
     // The fitted model's transform adds these, so pipeline stages after it can refer to them.
     return io.opnp.spark.AppendScores.schema(schema, $(scoreCol()), $(predictionCol()));
   }

@@ -231,10 +231,7 @@ public final class OpnpModel extends Model<OpnpModel> implements OpnpParams, MLW
   @Override
   public StructType transformSchema(StructType schema) {
     List<String> names = Arrays.asList(schema.fieldNames());
-    if (!names.contains($(imageCol()))) {
-      throw new BadInputException("the DataFrame has no image column '" + $(imageCol()) + "' (columns: " + names
-          + "); set imageCol");
-    }
+    Columns.requireImage(schema, $(imageCol()));
     for (String out : List.of($(scoreCol()), $(predictionCol()))) {
       if (names.contains(out)) {
         throw new BadInputException("the DataFrame already has a column '" + out + "'; set scoreCol/predictionCol "

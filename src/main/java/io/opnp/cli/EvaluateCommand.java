@@ -195,11 +195,12 @@ final class EvaluateCommand implements Callable<Integer> {
           int limit = i == 0 && trainLimit != null ? trainLimit : job.limitOrAll();
           data.add(DatasetReader.read(spark, specs.get(i), limit, job.partitions));
         }
-        ModelPass.Sets sets = new ModelPass.Sets(specs.get(0).name(), specs.get(1).name(), data.subList(0, 3),
+        // specs: train, val-id, id-test, then the OOD sets (test, then validation)
+        ModelPass.Sets sets = new ModelPass.Sets(new ModelPass.Named(specs.get(0).name(), data.get(0)),
+            new ModelPass.Named(specs.get(1).name(), data.get(1)), new ModelPass.Named(specs.get(2).name(), data.get(2)),
             data.subList(3, data.size()), made, valLimit);
         boolean computed = sens == null;
-        ModelPass.Outcome pass = ModelPass.run(spark, cfg, sets,
-            List.of(specs.get(0).name(), specs.get(1).name(), specs.get(2).name()), specTexts, cache, job.overwrite, sens);
+        ModelPass.Outcome pass = ModelPass.run(spark, cfg, sets, specTexts, cache, job.overwrite, sens);
         head = pass.head();
         sens = pass.sensitivity();
         if (computed) {

@@ -26,13 +26,7 @@ public final class Threshold {
   public static double falseAlarmRate(double[] idScores, double threshold) {
     checkScores(idScores);
     Check.argument(!Double.isNaN(threshold), "threshold must not be NaN");
-    long below = 0;
-    for (double s : idScores) {
-      if (DecisionRule.flags(s, threshold)) {
-        below++;
-      }
-    }
-    return (double) below / idScores.length;
+    return DecisionRule.Share.of(idScores, threshold).rate();
   }
 
   /**

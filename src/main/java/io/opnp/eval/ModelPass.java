@@ -27,39 +27,49 @@ public final class ModelPass {
   /**
    * The datasets of one pass, each in {@link ImageSchema}'s layout with its name in the dataset column.
    *
-   * @param labelled the in-distribution sets (train, validation ID, ID test) and then any others
+   * @param idTest the ID test set, or null (OodDetector.fit has none)
    * @param others OOD sets the user gave (validation or test): cached, never labelled
-   * @param proxies the proxies to make from {@code valIdName}'s selection half
+   * @param proxies the proxies to make from {@code valId}'s selection half
    */
-  public record Sets(String trainName, String valIdName, List<Dataset<Row>> labelled, List<Dataset<Row>> others,
+  public record Sets(Named train, Named valId, Named idTest, List<Dataset<Row>> others,
                      List<ValidationProxy> proxies, int valLimit) {
     public Sets {
-      labelled = List.copyOf(labelled);
       others = List.copyOf(others);
       proxies = List.copyOf(proxies);
     }
+
+    /** The in-distribution sets, whose labels must be in [0, C). */
+    List<Named> labelled() {
+      return idTest == null ? List.of(train, valId) : List.of(train, valId, idTest);
+    }
   }
+
+  /** A dataset and its name in the cache. */
+  public record Named(String name, Dataset<Row> rows) {}
 
   /** What the pass produced. */
   public record Outcome(LinearHead head, Sensitivity sensitivity) {}
 
   /**
-   * Runs the pass: the cache goes to {@code cache}; the sensitivity is summed over {@code trainName}'s
+   * Runs the pass: the cache goes to {@code cache}; the sensitivity is summed over the training set's
    * rows unless {@code given} is already known.
    *
    * @param identity what made the cache (model, datasets), written beside it
-   * @param labelledNames the names of {@code sets.labelled()}, whose labels must be in [0, C)
    */
-  public static Outcome run(SparkSession spark, InferenceConfig cfg, Sets sets, List<String> labelledNames,
-                            List<String> identity, String cache, boolean overwrite, Sensitivity given) {
-    List<Dataset<Row>> data = new ArrayList<>(sets.labelled());
-    data.addAll(sets.others());
-    Dataset<Row> valId = sets.labelled().get(1);
-    for (ValidationProxy p : sets.proxies()) {
-      data.add(proxy(valId, p, sets.valIdName(), sets.valLimit()));
+  public static Outcome run(SparkSession spark, InferenceConfig cfg, Sets sets, List<String> identity, String cache,
+                            boolean overwrite, Sensitivity given) {
+    List<Dataset<Row>> data = new ArrayList<>();
+    List<String> labelled = new ArrayList<>();
+    for (Named n : sets.labelled()) {
+      data.add(n.rows());
+      labelled.add(n.name());
     }
-    FeatureCacheJob.Outcome pass = FeatureCacheJob.run(spark, cfg, data, labelledNames, identity, cache, overwrite,
-        given == null ? sets.trainName() : null);
+    data.addAll(sets.others());
+    for (ValidationProxy p : sets.proxies()) {
+      data.add(proxy(sets.valId().rows(), p, sets.valId().name(), sets.valLimit()));
+    }
+    FeatureCacheJob.Outcome pass = FeatureCacheJob.run(spark, cfg, data, labelled, identity, cache, overwrite,
+        given == null ? sets.train().name() : null);
     return new Outcome(pass.head(), given == null ? pass.sensitivity() : given);
   }
 

@@ -17,7 +17,7 @@ public final class EngineProvenance {
     Map<String, Object> m = new LinkedHashMap<>(EngineGuard.ensure().provenance());
     // The Spark that ran the job and the line the jar was built for (a 3.5 jar cannot run on Spark 4).
     m.put("spark_version", org.apache.spark.package$.MODULE$.SPARK_VERSION());
-    m.put("built_for_spark_line", io.opnp.spark.line.SparkLine.NAME);
+    m.put("built_for_spark_line", io.opnp.BuildInfo.sparkLine());
     m.put("executors", localMode ? "local mode: the executors are this JVM"
         : "each executor JVM runs the same self-test on its first model load and stops the job if it fails; "
             + "its numerics mode is in its log (EngineGuard)");

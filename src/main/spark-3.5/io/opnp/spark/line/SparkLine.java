@@ -11,9 +11,6 @@ import org.apache.spark.sql.SparkSession;
  * unchanged against both.
  */
 public final class SparkLine {
-  /** The line this jar was built for, as the jar's name and the Maven profile say it. */
-  public static final String NAME = "3.5";
-
   private SparkLine() {}
 
   /** Ships a file to the executors of {@code spark}'s jobs, where {@code SparkFiles.get} finds it. */

@@ -15,9 +15,6 @@ import org.apache.spark.sql.SparkSession;
  * unchanged against both.
  */
 public final class SparkLine {
-  /** The line this jar was built for, as the jar's name and the Maven profile say it. */
-  public static final String NAME = "4";
-
   private SparkLine() {}
 
   /**
