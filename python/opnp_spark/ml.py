@@ -29,21 +29,22 @@ class OodDetector(_OpnpEstimator, JavaMLReadable["OodDetector"], JavaMLWritable)
     batchSize: Param = Param(Params._dummy(), 'batchSize', 'images per model call', typeConverter=TypeConverters.toInt)
     biasParam: Param = Param(Params._dummy(), 'biasParam', "name of the last linear layer's bias parameter", typeConverter=TypeConverters.toString)
     decodeThreads: Param = Param(Params._dummy(), 'decodeThreads', 'image-decode threads per executor JVM (0: one per core)', typeConverter=TypeConverters.toInt)
+    featuresCol: Param = Param(Params._dummy(), 'featuresCol', "optional array column of the model's features (its last layer's input) for each row: set with logitsCol to fit from a feature cache without running the model (the model file still gives the head); no proxies are made then, so mark OOD validation rows (oodIndicatorCol)", typeConverter=TypeConverters.toString)
     idCol: Param = Param(Params._dummy(), 'idCol', 'optional column identifying each image in error messages', typeConverter=TypeConverters.toString)
     imageCol: Param = Param(Params._dummy(), 'imageCol', 'column with the encoded image: binary or struct<bytes, path>', typeConverter=TypeConverters.toString)
     inputShape: Param = Param(Params._dummy(), 'inputShape', 'model input channels, height, width', typeConverter=TypeConverters.toListInt)
     keepId: Param = Param(Params._dummy(), 'keepId', 'percent of ID inputs the threshold keeps, in (50, 100)', typeConverter=TypeConverters.toFloat)
     knnBankSize: Param = Param(Params._dummy(), 'knnBankSize', 'training features in the KNN bank: 0 (all) or a sample size', typeConverter=TypeConverters.toInt)
     labelCol: Param = Param(Params._dummy(), 'labelCol', 'optional integer label column; labels, where present, must be in [0, C)', typeConverter=TypeConverters.toString)
+    logitsCol: Param = Param(Params._dummy(), 'logitsCol', "optional array column of the model's logits, with featuresCol", typeConverter=TypeConverters.toString)
     maxImagePixels: Param = Param(Params._dummy(), 'maxImagePixels', 'refuse images whose header announces more pixels than this, before decoding them (decompression bombs)', typeConverter=TypeConverters.toInt)
     mean: Param = Param(Params._dummy(), 'mean', 'per-channel mean subtracted after scaling pixels to [0,1] (empty: none)', typeConverter=TypeConverters.toListFloat)
     modelPath: Param = Param(Params._dummy(), 'modelPath', 'TorchScript file whose forward returns (features [N,D], logits [N,C])', typeConverter=TypeConverters.toString)
     oodIndicatorCol: Param = Param(Params._dummy(), 'oodIndicatorCol', "optional boolean column: true for the user's own validation OOD images (never test data); they count beside the proxies", typeConverter=TypeConverters.toString)
     precision: Param = Param(Params._dummy(), 'precision', "model input type: auto (the model's own), fp32, fp16 or bf16", typeConverter=TypeConverters.toString)
-    predictionCol: Param = Param(Params._dummy(), 'predictionCol', 'output column for the predicted class', typeConverter=TypeConverters.toString)
     proxies: Param = Param(Params._dummy(), 'proxies', 'validation OOD proxies made from the held-out ID images, comma-separated among shuffle, permute, blur, rotate, lfnoise (empty: none, then oodIndicatorCol is needed)', typeConverter=TypeConverters.toString)
+    resampling: Param = Param(Params._dummy(), 'resampling', "how images are resized: bilinear (no antialiasing) or pil (PIL's antialiased bilinear, as torchvision's Resize on PIL images)", typeConverter=TypeConverters.toString)
     resizeShorter: Param = Param(Params._dummy(), 'resizeShorter', 'shorter side before the centre crop (0: resize to the input)', typeConverter=TypeConverters.toInt)
-    scoreCol: Param = Param(Params._dummy(), 'scoreCol', 'output column for the OOD score (higher = more in-distribution)', typeConverter=TypeConverters.toString)
     seed: Param = Param(Params._dummy(), 'seed', 'seed of the held-out split when validationIndicatorCol is unset', typeConverter=TypeConverters.toInt)
     selectBy: Param = Param(Params._dummy(), 'selectBy', "criterion over the proxies' AUROCs: mean or worst", typeConverter=TypeConverters.toString)
     std: Param = Param(Params._dummy(), 'std', 'per-channel std divided by after the mean (empty: none)', typeConverter=TypeConverters.toListFloat)
@@ -54,15 +55,15 @@ class OodDetector(_OpnpEstimator, JavaMLReadable["OodDetector"], JavaMLWritable)
     validationFraction: Param = Param(Params._dummy(), 'validationFraction', 'share of rows held out when validationIndicatorCol is unset', typeConverter=TypeConverters.toFloat)
     validationIndicatorCol: Param = Param(Params._dummy(), 'validationIndicatorCol', 'boolean column: true for the held-out ID images that choose the detector and set its threshold (unset: validationFraction of the rows by a hash of their id)', typeConverter=TypeConverters.toString)
     weightParam: Param = Param(Params._dummy(), 'weightParam', "name of the last linear layer's weight parameter", typeConverter=TypeConverters.toString)
-    workDir: Param = Param(Params._dummy(), 'workDir', 'folder every executor can read (HDFS, S3, DBFS; a local one in local mode) for the feature cache during fit and the fitted detector; unset: the checkpoint folder, or a temporary folder in local mode', typeConverter=TypeConverters.toString)
+    workDir: Param = Param(Params._dummy(), 'workDir', 'folder every executor can read (HDFS, S3, DBFS; a local one in local mode) for the feature cache and the detector during fit, removed when fit returns; unset: the checkpoint folder, or a temporary folder in local mode', typeConverter=TypeConverters.toString)
 
     @keyword_only
-    def __init__(self, *, batchSize=None, biasParam=None, decodeThreads=None, idCol=None, imageCol=None, inputShape=None, keepId=None, knnBankSize=None, labelCol=None, maxImagePixels=None, mean=None, modelPath=None, oodIndicatorCol=None, precision=None, predictionCol=None, proxies=None, resizeShorter=None, scoreCol=None, seed=None, selectBy=None, std=None, sweep=None, temperature=None, torchThreads=None, valLimit=None, validationFraction=None, validationIndicatorCol=None, weightParam=None, workDir=None):
+    def __init__(self, *, batchSize=None, biasParam=None, decodeThreads=None, featuresCol=None, idCol=None, imageCol=None, inputShape=None, keepId=None, knnBankSize=None, labelCol=None, logitsCol=None, maxImagePixels=None, mean=None, modelPath=None, oodIndicatorCol=None, precision=None, proxies=None, resampling=None, resizeShorter=None, seed=None, selectBy=None, std=None, sweep=None, temperature=None, torchThreads=None, valLimit=None, validationFraction=None, validationIndicatorCol=None, weightParam=None, workDir=None):
         super().__init__()
         self._set(**self._input_kwargs)
 
     @keyword_only
-    def setParams(self, *, batchSize=None, biasParam=None, decodeThreads=None, idCol=None, imageCol=None, inputShape=None, keepId=None, knnBankSize=None, labelCol=None, maxImagePixels=None, mean=None, modelPath=None, oodIndicatorCol=None, precision=None, predictionCol=None, proxies=None, resizeShorter=None, scoreCol=None, seed=None, selectBy=None, std=None, sweep=None, temperature=None, torchThreads=None, valLimit=None, validationFraction=None, validationIndicatorCol=None, weightParam=None, workDir=None) -> "OodDetector":
+    def setParams(self, *, batchSize=None, biasParam=None, decodeThreads=None, featuresCol=None, idCol=None, imageCol=None, inputShape=None, keepId=None, knnBankSize=None, labelCol=None, logitsCol=None, maxImagePixels=None, mean=None, modelPath=None, oodIndicatorCol=None, precision=None, proxies=None, resampling=None, resizeShorter=None, seed=None, selectBy=None, std=None, sweep=None, temperature=None, torchThreads=None, valLimit=None, validationFraction=None, validationIndicatorCol=None, weightParam=None, workDir=None) -> "OodDetector":
         """Sets the given Params of this OodDetector."""
         return self._set(**self._input_kwargs)
 
@@ -92,6 +93,14 @@ class OodDetector(_OpnpEstimator, JavaMLReadable["OodDetector"], JavaMLWritable)
     def getDecodeThreads(self) -> int:
         """The value of :py:attr:`decodeThreads` or its default."""
         return self.getOrDefault(self.decodeThreads)
+
+    def setFeaturesCol(self, value: str) -> "OodDetector":
+        """Sets :py:attr:`featuresCol`: optional array column of the model's features (its last layer's input) for each row: set with logitsCol to fit from a feature cache without running the model (the model file still gives the head); no proxies are made then, so mark OOD validation rows (oodIndicatorCol)"""
+        return self._set(featuresCol=value)
+
+    def getFeaturesCol(self) -> str:
+        """The value of :py:attr:`featuresCol` or its default."""
+        return self.getOrDefault(self.featuresCol)
 
     def setIdCol(self, value: str) -> "OodDetector":
         """Sets :py:attr:`idCol`: optional column identifying each image in error messages"""
@@ -141,6 +150,14 @@ class OodDetector(_OpnpEstimator, JavaMLReadable["OodDetector"], JavaMLWritable)
         """The value of :py:attr:`labelCol` or its default."""
         return self.getOrDefault(self.labelCol)
 
+    def setLogitsCol(self, value: str) -> "OodDetector":
+        """Sets :py:attr:`logitsCol`: optional array column of the model's logits, with featuresCol"""
+        return self._set(logitsCol=value)
+
+    def getLogitsCol(self) -> str:
+        """The value of :py:attr:`logitsCol` or its default."""
+        return self.getOrDefault(self.logitsCol)
+
     def setMaxImagePixels(self, value: int) -> "OodDetector":
         """Sets :py:attr:`maxImagePixels`: refuse images whose header announces more pixels than this, before decoding them (decompression bombs)"""
         return self._set(maxImagePixels=value)
@@ -181,14 +198,6 @@ class OodDetector(_OpnpEstimator, JavaMLReadable["OodDetector"], JavaMLWritable)
         """The value of :py:attr:`precision` or its default."""
         return self.getOrDefault(self.precision)
 
-    def setPredictionCol(self, value: str) -> "OodDetector":
-        """Sets :py:attr:`predictionCol`: output column for the predicted class"""
-        return self._set(predictionCol=value)
-
-    def getPredictionCol(self) -> str:
-        """The value of :py:attr:`predictionCol` or its default."""
-        return self.getOrDefault(self.predictionCol)
-
     def setProxies(self, value: str) -> "OodDetector":
         """Sets :py:attr:`proxies`: validation OOD proxies made from the held-out ID images, comma-separated among shuffle, permute, blur, rotate, lfnoise (empty: none, then oodIndicatorCol is needed)"""
         return self._set(proxies=value)
@@ -197,6 +206,14 @@ class OodDetector(_OpnpEstimator, JavaMLReadable["OodDetector"], JavaMLWritable)
         """The value of :py:attr:`proxies` or its default."""
         return self.getOrDefault(self.proxies)
 
+    def setResampling(self, value: str) -> "OodDetector":
+        """Sets :py:attr:`resampling`: how images are resized: bilinear (no antialiasing) or pil (PIL's antialiased bilinear, as torchvision's Resize on PIL images)"""
+        return self._set(resampling=value)
+
+    def getResampling(self) -> str:
+        """The value of :py:attr:`resampling` or its default."""
+        return self.getOrDefault(self.resampling)
+
     def setResizeShorter(self, value: int) -> "OodDetector":
         """Sets :py:attr:`resizeShorter`: shorter side before the centre crop (0: resize to the input)"""
         return self._set(resizeShorter=value)
@@ -204,14 +221,6 @@ class OodDetector(_OpnpEstimator, JavaMLReadable["OodDetector"], JavaMLWritable)
     def getResizeShorter(self) -> int:
         """The value of :py:attr:`resizeShorter` or its default."""
         return self.getOrDefault(self.resizeShorter)
-
-    def setScoreCol(self, value: str) -> "OodDetector":
-        """Sets :py:attr:`scoreCol`: output column for the OOD score (higher = more in-distribution)"""
-        return self._set(scoreCol=value)
-
-    def getScoreCol(self) -> str:
-        """The value of :py:attr:`scoreCol` or its default."""
-        return self.getOrDefault(self.scoreCol)
 
     def setSeed(self, value: int) -> "OodDetector":
         """Sets :py:attr:`seed`: seed of the held-out split when validationIndicatorCol is unset"""
@@ -294,7 +303,7 @@ class OodDetector(_OpnpEstimator, JavaMLReadable["OodDetector"], JavaMLWritable)
         return self.getOrDefault(self.weightParam)
 
     def setWorkDir(self, value: str) -> "OodDetector":
-        """Sets :py:attr:`workDir`: folder every executor can read (HDFS, S3, DBFS; a local one in local mode) for the feature cache during fit and the fitted detector; unset: the checkpoint folder, or a temporary folder in local mode"""
+        """Sets :py:attr:`workDir`: folder every executor can read (HDFS, S3, DBFS; a local one in local mode) for the feature cache and the detector during fit, removed when fit returns; unset: the checkpoint folder, or a temporary folder in local mode"""
         return self._set(workDir=value)
 
     def getWorkDir(self) -> str:
@@ -359,6 +368,7 @@ class OpnpEstimator(_OpnpEstimator, JavaMLReadable["OpnpEstimator"], JavaMLWrita
     modelPath: Param = Param(Params._dummy(), 'modelPath', 'TorchScript file whose forward returns (features [N,D], logits [N,C])', typeConverter=TypeConverters.toString)
     precision: Param = Param(Params._dummy(), 'precision', "model input type: auto (the model's own), fp32, fp16 or bf16", typeConverter=TypeConverters.toString)
     predictionCol: Param = Param(Params._dummy(), 'predictionCol', 'output column for the predicted class', typeConverter=TypeConverters.toString)
+    resampling: Param = Param(Params._dummy(), 'resampling', "how images are resized: bilinear (no antialiasing) or pil (PIL's antialiased bilinear, as torchvision's Resize on PIL images)", typeConverter=TypeConverters.toString)
     resizeShorter: Param = Param(Params._dummy(), 'resizeShorter', 'shorter side before the centre crop (0: resize to the input)', typeConverter=TypeConverters.toInt)
     scoreCol: Param = Param(Params._dummy(), 'scoreCol', 'output column for the OOD score (higher = more in-distribution)', typeConverter=TypeConverters.toString)
     std: Param = Param(Params._dummy(), 'std', 'per-channel std divided by after the mean (empty: none)', typeConverter=TypeConverters.toListFloat)
@@ -367,12 +377,12 @@ class OpnpEstimator(_OpnpEstimator, JavaMLReadable["OpnpEstimator"], JavaMLWrita
     weightParam: Param = Param(Params._dummy(), 'weightParam', "name of the last linear layer's weight parameter", typeConverter=TypeConverters.toString)
 
     @keyword_only
-    def __init__(self, *, batchSize=None, biasParam=None, decodeThreads=None, idCol=None, imageCol=None, inputShape=None, labelCol=None, maxImagePixels=None, mean=None, modelPath=None, precision=None, predictionCol=None, resizeShorter=None, scoreCol=None, std=None, temperature=None, torchThreads=None, weightParam=None):
+    def __init__(self, *, batchSize=None, biasParam=None, decodeThreads=None, idCol=None, imageCol=None, inputShape=None, labelCol=None, maxImagePixels=None, mean=None, modelPath=None, precision=None, predictionCol=None, resampling=None, resizeShorter=None, scoreCol=None, std=None, temperature=None, torchThreads=None, weightParam=None):
         super().__init__()
         self._set(**self._input_kwargs)
 
     @keyword_only
-    def setParams(self, *, batchSize=None, biasParam=None, decodeThreads=None, idCol=None, imageCol=None, inputShape=None, labelCol=None, maxImagePixels=None, mean=None, modelPath=None, precision=None, predictionCol=None, resizeShorter=None, scoreCol=None, std=None, temperature=None, torchThreads=None, weightParam=None) -> "OpnpEstimator":
+    def setParams(self, *, batchSize=None, biasParam=None, decodeThreads=None, idCol=None, imageCol=None, inputShape=None, labelCol=None, maxImagePixels=None, mean=None, modelPath=None, precision=None, predictionCol=None, resampling=None, resizeShorter=None, scoreCol=None, std=None, temperature=None, torchThreads=None, weightParam=None) -> "OpnpEstimator":
         """Sets the given Params of this OpnpEstimator."""
         return self._set(**self._input_kwargs)
 
@@ -475,6 +485,14 @@ class OpnpEstimator(_OpnpEstimator, JavaMLReadable["OpnpEstimator"], JavaMLWrita
         """The value of :py:attr:`predictionCol` or its default."""
         return self.getOrDefault(self.predictionCol)
 
+    def setResampling(self, value: str) -> "OpnpEstimator":
+        """Sets :py:attr:`resampling`: how images are resized: bilinear (no antialiasing) or pil (PIL's antialiased bilinear, as torchvision's Resize on PIL images)"""
+        return self._set(resampling=value)
+
+    def getResampling(self) -> str:
+        """The value of :py:attr:`resampling` or its default."""
+        return self.getOrDefault(self.resampling)
+
     def setResizeShorter(self, value: int) -> "OpnpEstimator":
         """Sets :py:attr:`resizeShorter`: shorter side before the centre crop (0: resize to the input)"""
         return self._set(resizeShorter=value)
@@ -544,6 +562,7 @@ class OpnpModel(_OpnpModel, JavaMLReadable["OpnpModel"], JavaMLWritable):
     modelPath: Param = Param(Params._dummy(), 'modelPath', 'TorchScript file whose forward returns (features [N,D], logits [N,C])', typeConverter=TypeConverters.toString)
     precision: Param = Param(Params._dummy(), 'precision', "model input type: auto (the model's own), fp32, fp16 or bf16", typeConverter=TypeConverters.toString)
     predictionCol: Param = Param(Params._dummy(), 'predictionCol', 'output column for the predicted class', typeConverter=TypeConverters.toString)
+    resampling: Param = Param(Params._dummy(), 'resampling', "how images are resized: bilinear (no antialiasing) or pil (PIL's antialiased bilinear, as torchvision's Resize on PIL images)", typeConverter=TypeConverters.toString)
     resizeShorter: Param = Param(Params._dummy(), 'resizeShorter', 'shorter side before the centre crop (0: resize to the input)', typeConverter=TypeConverters.toInt)
     rhoOMax: Param = Param(Params._dummy(), 'rhoOMax', 'percent (0-100) of the neurons with the largest sensitivity to remove', typeConverter=TypeConverters.toFloat)
     rhoOMin: Param = Param(Params._dummy(), 'rhoOMin', 'percent (0-100) of the neurons with the smallest sensitivity to remove', typeConverter=TypeConverters.toFloat)
@@ -661,6 +680,14 @@ class OpnpModel(_OpnpModel, JavaMLReadable["OpnpModel"], JavaMLWritable):
     def getPredictionCol(self) -> str:
         """The value of :py:attr:`predictionCol` or its default."""
         return self.getOrDefault(self.predictionCol)
+
+    def setResampling(self, value: str) -> "OpnpModel":
+        """Sets :py:attr:`resampling`: how images are resized: bilinear (no antialiasing) or pil (PIL's antialiased bilinear, as torchvision's Resize on PIL images)"""
+        return self._set(resampling=value)
+
+    def getResampling(self) -> str:
+        """The value of :py:attr:`resampling` or its default."""
+        return self.getOrDefault(self.resampling)
 
     def setResizeShorter(self, value: int) -> "OpnpModel":
         """Sets :py:attr:`resizeShorter`: shorter side before the centre crop (0: resize to the input)"""

@@ -43,23 +43,9 @@ public class BadInputException extends RuntimeException {
     return null;
   }
 
-  /** Whether a cause chain holds a failure to read a corrupt or truncated input file. */
-  public static boolean hasCorruptInput(Throwable t) {
-    for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
-      if (isCorruptInput(c)) {
-        return true;
-      }
-    }
-    return false;
-  }
-
   /** Failures of reading input files that Spark reports from its executors (checksums, Parquet footers). */
   private static boolean isCorruptInput(Throwable t) {
-    String name = t.getClass().getName();
-    String m = String.valueOf(t.getMessage());
-    return name.equals("org.apache.hadoop.fs.ChecksumException")
-        || name.equals("org.apache.parquet.io.ParquetDecodingException")
-        || m.contains("is not a Parquet file") || m.contains("Checksum error") || m.contains("Could not read footer");
+    return io.opnp.spark.ReadFailures.isCorruptFile(t);
   }
 
   private static boolean isOurs(Throwable t) {

@@ -8,6 +8,7 @@ import io.opnp.decision.Criterion;
 import io.opnp.decision.FalseAlarmBootstrap;
 import io.opnp.detect.DetectorBundle;
 import io.opnp.eval.EvaluateJob;
+import io.opnp.eval.CachedFeatures;
 import io.opnp.eval.ModelPass;
 import io.opnp.eval.PlanSweep;
 import io.opnp.io.Outputs;
@@ -58,7 +59,7 @@ import org.slf4j.LoggerFactory;
  * Dataset<Row> flagged = detector.transform(incoming);   // ood_score, ood_pvalue, is_ood, prediction
  * }</pre>
  */
-public final class OodDetector extends Estimator<OodDetectorModel> implements OpnpParams, DefaultParamsWritable {
+public final class OodDetector extends Estimator<OodDetectorModel> implements ModelParams, DefaultParamsWritable {
   private static final long serialVersionUID = 1L;
   private static final Logger LOG = LoggerFactory.getLogger(OodDetector.class);
   /** The names the roles take in the feature cache (and in evaluate's equivalent run). */
@@ -79,6 +80,8 @@ public final class OodDetector extends Estimator<OodDetectorModel> implements Op
   private final IntParam knnBankSize;
   private final IntParam valLimit;
   private final Param<String> workDir;
+  private final Param<String> featuresCol;
+  private final Param<String> logitsCol;
 
   public OodDetector() {
     this(Identifiable$.MODULE$.randomUID("oodDetector"));
@@ -106,9 +109,14 @@ public final class OodDetector extends Estimator<OodDetectorModel> implements Op
         ParamValidators.gtEq(0));
     valLimit = new IntParam(this, "valLimit", "validation images per side for the sweep", ParamValidators.gt(0));
     workDir = new Param<String>(this, "workDir", "folder every executor can read (HDFS, S3, DBFS; a local one in "
-        + "local mode) for the feature cache during fit and the fitted detector; unset: the checkpoint folder, or a "
-        + "temporary folder in local mode");
-    OpnpParams.setDefaults(this);
+        + "local mode) for the feature cache and the detector during fit, removed when fit returns; unset: the "
+        + "checkpoint folder, or a temporary folder in local mode");
+    featuresCol = new Param<String>(this, "featuresCol", "optional array column of the model's features (its "
+        + "last layer's input) for each row: set with logitsCol to fit from a feature cache without running the model "
+        + "(the model file still gives the head); no proxies are made then, so mark OOD validation rows "
+        + "(oodIndicatorCol)");
+    logitsCol = new Param<String>(this, "logitsCol", "optional array column of the model's logits, with featuresCol");
+    ModelParams.setDefaults(this);
     setDefault(validationFraction, 0.1);
     setDefault(seed, 20231127L);
     setDefault(proxies, "shuffle,permute,blur,rotate,lfnoise");
@@ -171,6 +179,29 @@ public final class OodDetector extends Estimator<OodDetectorModel> implements Op
 
   public Param<String> workDir() {
     return workDir;
+  }
+
+  public Param<String> featuresCol() {
+    return featuresCol;
+  }
+
+  public Param<String> logitsCol() {
+    return logitsCol;
+  }
+
+  public OodDetector setFeaturesCol(String value) {
+    set(featuresCol, value);
+    return this;
+  }
+
+  public OodDetector setLogitsCol(String value) {
+    set(logitsCol, value);
+    return this;
+  }
+
+  /** Whether this fit reads the model's outputs from the DataFrame instead of running the model. */
+  private boolean fromFeatures() {
+    return isDefined(featuresCol) || isDefined(logitsCol);
   }
 
   public OodDetector setModelPath(String value) {
@@ -299,6 +330,17 @@ public final class OodDetector extends Estimator<OodDetectorModel> implements Op
     } catch (IllegalArgumentException e) {
       throw new BadInputException("OodDetector: " + e.getMessage(), e);
     }
+    if (fromFeatures()) {
+      if (isSet(proxies) && !made.isEmpty()) {
+        throw new BadInputException("OodDetector: proxies are made from images, but this fit reads features "
+            + "(featuresCol); setProxies(\"\") and mark OOD validation rows with setOodIndicatorCol");
+      }
+      made = List.of();
+      if (!isDefined(oodIndicatorCol)) {
+        throw new BadInputException("OodDetector: a fit from features (featuresCol) makes no proxies; mark your own "
+            + "OOD validation rows with setOodIndicatorCol");
+      }
+    }
     if (made.isEmpty() && !isDefined(oodIndicatorCol)) {
       throw new BadInputException("OodDetector: no validation OOD data; keep some proxies (setProxies) or mark your "
           + "own OOD validation rows (setOodIndicatorCol)");
@@ -333,43 +375,53 @@ public final class OodDetector extends Estimator<OodDetectorModel> implements Op
     var conf = spark.sparkContext().hadoopConfiguration();
     String cache = o.workDir() + "/features";
     String bundle = o.workDir() + "/detector";
-    LOG.info("OodDetector: fitting in {} (the feature cache is removed afterwards; the detector stays until saved)",
-        o.workDir());
+    OodDetectorModel model;
+    LOG.info("OodDetector: fitting in {} (removed afterwards: the fitted model holds its detector in memory and saves "
+        + "it itself)", o.workDir());
     try {
       // 1. The roles, from the indicator columns: training rows, held-out ID rows, the user's OOD rows.
       Dataset<Row> all = dataset.toDF();
       Column held = heldOut(all);
       Column ood = isDefined(oodIndicatorCol) ? functions.coalesce(functions.col($(oodIndicatorCol)),
           functions.lit(false)) : functions.lit(false);
-      Dataset<Row> train = role(all.where(functions.not(held).and(functions.not(ood))), TRAIN);
-      Dataset<Row> valId = role(all.where(held.and(functions.not(ood))), VAL_ID);
-      List<Dataset<Row>> others = new ArrayList<>();
+      Dataset<Row> trainRows = all.where(functions.not(held).and(functions.not(ood)));
+      Dataset<Row> valIdRows = all.where(held.and(functions.not(ood)));
       List<String> proxyNames = new ArrayList<>();
       for (ValidationProxy p : o.proxies()) {
         proxyNames.add(p.datasetName(VAL_ID));
       }
       if (isDefined(oodIndicatorCol)) {
-        others.add(role(all.where(ood), VAL_OOD));
         proxyNames.add(VAL_OOD);
       }
-      // 2. One model pass: the feature cache and the training set's sensitivity.
-      ModelPass.Sets sets = new ModelPass.Sets(new ModelPass.Named(TRAIN, train), new ModelPass.Named(VAL_ID, valId),
-          null, others, o.proxies(), (Integer) $(valLimit));
-      ModelPass.Outcome pass = ModelPass.run(spark, o.cfg(), sets,
-          List.of("OodDetector " + uid, "proxies:" + ValidationProxy.keys(o.proxies())), cache, false, null);
+      // 2. The feature cache and the training set's sensitivity: one model pass, or the user's own features.
+      ModelPass.Outcome pass;
+      if (fromFeatures()) {
+        pass = CachedFeatures.write(spark, o.cfg(), List.of(featureRows(trainRows, TRAIN), featureRows(valIdRows, VAL_ID),
+            featureRows(all.where(ood), VAL_OOD)), TRAIN, cache);
+      } else {
+        List<Dataset<Row>> others = new ArrayList<>();
+        if (isDefined(oodIndicatorCol)) {
+          others.add(role(all.where(ood), VAL_OOD));
+        }
+        ModelPass.Sets sets = new ModelPass.Sets(new ModelPass.Named(TRAIN, role(trainRows, TRAIN)),
+            new ModelPass.Named(VAL_ID, role(valIdRows, VAL_ID)), null, others, o.proxies(), (Integer) $(valLimit));
+        pass = ModelPass.run(spark, o.cfg(), sets,
+            List.of("OodDetector " + uid, "proxies:" + ValidationProxy.keys(o.proxies())), cache, false, null);
+      }
       // 3. The decision evaluate makes, on validation data only, saved as a detector bundle.
       EvaluateJob.Roles roles = new EvaluateJob.Roles(TRAIN, VAL_ID, proxyNames, null, List.of(),
           (Integer) $(knnBankSize), (Integer) $(valLimit));
-      var recommendation = EvaluateJob.fitDetector(spark, pass.sensitivity(), pass.head(), cache, roles,
-          PlanSweep.grid(PlanSweep.RHO_W_MAX, PlanSweep.RHO_W_MIN, PlanSweep.RHO_O_MAX, PlanSweep.RHO_O_MIN),
-          o.decision(), new DetectorBundle.Context(o.cfg()), bundle, false);
+      var recommendation = EvaluateJob.on(spark, pass.sensitivity(), pass.head(), cache).roles(roles)
+          .grid(PlanSweep.defaultGrid()).decision(o.decision()).bundle(new DetectorBundle.Context(o.cfg()))
+          .output(bundle, false).fitDetector();
       LOG.info("OodDetector: chose {}; {}", recommendation.label(), recommendation.why());
+      // Read back the bundle the job committed: the model scores exactly what evaluate's bundle would.
+      model = OodDetectorModel.fromBundle(spark, bundle, uid);
     } finally {
-      Outputs.delete(conf, cache);
+      Outputs.delete(conf, o.workDir());
     }
-    OodDetectorModel model = OodDetectorModel.fromBundle(spark, bundle, uid)
-        .setModelPath($(modelPath())).setImageCol($(imageCol())).setBatchSize((Integer) $(batchSize()));
-    return model.setParent(this);
+    return model.setModelPath($(modelPath())).setImageCol($(imageCol())).setBatchSize((Integer) $(batchSize()))
+        .setParent(this);
   }
 
   /** Whether a row is held out: the indicator column, else a hash of its id against validationFraction. */
@@ -389,10 +441,28 @@ public final class OodDetector extends Estimator<OodDetectorModel> implements Op
         ImageSchema.DATASET);
   }
 
+  /** Rows of the user's features and logits as feature-cache rows of dataset {@code name}. */
+  private Dataset<Row> featureRows(Dataset<Row> rows, String name) {
+    return CachedFeatures.rows(rows, $(idCol()), $(labelCol()), $(featuresCol), $(logitsCol), name);
+  }
+
   @Override
   public StructType transformSchema(StructType schema) {
     List<String> names = Arrays.asList(schema.fieldNames());
-    Columns.requireImage(schema, $(imageCol()));
+    if (fromFeatures()) {
+      if (!isDefined(featuresCol) || !isDefined(logitsCol)) {
+        throw new BadInputException("OodDetector: set both featuresCol and logitsCol to fit from features (set: "
+            + (isDefined(featuresCol) ? "featuresCol" : "logitsCol") + ")");
+      }
+      Columns.requireNumberArray(schema, $(featuresCol));
+      Columns.requireNumberArray(schema, $(logitsCol));
+      if (!names.contains($(labelCol()))) {
+        throw new BadInputException("the DataFrame has no label column '" + $(labelCol()) + "' (columns: " + names
+            + "); the training rows' labels are needed: set labelCol");
+      }
+    } else {
+      Columns.requireImage(schema, $(imageCol()));
+    }
     if (!isDefined(validationIndicatorCol) && !names.contains($(idCol()))) {
       throw new BadInputException("the DataFrame has no id column '" + $(idCol()) + "' to hold rows out by (columns: "
           + names + "); set idCol, or mark the held-out rows with setValidationIndicatorCol");

@@ -9,7 +9,6 @@ import io.opnp.spark.InferenceConfig;
 import io.opnp.spark.RowLayout;
 import java.util.Arrays;
 import java.util.List;
-import org.apache.hadoop.fs.FileUtil;
 import org.apache.spark.ml.Model;
 import org.apache.spark.ml.param.IntParam;
 import org.apache.spark.ml.param.Param;
@@ -31,7 +30,8 @@ import scala.Option;
  * A detector ({@link OodDetector#fit}'s, or evaluate's {@code OUTPUT/detector}) as a Spark ML Transformer: {@code transform}
  * adds {@code ood_score}, {@code ood_pvalue}, {@code is_ood} and {@code prediction} to a DataFrame of
  * images, with the detector's own preprocessing and threshold. {@code write().save(p)} stores the
- * params and a copy of the bundle; {@code OodDetectorModel.load(p)} reads both back.
+ * params and the detector (it saves itself from memory, under {@code p/detector}, as {@code evaluate} saves one);
+ * {@code OodDetectorModel.load(p)} reads both back.
  *
  * <pre>
  *   OodDetectorModel m = OodDetectorModel.fromBundle(spark, "run/detector").setModelPath("fmnist-resnet.pt");
@@ -42,7 +42,6 @@ public final class OodDetectorModel extends Model<OodDetectorModel> implements M
   private static final long serialVersionUID = 1L;
 
   private final String uid;
-  private final String bundle;
   private final transient Detector detector;
   private final Param<String> modelPath;
   private final Param<String> imageCol;
@@ -53,12 +52,11 @@ public final class OodDetectorModel extends Model<OodDetectorModel> implements M
    * wrappers are generated from them); it refuses to transform. Fit an {@link OodDetector} or load one.
    */
   public OodDetectorModel() {
-    this(org.apache.spark.ml.util.Identifiable$.MODULE$.randomUID("oodDetector"), null, null);
+    this(org.apache.spark.ml.util.Identifiable$.MODULE$.randomUID("oodDetector"), null);
   }
 
-  OodDetectorModel(String uid, String bundle, Detector detector) {
+  OodDetectorModel(String uid, Detector detector) {
     this.uid = uid;
-    this.bundle = bundle;
     this.detector = detector;
     modelPath = new Param<String>(this, "modelPath", "the TorchScript file the detector was made with (checked by SHA-256)");
     imageCol = new Param<String>(this, "imageCol", "column with the encoded image: binary or struct<bytes, path>");
@@ -74,7 +72,7 @@ public final class OodDetectorModel extends Model<OodDetectorModel> implements M
 
   /** As above, with the uid of the {@link OodDetector} that fitted it (MLlib: a model shares its estimator's uid). */
   static OodDetectorModel fromBundle(SparkSession spark, String dir, String uid) {
-    return new OodDetectorModel(uid, dir, DetectorBundle.load(spark, dir));
+    return new OodDetectorModel(uid, DetectorBundle.load(spark, dir));
   }
 
   @Override
@@ -123,12 +121,12 @@ public final class OodDetectorModel extends Model<OodDetectorModel> implements M
     transformSchema(in);
     if (!isDefined(modelPath)) {
       throw new BadInputException("modelPath is not set; call setModelPath with the TorchScript file the detector "
-          + "was made with (" + detector.modelName() + ")");
+          + "was made with (" + detector.model().name() + ")");
     }
     String model = $(modelPath);
     var conf = dataset.sparkSession().sparkContext().hadoopConfiguration();
     if (io.opnp.io.Storage.file(model, conf) == null) {
-      throw new BadInputException("model file " + model + " does not exist; set modelPath to " + detector.modelName());
+      throw new BadInputException("model file " + model + " does not exist; set modelPath to " + detector.model().name());
     }
     InferenceConfig cfg = DetectJob.config(detector, io.opnp.io.ModelStaging.stage(model, conf),
         (Integer) $(batchSize), 1, false, 0);
@@ -153,7 +151,7 @@ public final class OodDetectorModel extends Model<OodDetectorModel> implements M
 
   @Override
   public OodDetectorModel copy(ParamMap extra) {
-    OodDetectorModel copy = new OodDetectorModel(uid, bundle, detector);
+    OodDetectorModel copy = new OodDetectorModel(uid, detector);
     copyValues(copy, extra);
     return copy.setParent(parent());
   }
@@ -171,7 +169,7 @@ public final class OodDetectorModel extends Model<OodDetectorModel> implements M
     return read().load(path);
   }
 
-  /** Params as Spark's metadata JSON, the bundle copied whole under {@code detector/}. */
+  /** Params as Spark's metadata JSON, the detector saved under {@code detector/}. */
   private static final class Writer extends MLWriter {
     private final OodDetectorModel instance;
 
@@ -181,18 +179,11 @@ public final class OodDetectorModel extends Model<OodDetectorModel> implements M
 
     @Override
     public void saveImpl(String path) {
-      if (instance.bundle == null) {
+      if (instance.detector == null) {
         throw new BadInputException("this OodDetectorModel holds no detector to save: fit an OodDetector or load one");
       }
       DefaultParamsWriter.saveMetadata(instance, path, sparkSession().sparkContext(), Option.empty(), Option.empty());
-      var conf = sparkSession().sparkContext().hadoopConfiguration();
-      org.apache.hadoop.fs.Path src = new org.apache.hadoop.fs.Path(instance.bundle);
-      org.apache.hadoop.fs.Path dst = new org.apache.hadoop.fs.Path(path, "detector");
-      try {
-        FileUtil.copy(src.getFileSystem(conf), src, dst.getFileSystem(conf), dst, false, conf);
-      } catch (java.io.IOException e) {
-        throw new java.io.UncheckedIOException("cannot copy the detector bundle " + src + " to " + dst, e);
-      }
+      DetectorBundle.save(sparkSession(), new org.apache.hadoop.fs.Path(path, "detector").toString(), instance.detector);
     }
   }
 
@@ -201,7 +192,7 @@ public final class OodDetectorModel extends Model<OodDetectorModel> implements M
     public OodDetectorModel load(String path) {
       DefaultParamsReader.Metadata md = SavedStages.metadata(path, sparkSession().sparkContext(), OodDetectorModel.class);
       String dir = new org.apache.hadoop.fs.Path(path, "detector").toString();
-      OodDetectorModel model = new OodDetectorModel(md.uid(), dir, DetectorBundle.load(sparkSession(), dir));
+      OodDetectorModel model = new OodDetectorModel(md.uid(), DetectorBundle.load(sparkSession(), dir));
       md.getAndSetParams(model, Option.empty());
       return model;
     }

@@ -48,6 +48,7 @@ class OodDetectorTest {
   private static OodDetector estimator;
   private static OodDetectorModel fitted;
   private static Dataset<Row> incoming;
+  private static Path data;
 
   private static void cli(String... args) {
     StringWriter err = new StringWriter();
@@ -58,7 +59,7 @@ class OodDetectorTest {
   static void evaluateAndFit() {
     spark = SparkTestSession.get();
     String model = TestData.demoModel().toString();
-    Path data = tmp.resolve("data");
+    data = tmp.resolve("data");
     cli("prepare-demo-data", "--master", "local[2]", "--mnist-package", TestData.mnistPackage().toString(),
         "--fashion-mnist", TestData.fashionMnist().toString(), "--output", data.toString(), "--noise-count", "300");
     String train = "train=idx:" + TestData.fashionTrainImages();
@@ -171,6 +172,49 @@ class OodDetectorTest {
     PipelineModel loaded = PipelineModel.load(saved.toString());
     assertEquals(OodDetectorModel.class, loaded.stages()[0].getClass());
     assertSameScores(fitted.transform(incoming), loaded.transform(incoming));
+  }
+
+  @Test
+  void aFitFromTheModelsOwnFeaturesChoosesAsAFitFromTheImagesAndLeavesNothingInTheWorkDir() throws Exception {
+    String model = TestData.demoModel().toString();
+    Path work = tmp.resolve("work-features");
+    Dataset<Row> mnist = DatasetReader.read(spark, DatasetSpec.parse("mnist=parquet:" + data.resolve("mnist")), LIMIT,
+        0).drop("dataset").withColumn("held_out", lit(false)).withColumn("ood", lit(true));
+    OodDetectorModel fromImages = new OodDetector().setModelPath(model).setBatchSize(128)
+        .setValidationIndicatorCol("held_out").setOodIndicatorCol("ood").setProxies("").setWorkDir(work.toString())
+        .fit(images.withColumn("ood", lit(false)).unionByName(mnist));
+    // The same rows' features and logits, as evaluate cached them: the model is not run over the images again.
+    org.apache.spark.sql.Column role = org.apache.spark.sql.functions.col("dataset");
+    Dataset<Row> cached = spark.read().parquet(evaluated.resolve("features").toString())
+        .where(role.isin("train", "val-id", "mnist"))
+        .withColumn("held_out", role.equalTo("val-id")).withColumn("ood", role.equalTo("mnist"));
+    OodDetectorModel fromFeatures = new OodDetector().setModelPath(model).setValidationIndicatorCol("held_out")
+        .setOodIndicatorCol("ood").setFeaturesCol("features").setLogitsCol("logits").setWorkDir(work.toString())
+        .fit(cached);
+    io.opnp.detect.Detector a = fromImages.detector();
+    io.opnp.detect.Detector b = fromFeatures.detector();
+    assertEquals(a.spec(), b.spec());
+    // The sensitivity is summed from the cached float32 values instead of inside the model pass: equal to ~1e-12.
+    assertEquals(a.threshold(), b.threshold(), 1e-9 * Math.max(1, Math.abs(a.threshold())));
+    Map<String, Row> x = byId(fromImages.transform(incoming));
+    Map<String, Row> y = byId(fromFeatures.setBatchSize(128).transform(incoming));
+    assertEquals(x.keySet(), y.keySet());
+    for (Map.Entry<String, Row> e : x.entrySet()) {
+      double s = e.getValue().getDouble(1);
+      assertEquals(s, y.get(e.getKey()).getDouble(1), 1e-9 * Math.max(1, Math.abs(s)), e.getKey());
+    }
+    try (var left = Files.list(work)) {
+      assertEquals(List.of(), left.toList(), "fit removes its work folder");
+    }
+    BadInputException proxies = assertThrows(BadInputException.class, () -> new OodDetector().setModelPath(model)
+        .setOodIndicatorCol("ood").setValidationIndicatorCol("held_out").setProxies("blur")
+        .setFeaturesCol("features").setLogitsCol("logits").fit(cached));
+    assertTrue(proxies.getMessage().contains("proxies are made from images"), proxies.getMessage());
+    BadInputException width = assertThrows(BadInputException.class, () -> new OodDetector().setModelPath(model)
+        .setOodIndicatorCol("ood").setValidationIndicatorCol("held_out").setFeaturesCol("logits")
+        .setLogitsCol("logits").setWorkDir(work.toString()).fit(cached));
+    assertTrue(width.getMessage().contains("features and") && width.getMessage().contains("the model's head is"),
+        width.getMessage());
   }
 
   @Test

@@ -185,8 +185,7 @@ class OpnpEstimatorTest {
     // MSP was not an OpnpModel method before it went through the method table; case as users may type it.
     List<Row> rows = model.copy(new ParamMap()).setImageCol("image").setMethod("MSP").transform(test).collectAsList();
     LinearHead head = HeadReader.read(TorchModels.get(TestData.demoModel(), Device.cpu()), "fc.weight", "fc.bias");
-    FittedState state = new FittedState(null, new double[0], new double[0], null, Double.NaN, null, null,
-        model.sensitivity());
+    FittedState state = FittedState.builder().sensitivity(model.sensitivity()).build();
     double[] h = features(rows, 8);
     double[] expected = new double[8];
     DetectorSpec.of("msp").build(head, state, 1.0).score(h, 8, expected);

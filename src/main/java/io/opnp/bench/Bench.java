@@ -309,8 +309,9 @@ public final class Bench implements Callable<Integer> {
       for (int i = 0; i < specs.size(); i++) {
         data.add(DatasetReader.read(spark, specs.get(i), i == 0 ? 55_000 : Integer.MAX_VALUE, 0));
       }
-      var pass = FeatureCacheJob.run(spark, cfg, data, List.of("fm-train", "fm-test"),
-          specs.stream().map(DatasetSpec::toString).toList(), cache.toString(), true, "fm-train");
+      var pass = FeatureCacheJob.run(spark, cfg,
+          FeatureCacheJob.Inputs.of(data).withLabelled(List.of("fm-train", "fm-test")).withSensitivityOf("fm-train"),
+          specs.stream().map(DatasetSpec::toString).toList(), cache.toString(), true);
       SensitivityStore.save(spark, pass.sensitivity(), sensPath.toString(), true);
     }
     Sensitivity s = SensitivityStore.load(spark, sensPath.toString());

@@ -144,9 +144,8 @@ public final class ScaleBench implements Callable<Integer> {
             "synthetic", "none"));
     EvaluateJob.Roles roles = new EvaluateJob.Roles("train", "val-id", List.of("val-mix", "val-far"), "id-test",
         List.of("ood-mix", "ood-far"), knnBankSize, valLimit);
-    var rec = EvaluateJob.run(spark, sens, head, cache, roles, PlanSweep.grid(PlanSweep.RHO_W_MAX,
-        PlanSweep.RHO_W_MIN, PlanSweep.RHO_O_MAX, PlanSweep.RHO_O_MIN), EvaluateJob.Decision.defaults(), null,
-        dir.resolve("out").toString(), false, times).recommendation();
+    var rec = EvaluateJob.on(spark, sens, head, cache).roles(roles).grid(PlanSweep.defaultGrid())
+        .output(dir.resolve("out").toString(), false).times(times).execute().recommendation();
     Run run = new Run(n, generate, times.stages(), heap.byStage(), heap.peak(), rec.testAverageAuroc(), rec.label());
     if (!keepCaches) {
       deleteTree(Path.of(cache));

@@ -87,10 +87,11 @@ public final class ScoringBench implements Callable<Integer> {
     for (int j = 0; j < dim; j++) {
       neurons[j] = Math.abs(rng.nextGaussian());
     }
-    FittedState state = new FittedState(sums, Param.REACT_PERCENTILE.grid(), new double[] {0.8, 0.9, 1.0, 1.2, 1.5},
-        VimSubspace.fit(head, sums.features(), 0), 1.0, KnnBank.of(features(bank, rng), bank, dim),
-        GuideBank.of(h, Math.min(train, 500), head),
-        new Sensitivity(classes, dim, train, 1, sens, neurons, "synthetic", "synthetic"));
+    FittedState state = FittedState.builder().training(sums)
+        .react(Param.REACT_PERCENTILE.grid(), new double[] {0.8, 0.9, 1.0, 1.2, 1.5})
+        .vim(VimSubspace.fit(head, sums.features(), 0), 1.0).bank(KnnBank.of(features(bank, rng), bank, dim))
+        .guides(GuideBank.of(h, Math.min(train, 500), head))
+        .sensitivity(new Sensitivity(classes, dim, train, 1, sens, neurons, "synthetic", "synthetic")).build();
     List<DetectorSpec> specs = DetectorSpec.grid(new PruningPercentages(2, 0, 30, 10), state.bank(), classes);
     t0 = System.nanoTime();
     List<OodMethod> methods = new ArrayList<>();

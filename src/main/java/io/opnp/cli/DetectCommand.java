@@ -58,8 +58,8 @@ final class DetectCommand implements Callable<Integer> {
     List<DetectJob.DatasetSummary> out;
     try (ProgressReporter progress = new ProgressReporter(spark, Long.getLong("opnp.progress.seconds", 10))) {
       DetectorOptions.Loaded loaded = run.load(spark, onBadImage == JobOptions.BadImagePolicy.skip);
-      out = DetectJob.run(spark, loaded.detector(), loaded.cfg(), specs, limit == null ? Integer.MAX_VALUE : limit, partitions, output,
-          overwrite);
+      out = DetectJob.on(spark, loaded.detector(), loaded.cfg()).inputs(specs)
+          .limit(limit == null ? Integer.MAX_VALUE : limit).partitions(partitions).output(output, overwrite).execute();
       for (DetectJob.DatasetSummary s : out) {
         System.out.printf(Locale.ROOT, "opnp detect: %s: %d of %d images flagged OOD (%.2f %%, 95 %% interval "
                 + "%.2f–%.2f %%; in-distribution data: %.2f %%)%s%s%n", s.dataset(), s.flagged(), s.scored(),

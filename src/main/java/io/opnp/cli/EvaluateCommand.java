@@ -157,8 +157,8 @@ final class EvaluateCommand implements Callable<Integer> {
     String cache = features != null ? features : new Path(output, "features").toString();
     var conf = spark.sparkContext().hadoopConfiguration();
     // Every output is checked before the model runs, not after.
-    for (String p : EvaluateJob.outputs(output, true)) {
-      Outputs.checkWritable(conf, p, job.overwrite);
+    for (String name : EvaluateJob.outputs(true)) {
+      Outputs.checkWritable(conf, output + "/" + name, job.overwrite);
     }
     if (!reuseFeatures) {
       Outputs.checkWritable(conf, cache, job.overwrite);
@@ -209,8 +209,8 @@ final class EvaluateCommand implements Callable<Integer> {
       }
       EvaluateJob.Roles roles = new EvaluateJob.Roles(specs.get(0).name(), specs.get(1).name(), proxyNames,
           specs.get(2).name(), oodNames, knnBankSize, valLimit);
-      result = EvaluateJob.run(spark, sens, head, cache, roles, PlanSweep.grid(PlanSweep.RHO_W_MAX, PlanSweep.RHO_W_MIN,
-          PlanSweep.RHO_O_MAX, PlanSweep.RHO_O_MIN), decision, new DetectorBundle.Context(cfg), output, job.overwrite);
+      result = EvaluateJob.on(spark, sens, head, cache).roles(roles).grid(PlanSweep.defaultGrid()).decision(decision)
+          .bundle(new DetectorBundle.Context(cfg)).output(output, job.overwrite).execute();
     }
     OodReport report = result.report();
     System.out.println();

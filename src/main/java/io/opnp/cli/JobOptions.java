@@ -35,6 +35,11 @@ final class JobOptions {
       + "length and centre-crop to --input-shape (ImageNet: 256 with 3,224,224); 0 resizes straight to the input size")
   int resizeShorter;
 
+  @Option(names = "--resampling", defaultValue = "bilinear", description = "how images are resized: bilinear (no "
+      + "antialiasing, as OpenCV) or pil (PIL's antialiased bilinear, as torchvision's Resize on PIL images: use it for "
+      + "models evaluated that way, most ImageNet models); default: ${DEFAULT-VALUE}")
+  String resampling;
+
   @Option(names = "--batch-size", defaultValue = "256", description = "images per model call (default: ${DEFAULT-VALUE})")
   int batchSize;
 
@@ -102,7 +107,8 @@ final class JobOptions {
     }
     Preprocess pre;
     try {
-      pre = new Preprocess(inputShape[0], inputShape[1], inputShape[2], mean, std, resizeShorter, maxImagePixels);
+      pre = new Preprocess(inputShape[0], inputShape[1], inputShape[2], mean, std, resizeShorter, maxImagePixels,
+          Preprocess.Resampling.parse(resampling));
     } catch (IllegalArgumentException e) {
       throw new BadInputException("bad preprocessing options: " + e.getMessage(), e);
     }

@@ -77,8 +77,9 @@ final class SensitivityCommand implements Callable<Integer> {
       Dataset<Row> data = DatasetReader.read(spark, spec, job.limitOrAll(), job.partitions);
       if (cacheFeatures != null) {
         Outputs.checkWritable(spark.sparkContext().hadoopConfiguration(), cacheFeatures, job.overwrite);
-        var fused = io.opnp.spark.FeatureCacheJob.run(spark, cfg, java.util.List.of(data), java.util.List.of(),
-            java.util.List.of(spec.toString()), cacheFeatures, job.overwrite, spec.name());
+        var fused = io.opnp.spark.FeatureCacheJob.run(spark, cfg,
+            io.opnp.spark.FeatureCacheJob.Inputs.of(java.util.List.of(data)).withSensitivityOf(spec.name()),
+            java.util.List.of(spec.toString()), cacheFeatures, job.overwrite);
         outcome = new SensitivityJob.Outcome(fused.sensitivity(), fused.skipped());
       } else {
         outcome = SensitivityJob.fit(spark, cfg, data);

@@ -106,7 +106,7 @@ public final class DatasetReader {
       raw = spark.read().parquet(spec.path());
     } catch (Exception e) {
       String root = rootMessage(e);
-      if (BadInputException.hasCorruptInput(e)) {
+      if (io.opnp.spark.ReadFailures.hasCorruptFile(e)) {
         throw new BadInputException("dataset " + spec.name() + ": a file under " + spec.path()
             + " is corrupt or truncated (" + root + "); restore it from its source or remove it", e);
       }

@@ -36,13 +36,19 @@ public final class ImageDecoder {
       if (w == pre.width() && h == pre.height()) {
         System.arraycopy(planes[c], 0, out, base, w * h);
       } else if (pre.resizeShorter() > 0) {
-        // Shorter side to resizeShorter (rounded like torchvision), then the central crop; only the
-        // crop's pixels are computed.
+        // Shorter side to resizeShorter, then the central crop, both as torchvision computes them (its crop offset is
+        // Python's round, half to even); only the crop's pixels are computed.
         int rw = w <= h ? pre.resizeShorter() : (int) ((long) pre.resizeShorter() * w / h);
         int rh = w <= h ? (int) ((long) pre.resizeShorter() * h / w) : pre.resizeShorter();
-        int top = (int) Math.round((rh - pre.height()) / 2.0);
-        int left = (int) Math.round((rw - pre.width()) / 2.0);
-        Resize.bilinearCrop(planes[c], h, w, rh, rw, top, left, out, base, pre.height(), pre.width());
+        int top = (int) Math.rint((rh - pre.height()) / 2.0);
+        int left = (int) Math.rint((rw - pre.width()) / 2.0);
+        if (pre.resampling() == Preprocess.Resampling.PIL) {
+          Resize.pilCrop(planes[c], h, w, rh, rw, top, left, out, base, pre.height(), pre.width());
+        } else {
+          Resize.bilinearCrop(planes[c], h, w, rh, rw, top, left, out, base, pre.height(), pre.width());
+        }
+      } else if (pre.resampling() == Preprocess.Resampling.PIL) {
+        Resize.pilCrop(planes[c], h, w, pre.height(), pre.width(), 0, 0, out, base, pre.height(), pre.width());
       } else {
         Resize.bilinear(planes[c], h, w, out, base, pre.height(), pre.width());
       }

@@ -10,10 +10,39 @@ import java.io.Serializable;
  * that their shorter side has that length and centre-cropped to the input size (ImageNet's
  * evaluation transform: 256, then 224). The demo model normalizes inside itself, so its default is none.
  * Images whose header announces more than {@code maxImagePixels} pixels are refused before any
- * pixel memory is allocated (decompression bombs).
+ * pixel memory is allocated (decompression bombs). {@code resampling} is how images are resized: see {@link Resampling}.
  */
 public record Preprocess(int channels, int height, int width, float[] mean, float[] std, int resizeShorter,
-                         long maxImagePixels) implements Serializable {
+                         long maxImagePixels, Resampling resampling) implements Serializable {
+
+  /** How images are resized to the model's input. */
+  public enum Resampling {
+    /**
+     * Bilinear with half-pixel centres and no antialiasing (OpenCV's INTER_LINEAR, {@code torch.nn.functional
+     * .interpolate(mode="bilinear", antialias=False)}): fast; shrinking by much skips source pixels.
+     */
+    BILINEAR,
+    /**
+     * PIL's bilinear filter, antialiased (the triangle widened by the reduction factor) and rounded to 8 bits after
+     * each pass, as torchvision's {@code Resize} computes on PIL images, which is how most ImageNet models were
+     * evaluated: use it for them.
+     */
+    PIL;
+
+    /** The name users write, e.g. {@code pil}. */
+    public String key() {
+      return name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    public static Resampling parse(String name) {
+      for (Resampling r : values()) {
+        if (r.key().equalsIgnoreCase(name == null ? "" : name.trim())) {
+          return r;
+        }
+      }
+      throw new IllegalArgumentException("unknown resampling '" + name + "'; choose bilinear or pil");
+    }
+  }
   /**
    * PIL's {@code Image.MAX_IMAGE_PIXELS}, where PIL warns of a decompression bomb. Decoding costs
    * about 15 bytes of heap per pixel here (the decoded raster, then one float plane per channel),
@@ -23,6 +52,7 @@ public record Preprocess(int channels, int height, int width, float[] mean, floa
   public static final long DEFAULT_MAX_IMAGE_PIXELS = 89_478_485L;
 
   public Preprocess {
+    Check.argument(resampling != null, "resampling must be one of bilinear, pil");
     Check.argument(maxImagePixels > 0, "max-image-pixels must be positive, got %s", maxImagePixels);
     Check.argument(resizeShorter >= 0, "resize-shorter must be >= 0, got %s", resizeShorter);
     Check.argument(resizeShorter == 0 || resizeShorter >= Math.max(height, width),
@@ -40,6 +70,12 @@ public record Preprocess(int channels, int height, int width, float[] mean, floa
     }
   }
 
+  /** Bilinear resampling (no antialiasing). */
+  public Preprocess(int channels, int height, int width, float[] mean, float[] std, int resizeShorter,
+                    long maxImagePixels) {
+    this(channels, height, width, mean, std, resizeShorter, maxImagePixels, Resampling.BILINEAR);
+  }
+
   /** With the default pixel limit. */
   public Preprocess(int channels, int height, int width, float[] mean, float[] std, int resizeShorter) {
     this(channels, height, width, mean, std, resizeShorter, DEFAULT_MAX_IMAGE_PIXELS);
@@ -52,7 +88,12 @@ public record Preprocess(int channels, int height, int width, float[] mean, floa
 
   /** This preprocessing with another pixel limit. */
   public Preprocess withMaxImagePixels(long limit) {
-    return new Preprocess(channels, height, width, mean, std, resizeShorter, limit);
+    return new Preprocess(channels, height, width, mean, std, resizeShorter, limit, resampling);
+  }
+
+  /** This preprocessing with another resampling. */
+  public Preprocess withResampling(Resampling r) {
+    return new Preprocess(channels, height, width, mean, std, resizeShorter, maxImagePixels, r);
   }
 
   public static Preprocess grey(int height, int width) {

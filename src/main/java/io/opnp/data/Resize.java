@@ -1,8 +1,10 @@
 package io.opnp.data;
 
 /**
- * Bilinear resampling of one float plane with half-pixel centres (as OpenCV's INTER_LINEAR; no
- * antialiasing filter when shrinking, unlike PIL).
+ * Resampling of one float plane: {@link #bilinear} with half-pixel centres (as OpenCV's INTER_LINEAR and
+ * {@code torch.nn.functional.interpolate(antialias=False)}; no antialiasing filter when shrinking), and {@link #pilCrop},
+ * PIL's bilinear filter (the triangle widened by the reduction factor, so shrinking averages every source pixel) in
+ * PIL's own 8-bit fixed-point arithmetic, as torchvision's {@code Resize} computes on PIL images.
  */
 final class Resize {
   private Resize() {}
@@ -59,6 +61,87 @@ final class Resize {
         float bottom = src[y1 * sw + x0] * (1 - wx) + src[y1 * sw + x1] * wx;
         dst[offset + y * dw + x] = top * (1 - wy) + bottom * wy;
       }
+    }
+  }
+
+  /** PIL's fixed-point precision for 8-bit images (Resample.c: 32 − 8 − 2 bits). */
+  private static final int PRECISION_BITS = 22;
+
+  /**
+   * The {@code ch × cw} window at ({@code top}, {@code left}) of the {@code dh × dw} PIL-bilinear resize of a plane of
+   * values in [0, 1] that are 8-bit levels (k/255): horizontal pass, rounded to 8 bits, then vertical pass, rounded
+   * again, as PIL's {@code ImagingResample} does (its coefficients and fixed-point rounding, so the levels are PIL's
+   * own), only for the pixels the window needs.
+   */
+  static void pilCrop(float[] src, int sh, int sw, int dh, int dw, int top, int left, float[] dst, int offset, int ch,
+                      int cw) {
+    Coefficients cx = Coefficients.of(sw, dw, left, cw);
+    Coefficients cy = Coefficients.of(sh, dh, top, ch);
+    int y0 = cy.start[0];
+    int y1 = cy.start[ch - 1] + cy.weights[ch - 1].length;
+    int[] tmp = new int[(y1 - y0) * cw];
+    for (int y = y0; y < y1; y++) {
+      int row = y * sw;
+      for (int x = 0; x < cw; x++) {
+        int[] k = cx.weights[x];
+        long acc = 1L << (PRECISION_BITS - 1);
+        for (int i = 0, j = row + cx.start[x]; i < k.length; i++, j++) {
+          acc += (long) level(src[j]) * k[i];
+        }
+        tmp[(y - y0) * cw + x] = clip8(acc);
+      }
+    }
+    for (int y = 0; y < ch; y++) {
+      int[] k = cy.weights[y];
+      int first = cy.start[y] - y0;
+      int o = offset + y * cw;
+      for (int x = 0; x < cw; x++) {
+        long acc = 1L << (PRECISION_BITS - 1);
+        for (int i = 0; i < k.length; i++) {
+          acc += (long) tmp[(first + i) * cw + x] * k[i];
+        }
+        dst[o + x] = clip8(acc) / 255f;
+      }
+    }
+  }
+
+  private static int level(float v) {
+    return Math.round(v * 255f);
+  }
+
+  private static int clip8(long acc) {
+    long v = acc >> PRECISION_BITS;
+    return v < 0 ? 0 : v > 255 ? 255 : (int) v;
+  }
+
+  /** PIL's per-output-pixel source range and fixed-point weights along one axis (Resample.c, precompute_coeffs). */
+  private record Coefficients(int[] start, int[][] weights) {
+    static Coefficients of(int in, int out, int from, int count) {
+      double scale = (double) in / out;
+      double filterScale = Math.max(scale, 1.0);
+      double support = filterScale;  // the bilinear (triangle) filter's support is 1
+      int[] start = new int[count];
+      int[][] weights = new int[count][];
+      for (int o = 0; o < count; o++) {
+        double center = (from + o + 0.5) * scale;
+        int xmin = Math.max((int) (center - support + 0.5), 0);
+        int xmax = Math.min((int) (center + support + 0.5), in) - xmin;
+        double[] w = new double[xmax];
+        double sum = 0;
+        for (int x = 0; x < xmax; x++) {
+          double t = Math.abs((x + xmin - center + 0.5) / filterScale);
+          w[x] = t < 1 ? 1 - t : 0;
+          sum += w[x];
+        }
+        int[] k = new int[xmax];
+        for (int x = 0; x < xmax; x++) {
+          double v = sum == 0 ? 0 : w[x] / sum;
+          k[x] = (int) (v < 0 ? -0.5 + v * (1 << PRECISION_BITS) : 0.5 + v * (1 << PRECISION_BITS));
+        }
+        start[o] = xmin;
+        weights[o] = k;
+      }
+      return new Coefficients(start, weights);
     }
   }
 }

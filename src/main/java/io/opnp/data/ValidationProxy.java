@@ -26,7 +26,10 @@ import java.util.SplittableRandom;
 public enum ValidationProxy {
   SHUFFLE, PERMUTE, BLUR, ROTATE, LFNOISE;
 
-  /** Separates a proxy dataset's name from its source: not allowed in user dataset names. */
+  /**
+   * Separates a proxy dataset's name from its source: not allowed in user dataset names. The name only labels the
+   * rows; which images become a proxy is declared to the model pass ({@code RowLayout.proxies}).
+   */
   public static final char SEPARATOR = '+';
   private static final int GRID = 4;
 
@@ -37,12 +40,6 @@ public enum ValidationProxy {
   /** The cached dataset name of this proxy of dataset {@code source}. */
   public String datasetName(String source) {
     return source + SEPARATOR + key();
-  }
-
-  /** The proxy whose dataset this is, or null for an ordinary dataset. */
-  public static ValidationProxy ofDataset(String dataset) {
-    int at = dataset == null ? -1 : dataset.lastIndexOf(SEPARATOR);
-    return at < 0 ? null : parse(dataset.substring(at + 1));
   }
 
   public static ValidationProxy parse(String key) {

@@ -15,6 +15,7 @@ import io.opnp.data.ImageSchema;
 import io.opnp.decision.DecisionRule;
 import io.opnp.decision.Interval;
 import io.opnp.io.Outputs;
+import io.opnp.io.StagedOutputs;
 import io.opnp.math.LinearHead;
 import io.opnp.model.HeadReader;
 import io.opnp.spark.AppendDetection;
@@ -54,13 +55,11 @@ public final class DetectJob {
       .add(AppendDetection.SKIP_REASON, org.apache.spark.sql.types.DataTypes.StringType)
       .add(ImageSchema.DATASET, org.apache.spark.sql.types.DataTypes.StringType);
 
-  private DetectJob() {}
-
   /** The model as the detector needs it (its preprocessing, head names and temperature), checked by SHA-256. */
   public static InferenceConfig config(Detector d, io.opnp.io.ModelRef model, int batchSize,
                                        int torchThreads, boolean skipBadImages, int decodeThreads) {
     d.checkModel(model.location(), model.sha256());
-    return new InferenceConfig(model, d.weightParam(), d.biasParam(), d.preprocess(), batchSize,
+    return new InferenceConfig(model, d.model().weightParam(), d.model().biasParam(), d.preprocess(), batchSize,
         torchThreads, d.temperature(), skipBadImages, decodeThreads, io.opnp.model.Precision.AUTO);
   }
 
@@ -72,57 +71,118 @@ public final class DetectJob {
     return new AppendDetection.Scorer(d.scorer(head), d.rule());
   }
 
-  public static List<DatasetSummary> run(SparkSession spark, Detector d, InferenceConfig cfg, List<DatasetSpec> inputs,
-                                         int limit, int partitions, String output, boolean overwrite) {
+  private final SparkSession spark;
+  private final Detector d;
+  private final InferenceConfig cfg;
+  private List<DatasetSpec> inputs = List.of();
+  private int limit = Integer.MAX_VALUE;
+  private int partitions;
+  private String output;
+  private boolean overwrite;
+
+  private DetectJob(SparkSession spark, Detector d, InferenceConfig cfg) {
+    this.spark = spark;
+    this.d = d;
+    this.cfg = cfg;
+  }
+
+  /** A job scoring images with detector {@code d} on the model {@code cfg} runs ({@link #config}); then execute(). */
+  public static DetectJob on(SparkSession spark, Detector d, InferenceConfig cfg) {
+    return new DetectJob(spark, d, cfg);
+  }
+
+  /** The datasets to score (required, names distinct). */
+  public DetectJob inputs(List<DatasetSpec> specs) {
+    this.inputs = List.copyOf(specs);
+    return this;
+  }
+
+  /** At most {@code n} images per dataset (default: all). */
+  public DetectJob limit(int n) {
+    this.limit = n;
+    return this;
+  }
+
+  /** Partitions to read each dataset into (0: Spark's choice). */
+  public DetectJob partitions(int n) {
+    this.partitions = n;
+    return this;
+  }
+
+  /** Where the outputs go (required), replacing existing ones only when {@code replace}. */
+  public DetectJob output(String dir, boolean replace) {
+    this.output = dir;
+    this.overwrite = replace;
+    return this;
+  }
+
+  /** The options, checked in one place before any work. */
+  private void checkOptions() {
     requireInputs(inputs);
+    io.opnp.math.Check.argument(limit > 0, "limit must be positive, got %s", limit);
+    io.opnp.math.Check.argument(partitions >= 0, "partitions must be >= 0, got %s", partitions);
+    io.opnp.math.Check.argument(output != null, "detect needs an output directory (output(...))");
+  }
+
+  /** Scores every input, then one commit: the scores, summary.md and summary.json (last: it marks a complete run). */
+  public List<DatasetSummary> execute() {
+    checkOptions();
     var conf = spark.sparkContext().hadoopConfiguration();
-    for (String p : List.of(output + "/scores", output + "/summary.json", output + "/summary.md")) {
-      Outputs.checkWritable(conf, p, overwrite);
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    try (StagedOutputs out = new StagedOutputs(conf, output, List.of("scores", "summary.md", "summary.json"),
+        overwrite)) {
+      Map<String, FolderListing.Inventory> files = new LinkedHashMap<>();
+      Dataset<Row> images = read(files);
+      score(jsc, images, out.path("scores"));
+      List<DatasetSummary> summaries = summarize(out.path("scores"), files);
+      Outputs.create(conf, out.path("summary.json"), json(d, summaries));
+      Outputs.create(conf, out.path("summary.md"), markdown(d, summaries));
+      out.commit();
+      return summaries;
+    } finally {
+      Stages.clear(jsc);
     }
-    AppendDetection.Scorer scorer = scorer(spark, d, cfg);
+  }
+
+  /** Stage 1: every input as one DataFrame of images; what each folder's listing left out goes into {@code files}. */
+  private Dataset<Row> read(Map<String, FolderListing.Inventory> files) {
     Dataset<Row> all = null;
-    Map<String, FolderListing.Inventory> files = new LinkedHashMap<>();
     for (DatasetSpec s : inputs) {
       DatasetReader.Opened opened = DatasetReader.open(spark, s, limit, partitions);
       files.put(s.name(), opened.files());
       all = all == null ? opened.rows() : all.unionByName(opened.rows());
     }
-    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-    String staging = Outputs.staging(output + "/scores");
+    return all;
+  }
+
+  /** Stage 2: the detector's score, p-value, flag and prediction of every image, by dataset. */
+  private void score(JavaSparkContext jsc, Dataset<Row> images, String path) {
+    AppendDetection.Scorer scorer = scorer(spark, d, cfg);
+    Stages.describe(jsc, "opnp detect: " + d.spec().label() + " on " + inputs.size() + " dataset(s)");
+    AppendDetection.apply(images, cfg, RowLayout.STANDARD, scorer)
+        .select(col(ImageSchema.ID), col(ImageSchema.DATASET), col(ImageSchema.LABEL), col(AppendDetection.SCORE),
+            col(AppendDetection.PVALUE), col(AppendDetection.IS_OOD), col(AppendDetection.PREDICTION),
+            col(AppendDetection.SKIP_REASON))
+        .write().partitionBy(ImageSchema.DATASET).parquet(path);
+  }
+
+  /** Stage 3: each dataset's flagged share, its interval and the verdict against in-distribution data. */
+  private List<DatasetSummary> summarize(String scores, Map<String, FolderListing.Inventory> files) {
+    // Typed: a dataset named like a number or a date must stay a string.
+    List<Row> counts = spark.read().schema(SCORES).parquet(scores).groupBy(ImageSchema.DATASET)
+        .agg(count("*"), count(AppendDetection.SCORE), sum(when(col(AppendDetection.IS_OOD), 1).otherwise(0)))
+        .collectAsList();
+    Map<String, Row> byName = new LinkedHashMap<>();
+    counts.forEach(r -> byName.put(r.getString(0), r));
     List<DatasetSummary> out = new ArrayList<>();
-    try {
-      Stages.describe(jsc, "opnp detect: " + d.spec().label() + " on " + inputs.size() + " dataset(s)");
-      AppendDetection.apply(all, cfg, RowLayout.STANDARD, scorer)
-          .select(col(ImageSchema.ID), col(ImageSchema.DATASET), col(ImageSchema.LABEL), col(AppendDetection.SCORE),
-              col(AppendDetection.PVALUE), col(AppendDetection.IS_OOD), col(AppendDetection.PREDICTION),
-              col(AppendDetection.SKIP_REASON))
-          .write().partitionBy(ImageSchema.DATASET).parquet(staging + "/scores");
-      // Typed: a dataset named like a number or a date must stay a string.
-      List<Row> counts = spark.read().schema(SCORES).parquet(staging + "/scores").groupBy(ImageSchema.DATASET)
-          .agg(count("*"), count(AppendDetection.SCORE), sum(when(col(AppendDetection.IS_OOD), 1).otherwise(0)))
-          .collectAsList();
-      Map<String, Row> byName = new LinkedHashMap<>();
-      counts.forEach(r -> byName.put(r.getString(0), r));
-      for (DatasetSpec s : inputs) {
-        Row r = byName.get(s.name());
-        long images = r == null ? 0 : r.getLong(1);
-        long scored = r == null ? 0 : r.getLong(2);
-        long flagged = r == null || r.isNullAt(3) ? 0 : r.getLong(3);
-        DecisionRule.Share share = DecisionRule.Share.of(flagged, scored);
-        out.add(new DatasetSummary(s.name(), images, scored, flagged, share.rate(), share.interval(),
-            d.expectedFalseAlarmRate(), d.rule().shifted(share), files.get(s.name())));
-      }
-      Outputs.create(conf, staging + "/summary.json", json(d, out));
-      Outputs.create(conf, staging + "/summary.md", markdown(d, out));
-      if (overwrite) {
-        Outputs.delete(conf, output + "/summary.json");  // never new scores beside an old summary
-      }
-      Outputs.commit(conf, staging + "/scores", output + "/scores", overwrite);
-      Outputs.commit(conf, staging + "/summary.md", output + "/summary.md", overwrite);
-      Outputs.commit(conf, staging + "/summary.json", output + "/summary.json", overwrite);
-    } finally {
-      Outputs.abort(conf, staging);
-      Stages.clear(jsc);
+    for (DatasetSpec s : inputs) {
+      Row r = byName.get(s.name());
+      long images = r == null ? 0 : r.getLong(1);
+      long scored = r == null ? 0 : r.getLong(2);
+      long flagged = r == null || r.isNullAt(3) ? 0 : r.getLong(3);
+      DecisionRule.Share share = DecisionRule.Share.of(flagged, scored);
+      out.add(new DatasetSummary(s.name(), images, scored, flagged, share.rate(), share.interval(),
+          d.expectedFalseAlarmRate(), d.rule().shifted(share), files.get(s.name())));
     }
     return out;
   }
@@ -132,7 +192,7 @@ public final class DetectJob {
     root.put("detector", d.spec().label());
     root.put("threshold", d.threshold());
     root.put("expected_id_flag_rate", d.expectedFalseAlarmRate());
-    root.put("model_sha256", d.modelSha256());
+    root.put("model_sha256", d.model().sha256());
     root.put("engine", io.opnp.model.EngineProvenance.current(true));
     Map<String, Object> sets = new LinkedHashMap<>();
     for (DatasetSummary s : rows) {
@@ -165,7 +225,7 @@ public final class DetectJob {
         + "data is expected to be flagged at %.2f %% (95 %% interval %.2f–%.2f %%); a set whose own interval does not "
         + "overlap that one is marked shifted.%n%n| dataset | images | flagged OOD | rate (95 %% interval) | "
         + "verdict |%n|---|---:|---:|---:|---|%n", d.spec().label(), d.threshold(), 100 * d.expectedFalseAlarmRate(),
-        100 * d.falseAlarmLower(), 100 * d.falseAlarmUpper()));
+        100 * d.rule().expectedInterval().lower(), 100 * d.rule().expectedInterval().upper()));
     for (DatasetSummary s : rows) {
       sb.append(String.format(Locale.ROOT, "| %s | %d | %d | %.2f %% (%.2f–%.2f) | %s |%n", s.dataset(), s.scored(),
           s.flagged(), 100 * s.flaggedShare(), 100 * s.interval().lower(), 100 * s.interval().upper(),

@@ -353,18 +353,7 @@ public final class StreamingMonitor {
         return false;
       }
     }
-    if (BadInputException.hasCorruptInput(e)) {
-      return true;
-    }
-    for (Throwable c = e; c != null; c = c.getCause() == c ? null : c.getCause()) {
-      String name = c.getClass().getName();
-      String m = String.valueOf(c.getMessage());
-      if (name.startsWith("org.apache.parquet.") || name.endsWith("SchemaColumnConvertNotSupportedException")
-          || m.contains("Encountered error while reading file") || m.contains("FAILED_READ_FILE")) {
-        return true;
-      }
-    }
-    return false;
+    return io.opnp.spark.ReadFailures.hasCorruptFile(e);
   }
 
   /** Idempotent per batch id: staging, then rename over whatever a replay of this batch wrote before. */

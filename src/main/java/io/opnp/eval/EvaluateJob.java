@@ -4,6 +4,7 @@ import static org.apache.spark.sql.functions.col;
 
 import io.opnp.detect.DetectorBundle;
 import io.opnp.io.Outputs;
+import io.opnp.io.StagedOutputs;
 import io.opnp.math.LinearHead;
 import io.opnp.math.PruningPercentages;
 import io.opnp.math.PruningPlan;
@@ -30,7 +31,8 @@ import org.slf4j.LoggerFactory;
  * ({@link DetectorSelection}: OPNP's plan and every method's hyper-parameters against several OOD
  * proxies, the threshold on held-out ID images); score the ID test set and every OOD set with all
  * methods and the chosen detector in one pass ({@link TestScoring}); report ({@link EvaluationReport},
- * {@link Recommendation}) and save the detector. Everything is staged and committed at the end. The
+ * {@link Recommendation}) and save the detector. Options are set on the job and checked in one place; every output is staged and committed together at
+ * the end ({@link StagedOutputs}). The
  * backbone never runs here.
  */
 public final class EvaluateJob {
@@ -71,109 +73,172 @@ public final class EvaluateJob {
     }
   }
 
-  private EvaluateJob() {}
+  private final SparkSession spark;
+  private final Sensitivity sens;
+  private final LinearHead head;
+  private final String featuresPath;
+  private Roles roles;
+  private List<PruningPercentages> grid;
+  private Decision decision = Decision.defaults();
+  private DetectorBundle.Context bundle;
+  private String output;
+  private boolean overwrite;
+  private StageTimes times = new StageTimes();
 
-  public static Result run(SparkSession spark, Sensitivity sens, LinearHead head, String featuresPath, Roles roles,
-                              List<PruningPercentages> grid, String output, boolean overwrite) {
-    return run(spark, sens, head, featuresPath, roles, grid, Decision.defaults(), null, output, overwrite);
-  }
-
-  public static Result run(SparkSession spark, Sensitivity sens, LinearHead head, String featuresPath, Roles roles,
-                              List<PruningPercentages> grid, Decision decision, DetectorBundle.Context bundle,
-                              String output, boolean overwrite) {
-    return run(spark, sens, head, featuresPath, roles, grid, decision, bundle, output, overwrite, new StageTimes());
+  private EvaluateJob(SparkSession spark, Sensitivity sens, LinearHead head, String featuresPath) {
+    this.spark = spark;
+    this.sens = sens;
+    this.head = head;
+    this.featuresPath = featuresPath;
   }
 
   /**
-   * @param bundle what the detector bundle records beside the fitted state (model, preprocessing); null: no bundle
-   * @param times where each stage's wall time is recorded (and reported in metrics.json)
+   * A job on the feature cache at {@code featuresPath} of the model whose head is {@code head}, with the training
+   * set's sensitivity {@code sens}; set its options, then {@link #execute()} (or {@link #fitDetector}).
    */
-  public static Result run(SparkSession spark, Sensitivity sens, LinearHead head, String featuresPath, Roles roles,
-                              List<PruningPercentages> grid, Decision decision, DetectorBundle.Context bundle,
-                              String output, boolean overwrite, StageTimes times) {
-    var conf = spark.sparkContext().hadoopConfiguration();
-    for (String p : outputs(output, bundle != null)) {
-      Outputs.checkWritable(conf, p, overwrite);
-    }
+  public static EvaluateJob on(SparkSession spark, Sensitivity sens, LinearHead head, String featuresPath) {
+    return new EvaluateJob(spark, sens, head, featuresPath);
+  }
+
+  /** Which cached datasets play which role (required). */
+  public EvaluateJob roles(Roles r) {
+    this.roles = r;
+    return this;
+  }
+
+  /** OPNP's plans to search (required). */
+  public EvaluateJob grid(List<PruningPercentages> g) {
+    this.grid = g;
+    return this;
+  }
+
+  /** What the choice aims for; {@link Decision#defaults()} unless set. */
+  public EvaluateJob decision(Decision d) {
+    this.decision = d;
+    return this;
+  }
+
+  /** Also save the chosen detector, with the model and preprocessing {@code context} names; none unless set. */
+  public EvaluateJob bundle(DetectorBundle.Context context) {
+    this.bundle = context;
+    return this;
+  }
+
+  /** Where the outputs go (required), replacing existing ones only when {@code replace}. */
+  public EvaluateJob output(String dir, boolean replace) {
+    this.output = dir;
+    this.overwrite = replace;
+    return this;
+  }
+
+  /** Where each stage's wall time is recorded (and reported in metrics.json). */
+  public EvaluateJob times(StageTimes t) {
+    this.times = t;
+    return this;
+  }
+
+  /** The options, checked in one place before any work. */
+  private void checkOptions(boolean needsTests) {
+    io.opnp.math.Check.argument(sens != null && head != null && featuresPath != null,
+        "evaluate needs the sensitivity, the model's head and the feature cache");
+    io.opnp.math.Check.argument(roles != null, "evaluate needs the datasets' roles (roles(...))");
+    io.opnp.math.Check.argument(grid != null && !grid.isEmpty(), "evaluate needs OPNP's plans to search (grid(...))");
+    io.opnp.math.Check.argument(decision != null && times != null, "decision and times must not be null");
+    io.opnp.math.Check.argument(output != null, "evaluate needs an output directory (output(...))");
+    io.opnp.math.Check.argument(!needsTests || (roles.idTest() != null && !roles.oods().isEmpty()),
+        "evaluate needs an ID test set and at least one OOD set; to fit the detector alone use fitDetector");
+  }
+
+  /**
+   * The four stages, then one commit of every output: fit and choose on the training and validation data, score the
+   * test sets, write the report and plots, save the detector.
+   */
+  public Result execute() {
+    checkOptions(true);
+    List<String> names = outputs(bundle != null);
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-    Dataset<Row> cache = FeatureCacheJob.read(spark, featuresPath);
-
-    // 1 and 2: the training statistics, then the detector chosen on validation data only.
-    Choice choice = choose(jsc, cache, sens, head, roles, grid, decision, times);
-    FittedState fit = choice.fit();
-    DetectorSelection.Outcome chosen = choice.chosen();
-    PruningPlan plan = PruningPlan.of(sens, chosen.plan().plan());
-    LinearHead pruned = fit.pruned(head, chosen.plan().plan());  // the OPNP methods' own head
-    List<OodMethod> methods = TestScoring.methods(head, fit, sens.temperature(), chosen);
-
-    // 3. The test sets, every method and the chosen detector, in one distributed pass over the cache.
-    String staging = Outputs.staging(output + "/scores-all");
-    Result result;
-    try {
-      List<Row> rows = times.time("test scoring", StageTimes.Where.EXECUTORS, () -> TestScoring.run(spark, cache, roles,
-          methods, head, pruned, sens.temperature(), staging + "/scores-all"));
-
-      // 4. Report, plots and the detector bundle.
-      OodReport metrics = times.time("metrics, plots", StageTimes.Where.DRIVER, () ->
-          EvaluationReport.build(rows, roles, chosen, plan, sens, staging, conf)
-              .withExtra("engine", io.opnp.model.EngineProvenance.current(spark.sparkContext().isLocal()))
-              .withExtra("knn_bank", Reports.knnBankJson(fit.bank())));
-      List<Recommendation.TestFigures> figures = Recommendation.testFigures(chosen, roles, rows);
-      Recommendation recommendation = Recommendation.of(chosen, decision, figures);
-      OodReport report = metrics.withExtra("recommendation", recommendation.json())
-          .withExtra("stage_seconds", times.json());
-      Outputs.create(conf, staging + "/metrics.json", report.json());
-      Outputs.create(conf, staging + "/report.md", Recommendation.markdown(chosen, decision, roles, figures)
-          + Reports.markdown(report, roles, chosen.sweep(), chosen.plan()) + Reports.knnBankMarkdown(fit.bank()));
-      Outputs.create(conf, staging + "/metrics.md", report.markdown());
+    try (StagedOutputs out = new StagedOutputs(spark.sparkContext().hadoopConfiguration(), output, names, overwrite)) {
+      Dataset<Row> cache = FeatureCacheJob.read(spark, featuresPath);
+      Choice choice = choose(jsc, cache);
+      List<Row> rows = scoreTestSets(cache, choice, out);
+      Result result = report(choice, rows, out);
       if (bundle != null) {
-        saveBundle(spark, staging + "/detector", bundle, choice, decision, recommendation);
+        saveBundle(spark, out.path(DETECTOR), bundle, choice, decision, result.recommendation());
       }
-      if (overwrite) {
-        Outputs.delete(conf, output + "/metrics.json");
-      }
-      Outputs.commit(conf, staging + "/scores-all", output + "/scores-all", overwrite);
-      Outputs.commit(conf, staging + "/plots", output + "/plots", overwrite);
-      if (bundle != null) {
-        Outputs.commit(conf, staging + "/detector", output + "/detector", overwrite);
-      }
-      Outputs.commit(conf, staging + "/report.md", output + "/report.md", overwrite);
-      Outputs.commit(conf, staging + "/metrics.md", output + "/metrics.md", overwrite);
-      Outputs.commit(conf, staging + "/metrics.json", output + "/metrics.json", overwrite);
-      result = new Result(report, recommendation);
+      out.commit();
+      return result;
     } finally {
-      Outputs.abort(conf, staging);
       io.opnp.spark.Stages.clear(jsc);
     }
-    return result;
+  }
+
+  /**
+   * Stages 1 and 2 alone, as {@code OodDetector.fit} runs them: the training statistics, then the detector chosen on
+   * validation data only, then its bundle committed to {@code dir}. No test set is read; the bundle equals the one
+   * {@link #execute} saves from the same cache.
+   */
+  public Recommendation fitDetector() {
+    checkOptions(false);
+    io.opnp.math.Check.argument(bundle != null, "fitDetector needs what the bundle records (bundle(...))");
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    org.apache.hadoop.fs.Path dir = new org.apache.hadoop.fs.Path(output);
+    try (StagedOutputs out = new StagedOutputs(spark.sparkContext().hadoopConfiguration(),
+        dir.getParent().toString(), List.of(dir.getName()), overwrite)) {
+      Choice choice = choose(jsc, FeatureCacheJob.read(spark, featuresPath));
+      Recommendation recommendation = Recommendation.of(choice.chosen(), decision, List.of());
+      saveBundle(spark, out.path(dir.getName()), bundle, choice, decision, recommendation);
+      out.commit();
+      return recommendation;
+    } finally {
+      io.opnp.spark.Stages.clear(jsc);
+    }
+  }
+
+  /** Stage 3: the test sets, every method and the chosen detector, in one distributed pass over the cache. */
+  private List<Row> scoreTestSets(Dataset<Row> cache, Choice choice, StagedOutputs out) {
+    DetectorSelection.Outcome chosen = choice.chosen();
+    LinearHead pruned = choice.fit().pruned(head, chosen.plan().plan());  // the OPNP methods' own head
+    List<OodMethod> methods = TestScoring.methods(head, choice.fit(), sens.temperature(), chosen);
+    return times.time("test scoring", StageTimes.Where.EXECUTORS, () -> TestScoring.run(spark, cache, roles,
+        methods, head, pruned, sens.temperature(), out.path("scores-all")));
+  }
+
+  /** Stage 4: metrics, plots, the recommendation and the report. */
+  private Result report(Choice choice, List<Row> rows, StagedOutputs out) {
+    var conf = spark.sparkContext().hadoopConfiguration();
+    DetectorSelection.Outcome chosen = choice.chosen();
+    PruningPlan plan = PruningPlan.of(sens, chosen.plan().plan());
+    OodReport metrics = times.time("metrics, plots", StageTimes.Where.DRIVER, () ->
+        EvaluationReport.build(rows, roles, chosen, plan, sens, out.root(), conf)
+            .withExtra("engine", io.opnp.model.EngineProvenance.current(spark.sparkContext().isLocal()))
+            .withExtra("knn_bank", Reports.knnBankJson(choice.fit().bank())));
+    List<Recommendation.TestFigures> figures = Recommendation.testFigures(chosen, roles, rows);
+    Recommendation recommendation = Recommendation.of(chosen, decision, figures);
+    OodReport report = metrics.withExtra("recommendation", recommendation.json())
+        .withExtra("stage_seconds", times.json());
+    Outputs.create(conf, out.path("metrics.json"), report.json());
+    Outputs.create(conf, out.path("report.md"), Recommendation.markdown(chosen, decision, roles, figures)
+        + Reports.markdown(report, roles, chosen.sweep(), chosen.plan()) + Reports.knnBankMarkdown(choice.fit().bank()));
+    Outputs.create(conf, out.path("metrics.md"), report.markdown());
+    return new Result(report, recommendation);
+  }
+
+  /** The outputs evaluate writes, in commit order: metrics.json last, as it marks a complete run. */
+  public static List<String> outputs(boolean withBundle) {
+    List<String> names = new ArrayList<>(List.of("scores-all", "plots"));
+    if (withBundle) {
+      names.add(DETECTOR);
+    }
+    names.addAll(List.of("report.md", "metrics.md", "metrics.json"));
+    return names;
   }
 
   /** What stages 1 and 2 fitted and chose: everything the detector bundle holds. */
   public record Choice(FittedState fit, DetectorSelection.Outcome chosen) {}
 
-  /**
-   * Stages 1 and 2 alone, as {@code OodDetector.fit} runs them: the training statistics, then the
-   * detector chosen on validation data only, then its bundle committed to {@code dir}. No test set is
-   * read; the bundle equals the one {@link #run} saves from the same cache.
-   */
-  public static Recommendation fitDetector(SparkSession spark, Sensitivity sens, LinearHead head, String featuresPath,
-                                           Roles roles, List<PruningPercentages> grid, Decision decision,
-                                           DetectorBundle.Context bundle, String dir, boolean overwrite) {
-    var conf = spark.sparkContext().hadoopConfiguration();
-    Outputs.checkWritable(conf, dir, overwrite);
-    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-    String staging = Outputs.staging(dir);
-    try {
-      Choice choice = choose(jsc, FeatureCacheJob.read(spark, featuresPath), sens, head, roles, grid, decision,
-          new StageTimes());
-      Recommendation recommendation = Recommendation.of(choice.chosen(), decision, List.of());
-      saveBundle(spark, staging, bundle, choice, decision, recommendation);
-      Outputs.commit(conf, staging, dir, overwrite);
-      return recommendation;
-    } finally {
-      Outputs.abort(conf, staging);
-      io.opnp.spark.Stages.clear(jsc);
-    }
+  /** Stages 1 and 2: the training statistics, then the detector chosen on validation data only. */
+  private Choice choose(JavaSparkContext jsc, Dataset<Row> cache) {
+    return choose(jsc, cache, sens, head, roles, grid, decision, times);
   }
 
   private static Choice choose(JavaSparkContext jsc, Dataset<Row> cache, Sensitivity sens, LinearHead head, Roles roles,
@@ -194,22 +259,9 @@ public final class EvaluateJob {
     FittedState fit = choice.fit();
     DetectorSelection.Outcome chosen = choice.chosen();
     DetectorSpec spec = chosen.chosen();
-    double clip = spec.method().needs(Method.Need.REACT_THRESHOLD)
-        ? fit.reactThreshold(spec.value(Param.REACT_PERCENTILE)) : Double.NaN;
-    DetectorBundle.save(spark, dir, bundle, new DetectorBundle.Fitted(spec, clip, chosen.threshold(), decision.keep(),
-        chosen.calibrationScores(), fit.training(), fit.vimMeanResidual(), fit.vim(), fit.bank(), fit.guides(),
-        fit.sensitivity(), recommendation.bundleSummary()));
+    DetectorBundle.save(spark, dir, bundle, new DetectorBundle.Fitted(spec, chosen.threshold(), decision.keep(),
+        chosen.calibrationScores(), fit, recommendation.bundleSummary()));
   }
 
-  /** Every path evaluate writes under {@code output}. */
-  public static List<String> outputs(String output, boolean bundle) {
-    List<String> out = new ArrayList<>();
-    for (String p : List.of("metrics.json", "metrics.md", "report.md", "plots", "scores-all")) {
-      out.add(output + "/" + p);
-    }
-    if (bundle) {
-      out.add(output + "/detector");
-    }
-    return out;
-  }
+
 }

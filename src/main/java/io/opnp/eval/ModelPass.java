@@ -9,7 +9,9 @@ import io.opnp.spark.FeatureCacheJob;
 import io.opnp.spark.FirstById;
 import io.opnp.spark.InferenceConfig;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -65,11 +67,14 @@ public final class ModelPass {
       labelled.add(n.name());
     }
     data.addAll(sets.others());
+    Map<String, ValidationProxy> proxies = new LinkedHashMap<>();
     for (ValidationProxy p : sets.proxies()) {
       data.add(proxy(sets.valId().rows(), p, sets.valId().name(), sets.valLimit()));
+      proxies.put(p.datasetName(sets.valId().name()), p);
     }
-    FeatureCacheJob.Outcome pass = FeatureCacheJob.run(spark, cfg, data, labelled, identity, cache, overwrite,
-        given == null ? sets.train().name() : null);
+    FeatureCacheJob.Outcome pass = FeatureCacheJob.run(spark, cfg,
+        new FeatureCacheJob.Inputs(data, labelled, proxies, given == null ? sets.train().name() : null), identity,
+        cache, overwrite);
     return new Outcome(pass.head(), given == null ? pass.sensitivity() : given);
   }
 

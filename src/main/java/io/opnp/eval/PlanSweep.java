@@ -69,6 +69,11 @@ public final class PlanSweep {
 
   private PlanSweep() {}
 
+  /** The grid evaluate searches: every combination of the four default lists. */
+  public static List<PruningPercentages> defaultGrid() {
+    return grid(RHO_W_MAX, RHO_W_MIN, RHO_O_MAX, RHO_O_MIN);
+  }
+
   /** Every combination of the four lists, in nested order. */
   public static List<PruningPercentages> grid(double[] wMax, double[] wMin, double[] oMax, double[] oMin) {
     List<PruningPercentages> out = new ArrayList<>();

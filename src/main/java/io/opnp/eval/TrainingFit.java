@@ -104,7 +104,8 @@ final class TrainingFit {
       FirstById.Rows g = sample(train, guideRows, d, GUIDE_SEED);
       return GuideBank.of(g.features(), g.count(), head);
     });
-    return new FittedState(training, reactPercents, thresholds, vim, residualSum / stats.count(), bank, guides, null);
+    return FittedState.builder().training(training).react(reactPercents, thresholds)
+        .vim(vim, residualSum / stats.count()).bank(bank).guides(guides).build();
   }
 
   /** NNGuide's bank: α = 1 % of the training rows (the paper's), at least 200 (OpenOOD's one batch), at most all. */

@@ -83,6 +83,16 @@ public final class Outputs {
     }
   }
 
+  /** Whether {@code path} exists. */
+  public static boolean exists(Configuration conf, String path) {
+    try {
+      Path p = new Path(path);
+      return p.getFileSystem(conf).exists(p);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot check " + path, e);
+    }
+  }
+
   /** Deletes {@code path} if it exists. */
   public static void delete(Configuration conf, String path) {
     try {

@@ -13,9 +13,11 @@ import java.util.Map;
  * What the methods need from the ID training set, fitted once (by evaluate's training stage) and
  * read back from a saved detector: the training statistics ({@link TrainingSums}), ReAct's clip value at each fitted
  * percentile, ViM's subspace and mean residual norm, the KNN bank and the sensitivity OPNP's plans
- * prune by. Any part a method does not need may be null; {@link DetectorSpec#build} takes what it needs.
+ * prune by. Any part a method does not need may be absent; {@link DetectorSpec#build} takes what it needs.
+ * Each {@link Method.Need} saves and loads its own part ({@link StateParts}). Built with {@link #builder()}.
  */
-public final class FittedState {
+public final class FittedState implements java.io.Serializable {
+  private static final long serialVersionUID = 1L;
   private final TrainingSums.Result training;
   private final double[] reactPercents;
   private final double[] reactThresholds;
@@ -25,25 +27,33 @@ public final class FittedState {
   private final GuideBank guides;
   private final Sensitivity sensitivity;
   /** Pruned heads by plan: many configurations share one plan, and pruning sorts C·D values. */
-  private final Map<PruningPercentages, LinearHead> pruned = new HashMap<>();
+  private transient Map<PruningPercentages, LinearHead> pruned;
   /** Parts several configurations fit alike (e.g. one Mahalanobis fit for Mahalanobis and RMDS). */
-  private final Fits fits = new Fits();
+  private transient Fits fits;
 
-  /**
-   * @param reactPercents percentiles (0–100); {@code reactThresholds[i]} is the activation value at {@code reactPercents[i]}
-   */
-  public FittedState(TrainingSums.Result training, double[] reactPercents, double[] reactThresholds, VimSubspace vim,
-                     double vimMeanResidual, KnnBank bank, GuideBank guides, Sensitivity sensitivity) {
-    Check.argument(reactPercents.length == reactThresholds.length, "%s ReAct percentiles but %s thresholds",
-        reactPercents.length, reactThresholds.length);
-    this.training = training;
-    this.reactPercents = reactPercents.clone();
-    this.reactThresholds = reactThresholds.clone();
-    this.vim = vim;
-    this.vimMeanResidual = vimMeanResidual;
-    this.bank = bank;
-    this.guides = guides;
-    this.sensitivity = sensitivity;
+  private FittedState(Builder b) {
+    this.training = b.training();
+    this.reactPercents = b.reactPercents.clone();
+    this.reactThresholds = b.reactThresholds.clone();
+    this.vim = b.vim;
+    this.vimMeanResidual = b.vimMeanResidual;
+    this.bank = b.bank;
+    this.guides = b.guides;
+    this.sensitivity = b.sensitivity;
+  }
+
+  /** An empty state: nothing fitted (the methods that need only the head). */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** A builder holding this state's parts, to change some of them. */
+  public Builder toBuilder() {
+    Builder b = new Builder().training(training).react(reactPercents, reactThresholds).bank(bank).guides(guides)
+        .sensitivity(sensitivity);
+    b.vim = vim;
+    b.vimMeanResidual = vimMeanResidual;
+    return b;
   }
 
   /** The training features' statistics; null when no method needs them. */
@@ -72,6 +82,7 @@ public final class FittedState {
         + Arrays.toString(reactPercents) + ")");
   }
 
+  /** ViM's subspace; null when not needed, or for a vim detector saved before the subspace was (refitted then). */
   public VimSubspace vim() {
     return vim;
   }
@@ -88,7 +99,10 @@ public final class FittedState {
     return guides;
   }
 
-  Fits fits() {
+  synchronized Fits fits() {
+    if (fits == null) {
+      fits = new Fits();
+    }
     return fits;
   }
 
@@ -98,7 +112,7 @@ public final class FittedState {
 
   /** This state with the sensitivity OPNP's plans prune by. */
   public FittedState withSensitivity(Sensitivity s) {
-    return new FittedState(training, reactPercents, reactThresholds, vim, vimMeanResidual, bank, guides, s);
+    return toBuilder().sensitivity(s).build();
   }
 
   /** {@code head} pruned by {@code plan} of the sensitivity (computed once per plan). */
@@ -108,6 +122,84 @@ public final class FittedState {
       throw new io.opnp.BadInputException(String.format("the sensitivities are %dx%d but the model's head is %dx%d",
           sensitivity.classes(), sensitivity.dim(), head.classes(), head.dim()));
     }
+    if (pruned == null) {
+      pruned = new HashMap<>();
+    }
     return pruned.computeIfAbsent(plan, p -> head.pruned(PruningPlan.of(sensitivity, p)));
+  }
+
+  /** The parts of a {@link FittedState}; any left unset is absent. */
+  public static final class Builder {
+    private final FeatureStats[] slices = new FeatureStats[TrainingSums.Slice.values().length];
+    private double[] reactPercents = new double[0];
+    private double[] reactThresholds = new double[0];
+    private VimSubspace vim;
+    private double vimMeanResidual = Double.NaN;
+    private KnnBank bank;
+    private GuideBank guides;
+    private Sensitivity sensitivity;
+
+    private Builder() {}
+
+    /** Every training statistic at once (null: none). */
+    public Builder training(TrainingSums.Result t) {
+      for (TrainingSums.Slice s : TrainingSums.Slice.values()) {
+        slices[s.ordinal()] = t == null ? null : s.of(t);
+      }
+      return this;
+    }
+
+    /** One slice of the training statistics, as a saved detector restores it. */
+    public Builder training(TrainingSums.Slice slice, FeatureStats stats) {
+      slices[slice.ordinal()] = stats;
+      return this;
+    }
+
+    /** ReAct's clip value {@code thresholds[i]} at each percentile {@code percents[i]} (0–100). */
+    public Builder react(double[] percents, double[] thresholds) {
+      Check.argument(percents.length == thresholds.length, "%s ReAct percentiles but %s thresholds",
+          percents.length, thresholds.length);
+      this.reactPercents = percents.clone();
+      this.reactThresholds = thresholds.clone();
+      return this;
+    }
+
+    /**
+     * ViM's subspace (null: refitted from the statistics when the scorer is built) and the mean of
+     * {@link VimSubspace#residualNormSum} over the training set.
+     */
+    public Builder vim(VimSubspace subspace, double meanResidual) {
+      this.vim = subspace;
+      this.vimMeanResidual = meanResidual;
+      return this;
+    }
+
+    public Builder bank(KnnBank b) {
+      this.bank = b;
+      return this;
+    }
+
+    public Builder guides(GuideBank g) {
+      this.guides = g;
+      return this;
+    }
+
+    public Builder sensitivity(Sensitivity s) {
+      this.sensitivity = s;
+      return this;
+    }
+
+    private TrainingSums.Result training() {
+      for (FeatureStats s : slices) {
+        if (s != null) {
+          return new TrainingSums.Result(slices[0], slices[1], slices[2], slices[3]);
+        }
+      }
+      return null;
+    }
+
+    public FittedState build() {
+      return new FittedState(this);
+    }
   }
 }

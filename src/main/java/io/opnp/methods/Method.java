@@ -101,24 +101,45 @@ public enum Method {
   OPNP_SCALE("opnp_scale", List.of(Param.SCALE_PERCENTILE), EnumSet.noneOf(Need.class), true,
       (name, head, stats, o) -> new HeadMethod(name, scale(o), o.prunedHead(), LogitScore.energy(o.temperature())));
 
-  /** Fitted state a method needs beyond the head. */
+  /** Fitted state a method needs beyond the head; each saves and loads its own part ({@link StateParts}). */
   public enum Need {
     /** {@link FeatureStats} of the training features. */
-    STATS,
+    STATS(StateParts.stats(TrainingSums.Slice.FEATURES)),
     /** ReAct's clip value at the spec's percentile. */
-    REACT_THRESHOLD,
+    REACT_THRESHOLD(StateParts.REACT),
     /** Statistics of the L2-normalized training features. */
-    NORMALIZED_STATS,
+    NORMALIZED_STATS(StateParts.stats(TrainingSums.Slice.NORMALIZED)),
     /** Mean features of the correctly classified training samples, by class. */
-    PATTERNS,
+    PATTERNS(StateParts.stats(TrainingSums.Slice.CORRECT)),
     /** Mean softmax outputs by predicted class. */
-    TEMPLATES,
+    TEMPLATES(StateParts.stats(TrainingSums.Slice.SOFTMAX)),
     /** ViM's principal subspace and mean training residual norm. */
-    VIM,
+    VIM(StateParts.VIM),
     /** The KNN bank. */
-    BANK,
+    BANK(StateParts.BANK),
     /** NNGuide's bank of guides. */
-    GUIDES
+    GUIDES(StateParts.GUIDES);
+
+    private final StateParts.Part part;
+
+    Need(StateParts.Part part) {
+      this.part = part;
+    }
+
+    /** How this need's state is saved and restored. */
+    public StateParts.Part part() {
+      return part;
+    }
+
+    /** Its key in a saved detector, e.g. {@code normalized_stats}. */
+    public String key() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+  }
+
+  /** The fitted state this method needs, in {@link Need}'s order. */
+  public Set<Need> needs() {
+    return java.util.Collections.unmodifiableSet(needs);
   }
 
   /** Builds the scorer from the head, the statistics (null unless needed) and the checked options. */

@@ -33,6 +33,20 @@ public final class TrainingSums implements Serializable {
   public record Result(FeatureStats features, FeatureStats normalized, FeatureStats correct, FeatureStats softmax)
       implements Serializable {}
 
+  /** The four statistics of a {@link Result}, each saved and restored on its own. */
+  public enum Slice {
+    FEATURES, NORMALIZED, CORRECT, SOFTMAX;
+
+    public FeatureStats of(Result r) {
+      return switch (this) {
+        case FEATURES -> r.features();
+        case NORMALIZED -> r.normalized();
+        case CORRECT -> r.correct();
+        case SOFTMAX -> r.softmax();
+      };
+    }
+  }
+
   /**
    * Adds n samples: features n×D, logits n×C (the model's, f = W h + b), labels in [0, C).
    */

@@ -34,7 +34,7 @@ public final class ContractCheck {
               + "the input of the last linear layer and the second its output (or pass --weight-param/--bias-param)",
           modelName, out.dim(), out.classes(), weightName, head.classes(), head.dim()));
     }
-    String bad = out.firstNonFinite();
+    ModelOutput.NonFinite bad = out.firstNonFinite();
     if (bad != null) {
       throw new BadInputException("model " + modelName + " returned a non-finite value " + bad
           + " on the first batch; check the model and its input preprocessing");

@@ -123,7 +123,7 @@ public final class BatchRunner implements AutoCloseable {
           for (int i = a; i < b; i++) {
             try {
               decoder.decode(bytes[i], buffer, i * pixels);
-              io.opnp.data.ValidationProxy proxy = io.opnp.data.ValidationProxy.ofDataset(datasets[i]);
+              io.opnp.data.ValidationProxy proxy = layout.proxy(datasets[i]);
               if (proxy != null) {
                 var pre = cfg.preprocess();
                 proxy.apply(buffer, i * pixels, pre.channels(), pre.height(), pre.width(),
@@ -221,9 +221,9 @@ public final class BatchRunner implements AutoCloseable {
       if (bad != null) {
         throw bad;
       }
-      if (String.valueOf(e.getMessage()).contains("Input type (") && String.valueOf(e.getMessage()).contains("weight type")) {
-        throw new BadInputException("model " + cfg.modelName() + " received " + inputType + " input but its weights "
-            + "are of another type (" + firstLine(e) + "); a bf16 model must cast its float32 input first "
+      if (modelType != inputType) {  // bf16 weights get float32 input: the model must cast it itself
+        throw new BadInputException("model " + cfg.modelName() + " failed on " + inputType + " input with "
+            + modelType + " weights (" + firstLine(e) + "); a bf16 model must cast its float32 input first "
             + "(x = x.to(torch.bfloat16) in forward), see README, 'ImageNet scale, GPUs and mixed precision'", e);
       }
       throw new IllegalStateException("model " + cfg.modelName() + " failed on a batch of " + n + " images of "
@@ -237,9 +237,9 @@ public final class BatchRunner implements AutoCloseable {
       lastLog = t2;
       LOG.info("{}: {} images, {}", where(), images, rate());
     }
-    String bad = out.firstNonFinite();
+    ModelOutput.NonFinite bad = out.firstNonFinite();
     if (bad != null) {
-      int k = Integer.parseInt(bad.substring(bad.indexOf('[') + 1, bad.indexOf(']')));
+      int k = bad.row();
       throw new BadInputException("model " + cfg.modelName() + " returned a non-finite value " + bad
           + " for dataset " + cur.datasets[k] + ", image " + cur.ids[k] + "; check that image and the model. If many "
           + "images do this, the engine may compute wrong on this machine although its self-test passed ("

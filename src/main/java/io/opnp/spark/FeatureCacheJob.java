@@ -7,6 +7,8 @@ import io.opnp.math.SensitivityAccumulator;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
+import io.opnp.data.ValidationProxy;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -43,15 +45,47 @@ public final class FeatureCacheJob {
   public record Outcome(LinearHead head, Sensitivity sensitivity, long skipped) {}
 
   /**
-   * One pass of the backbone over every dataset that writes the cache and, for the rows of dataset
-   * {@code sensitivityOf} (null: none), adds the sensitivity sums in the same tasks: the training
-   * set is decoded and run through the model once for both.
+   * What one pass reads.
    *
+   * @param datasets the rows, in {@link io.opnp.data.ImageSchema}
    * @param labelled datasets whose labels must be in [0, C) (in-distribution data)
+   * @param proxies the validation proxy each proxy dataset's images are made into after decoding, by dataset name
+   * @param sensitivityOf the dataset whose sensitivity sums are added in the same tasks; null: none
    */
-  public static Outcome run(SparkSession spark, InferenceConfig cfg, List<Dataset<Row>> datasets,
-                            List<String> labelled, List<String> specs, String output, boolean overwrite,
-                            String sensitivityOf) {
+  public record Inputs(List<Dataset<Row>> datasets, List<String> labelled, Map<String, ValidationProxy> proxies,
+                       String sensitivityOf) {
+    public Inputs {
+      io.opnp.math.Check.argument(datasets != null && !datasets.isEmpty(), "a model pass needs a dataset");
+      datasets = List.copyOf(datasets);
+      labelled = labelled == null ? List.of() : List.copyOf(labelled);
+      proxies = proxies == null ? Map.of() : Map.copyOf(proxies);
+    }
+
+    /** The datasets as they are: none labelled, no proxy, no sensitivity. */
+    public static Inputs of(List<Dataset<Row>> datasets) {
+      return new Inputs(datasets, List.of(), Map.of(), null);
+    }
+
+    public Inputs withLabelled(List<String> names) {
+      return new Inputs(datasets, names, proxies, sensitivityOf);
+    }
+
+    public Inputs withSensitivityOf(String dataset) {
+      return new Inputs(datasets, labelled, proxies, dataset);
+    }
+  }
+
+  /**
+   * One pass of the backbone over every dataset that writes the cache and, for the rows of dataset
+   * {@code in.sensitivityOf()}, adds the sensitivity sums in the same tasks: the training set is decoded and run
+   * through the model once for both.
+   *
+   * @param specs what made the cache (datasets), written beside it
+   */
+  public static Outcome run(SparkSession spark, InferenceConfig cfg, Inputs in, List<String> specs, String output,
+                            boolean overwrite) {
+    List<Dataset<Row>> datasets = in.datasets();
+    String sensitivityOf = in.sensitivityOf();
     var conf = spark.sparkContext().hadoopConfiguration();
     Outputs.checkWritable(conf, output, overwrite);
     LinearHead head = ModelHeads.checkedHead(spark, cfg, datasets.get(0), "first dataset", false);
@@ -73,7 +107,7 @@ public final class FeatureCacheJob {
           : "opnp features + sensitivity: one model pass, cache h and logits, sum |dE/dW|, |dE/dh| over "
               + sensitivityOf);
       JavaRDD<Row> rows = all.javaRDD().mapPartitions(
-          new Extract(cfg, headB, new ArrayList<>(labelled), sensitivityOf, confB, sumsDir));
+          new Extract(cfg, headB, in, confB, sumsDir));
       spark.createDataFrame(rows, SCHEMA).write().partitionBy("dataset").parquet(staging);
       // Which model and datasets made this cache; Spark's readers skip files starting with "_".
       Outputs.create(conf, staging + "/" + IDENTITY, identity(cfg.modelSha256(), specs));
@@ -137,16 +171,18 @@ public final class FeatureCacheJob {
     private final InferenceConfig cfg;
     private final Broadcast<LinearHead> head;
     private final List<String> labelled;
+    private final RowLayout layout;
     private final String sensitivityOf;
     private final Broadcast<SerializableConfiguration> conf;
     private final String sumsDir;
 
-    Extract(InferenceConfig cfg, Broadcast<LinearHead> head, List<String> labelled, String sensitivityOf,
-            Broadcast<SerializableConfiguration> conf, String sumsDir) {
+    Extract(InferenceConfig cfg, Broadcast<LinearHead> head, Inputs in, Broadcast<SerializableConfiguration> conf,
+            String sumsDir) {
       this.cfg = cfg;
       this.head = head;
-      this.labelled = labelled;
-      this.sensitivityOf = sensitivityOf;
+      this.labelled = new ArrayList<>(in.labelled());
+      this.layout = RowLayout.STANDARD.withProxies(in.proxies());
+      this.sensitivityOf = in.sensitivityOf();
       this.conf = conf;
       this.sumsDir = sumsDir;
     }
@@ -167,7 +203,7 @@ public final class FeatureCacheJob {
     private float[] subL = new float[0];
 
     Rows(Extract job, Iterator<Row> rows) {
-      super(job.cfg, RowLayout.STANDARD, rows);
+      super(job.cfg, job.layout, rows);
       this.job = job;
       this.head = job.head.value();
       this.weight = head.weight();

@@ -1,19 +1,44 @@
 package io.opnp.spark;
 
 import io.opnp.data.ImageSchema;
+import io.opnp.data.ValidationProxy;
 import java.io.Serializable;
+import java.util.Map;
 import org.apache.spark.sql.Row;
 
 /**
  * Where a row keeps its encoded image, id, label and dataset name: the jobs' {@link ImageSchema},
  * or a user's DataFrame in the ML API (image as binary or as struct&lt;bytes, …&gt;; id, label and
- * dataset columns optional).
+ * dataset columns optional); and which datasets' images are made into a validation proxy after decoding.
+ *
+ * @param proxies the proxy applied to each dataset's images, by dataset name (declared by the job that made the
+ *     proxy datasets; a dataset not listed is used as decoded)
  */
 public record RowLayout(String imageCol, boolean imageIsStruct, String idCol, String labelCol, String datasetCol,
-                        String datasetName) implements Serializable {
+                        String datasetName, Map<String, ValidationProxy> proxies) implements Serializable {
 
   public static final RowLayout STANDARD =
       new RowLayout(ImageSchema.IMAGE, false, ImageSchema.ID, ImageSchema.LABEL, ImageSchema.DATASET, null);
+
+  public RowLayout {
+    proxies = proxies == null ? Map.of() : Map.copyOf(proxies);
+  }
+
+  /** No proxies. */
+  public RowLayout(String imageCol, boolean imageIsStruct, String idCol, String labelCol, String datasetCol,
+                   String datasetName) {
+    this(imageCol, imageIsStruct, idCol, labelCol, datasetCol, datasetName, Map.of());
+  }
+
+  /** This layout, making the images of each dataset in {@code byDataset} into its proxy. */
+  public RowLayout withProxies(Map<String, ValidationProxy> byDataset) {
+    return new RowLayout(imageCol, imageIsStruct, idCol, labelCol, datasetCol, datasetName, byDataset);
+  }
+
+  /** The proxy this row's image is made into, or null. */
+  ValidationProxy proxy(String dataset) {
+    return dataset == null ? null : proxies.get(dataset);
+  }
 
   byte[] image(Row r) {
     if (imageIsStruct) {

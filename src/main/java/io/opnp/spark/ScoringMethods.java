@@ -38,7 +38,7 @@ record ScoringMethods(LinearHead head, List<OodMethod> methods, List<LinearHead>
    */
   static ScoringMethods of(List<DetectorSpec> specs, LinearHead head, Sensitivity sensitivity, double temperature) {
     // Only the sensitivity: the OPNP plans prune by it; one state, so specs with one plan share one pruned head.
-    FittedState state = new FittedState(null, new double[0], new double[0], null, Double.NaN, null, null, sensitivity);
+    FittedState state = FittedState.builder().sensitivity(sensitivity).build();
     List<OodMethod> methods = new ArrayList<>();
     List<LinearHead> predictions = new ArrayList<>();
     for (DetectorSpec spec : specs) {

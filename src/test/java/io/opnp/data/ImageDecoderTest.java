@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.util.Arrays;
+import java.util.List;
 import io.opnp.testing.DamagedImages;
 import java.lang.management.ManagementFactory;
 import javax.imageio.ImageIO;
@@ -250,11 +251,52 @@ class ImageDecoderTest {
     }
     float[] out = new float[3 * 224 * 224];
     new ImageDecoder(new Preprocess(3, 224, 224, null, null, 256)).decode(encode(img, "png"), out, 0);
-    // Resized to 341x256; the crop starts at column round((341-224)/2) = 59 of the resized image,
-    // i.e. at source x ≈ (59 + 0.5) · 512/341 − 0.5 ≈ 88.8, so red ≈ 88.8/511.
-    assertEquals(88.8f / 511, out[0], 0.01f);
-    assertEquals((88.8f + 223 * 512f / 341) / 511, out[223], 0.01f);
+    // Resized to 341x256; the crop starts at column round((341-224)/2) = 58 of the resized image (torchvision's
+    // center_crop: Python's round, half to even), i.e. at source x ≈ (58 + 0.5) · 512/341 − 0.5 ≈ 87.3.
+    assertEquals(87.3f / 511, out[0], 0.01f);
+    assertEquals((87.3f + 223 * 512f / 341) / 511, out[223], 0.01f);
     assertEquals(out[0], out[100 * 224], 0.002f);  // the ramp is the same on every row
+  }
+
+  /**
+   * PIL resampling against PIL itself: what torchvision's Resize + CenterCrop make of a noisy pattern on PIL images
+   * (shrinking, enlarging, straight to a size), written by src/test/python/reference/make_pil_resize_reference.py with
+   * Pillow 9.4. Equal level for level: the same coefficients and fixed-point rounding.
+   */
+  @Test
+  void pilResamplingGivesPilsOwnLevelsWhenShrinkingEnlargingAndResizingStraight() throws Exception {
+    byte[] png;
+    com.fasterxml.jackson.databind.JsonNode ref;
+    try (var in = ImageDecoderTest.class.getResourceAsStream("/images/pattern.png");
+         var json = ImageDecoderTest.class.getResourceAsStream("/images/pattern-pil.json")) {
+      png = in.readAllBytes();
+      ref = new com.fasterxml.jackson.databind.ObjectMapper().readTree(json).get("cases");
+    }
+    record Case(String name, int shorter, int height, int width) {}
+    for (Case c : List.of(new Case("shorter_40_crop_32", 40, 32, 32), new Case("shorter_37_crop_30x36", 37, 30, 36),
+        new Case("shorter_120_crop_40", 120, 40, 40), new Case("straight_20x30", 0, 20, 30))) {
+      Preprocess pre = new Preprocess(3, c.height(), c.width(), null, null, c.shorter())
+          .withResampling(Preprocess.Resampling.PIL);
+      float[] out = new float[3 * c.height() * c.width()];
+      new ImageDecoder(pre).decode(png, out, 0);
+      int differ = 0;
+      for (int ch = 0; ch < 3; ch++) {
+        com.fasterxml.jackson.databind.JsonNode plane = ref.get(c.name()).get(ch);
+        assertEquals(c.height() * c.width(), plane.size(), c.name());
+        for (int i = 0; i < plane.size(); i++) {
+          differ += Math.round(out[ch * plane.size() + i] * 255) != plane.get(i).asInt() ? 1 : 0;
+        }
+      }
+      assertEquals(0, differ, c.name() + ": levels unlike PIL's");
+    }
+    // Without the filter, shrinking 2.6x aliases the noise: the bilinear default is not PIL's.
+    float[] plain = new float[3 * 32 * 32];
+    new ImageDecoder(new Preprocess(3, 32, 32, null, null, 40)).decode(png, plain, 0);
+    int same = 0;
+    for (int i = 0; i < 32 * 32; i++) {
+      same += Math.round(plain[i] * 255) == ref.get("shorter_40_crop_32").get(0).get(i).asInt() ? 1 : 0;
+    }
+    assertTrue(same < 0.5 * 32 * 32, same + " of 1024 levels equal");
   }
 
   @Test

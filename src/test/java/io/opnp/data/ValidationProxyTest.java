@@ -126,13 +126,15 @@ class ValidationProxyTest {
   }
 
   @Test
-  void datasetNamesRoundTripAndCannotCollideWithUserNames() {
+  void proxyDatasetNamesCannotCollideWithUserNamesAndTheNameAloneMakesNoProxy() {
     for (ValidationProxy p : ValidationProxy.values()) {
-      assertEquals(p, ValidationProxy.ofDataset(p.datasetName("val-id")));
       assertThrows(BadInputException.class, () -> DatasetSpec.checkName(p.datasetName("val-id")));
+      // Which images become a proxy is declared to the model pass, never read out of a dataset's name.
+      io.opnp.spark.RowLayout declared = io.opnp.spark.RowLayout.STANDARD.withProxies(
+          java.util.Map.of(p.datasetName("val-id"), p));
+      assertEquals(java.util.Map.of(p.datasetName("val-id"), p), declared.proxies());
+      assertEquals(java.util.Map.of(), io.opnp.spark.RowLayout.STANDARD.proxies());
     }
-    assertNull(ValidationProxy.ofDataset("val-id"));
-    assertNull(ValidationProxy.ofDataset(null));
     assertEquals(List.of(ValidationProxy.BLUR, ValidationProxy.SHUFFLE), ValidationProxy.parseList(" blur, SHUFFLE"));
     assertEquals(List.of(), ValidationProxy.parseList("none"));
     BadInputException e = assertThrows(BadInputException.class, () -> ValidationProxy.parseList("blur,mixup"));

@@ -42,6 +42,8 @@ import org.junit.jupiter.api.io.TempDir;
 class DetectorRoundTripTest {
   private static final int C = 6;
   private static final int D = 20;
+  /** Where a format-2 bundle keeps ViM's subspace. */
+  private static final String VIM_FILE = "state/vim/subspace.f64";
 
   @TempDir
   Path tmp;
@@ -87,10 +89,14 @@ class DetectorRoundTripTest {
         DetectorSpec.of("opnp_scale").withPlan(plan).with(io.opnp.methods.Param.SCALE_PERCENTILE, 65));
     double[] calibration = gaussian(100, r);
     FalseAlarmEstimate far = FalseAlarmBootstrap.interval(calibration, 0.95, 200, 0.95, 1);
+    // ReAct's clip at each percentile the specs use (the same value: the test is the round trip, not the fit).
+    io.opnp.methods.FittedState state = io.opnp.methods.FittedState.builder().training(training)
+        .react(new double[] {95, 85}, new double[] {clip, clip}).vim(vim, vimResidual).bank(bank).guides(guides)
+        .sensitivity(sens).build();
     for (DetectorSpec spec : specs) {
       String dir = tmp.resolve(spec.method().key()).toString();
-      DetectorBundle.save(spark, dir, new DetectorBundle.Context(cfg), new DetectorBundle.Fitted(spec, clip, far, 0.95,
-          calibration, training, vimResidual, vim, bank, guides, sens, Map.of()));
+      DetectorBundle.save(spark, dir, new DetectorBundle.Context(cfg), new DetectorBundle.Fitted(spec, far, 0.95,
+          calibration, state, Map.of()));
       Detector d = DetectorBundle.load(spark, dir);
       assertEquals(spec, d.spec());
       if (spec.method().needs(io.opnp.methods.Method.Need.VIM)) {
@@ -147,8 +153,8 @@ class DetectorRoundTripTest {
       InferenceConfig cfg = new InferenceConfig(io.opnp.cli.JobOptionsAccess.stage(TestData.demoModel()), "fc.weight",
           "fc.bias", new Preprocess(1, 28, 28, null, null), 64, 1, 1.0, false, 0, io.opnp.model.Precision.AUTO);
       DetectorBundle.save(spark, dir.toString(), new DetectorBundle.Context(cfg), new DetectorBundle.Fitted(
-          DetectorSpec.of("vim"), Double.NaN, FalseAlarmBootstrap.interval(calibration, 0.95, 200, 0.95, 1), 0.95,
-          calibration, training, meanResidual, vim, null, null, null, Map.of()));
+          DetectorSpec.of("vim"), FalseAlarmBootstrap.interval(calibration, 0.95, 200, 0.95, 1), 0.95, calibration,
+          io.opnp.methods.FittedState.builder().training(training).vim(vim, meanResidual).build(), Map.of()));
       return dir.toString();
     }
   }
@@ -158,7 +164,7 @@ class DetectorRoundTripTest {
     SparkSession spark = SparkTestSession.get();
     VimCase v = VimCase.make();
     String dir = v.save(spark, tmp.resolve("vim"));
-    assertTrue(Files.exists(Path.of(dir, DetectorBundle.VIM)));
+    assertTrue(Files.exists(Path.of(dir, VIM_FILE)));
     Detector d = DetectorBundle.load(spark, dir);
     assertArrayEquals(v.vim().residualRows(), d.vim().residualRows());
     assertArrayEquals(v.vim().origin(), d.vim().origin());
@@ -168,11 +174,10 @@ class DetectorRoundTripTest {
   @Test
   void aVimBundleWrittenBeforeTheSubspaceWasSavedStillLoadsAndScoresTheSame() throws Exception {
     SparkSession spark = SparkTestSession.get();
-    VimCase v = VimCase.make();
-    Path dir = tmp.resolve("old-vim");
-    v.save(spark, dir);
-    // What older versions wrote: no subspace file, no subspace fields in the state.
-    Files.delete(dir.resolve(DetectorBundle.VIM));
+    Format1BundlesTest.Fixture f = Format1BundlesTest.Fixture.read();
+    Path dir = f.copy("vim", tmp.resolve("old-vim"));
+    // What format 1 wrote before the subspace was saved: no subspace file, no subspace fields in the state.
+    Files.delete(dir.resolve("vim-subspace.f64"));
     var mapper = new com.fasterxml.jackson.databind.ObjectMapper();
     var root = (com.fasterxml.jackson.databind.node.ObjectNode) mapper.readTree(dir.resolve(DetectorBundle.FILE)
         .toFile());
@@ -182,7 +187,7 @@ class DetectorRoundTripTest {
     Files.deleteIfExists(dir.resolve("." + DetectorBundle.FILE + ".crc"));  // Hadoop's local checksum of the old file
     Detector d = DetectorBundle.load(spark, dir.toString());
     assertNull(d.vim(), "refitted when the scorer is built");
-    assertArrayEquals(v.directScores(), score(d.scorer(v.head()), v.test()));
+    f.assertScoresAsSaved("vim", d);
   }
 
   @Test
@@ -191,9 +196,9 @@ class DetectorRoundTripTest {
     VimCase v = VimCase.make();
     Path dir = tmp.resolve("damaged-vim");
     v.save(spark, dir);
-    Files.delete(dir.resolve(DetectorBundle.VIM));
+    Files.delete(dir.resolve(VIM_FILE));
     BadInputException e = assertThrows(BadInputException.class, () -> DetectorBundle.load(spark, dir.toString()));
-    assertTrue(e.getMessage().contains(DetectorBundle.VIM) && e.getMessage().contains("damaged"), e.getMessage());
+    assertTrue(e.getMessage().contains(VIM_FILE) && e.getMessage().contains("damaged"), e.getMessage());
   }
 
   @Test
@@ -202,6 +207,9 @@ class DetectorRoundTripTest {
     Path dir = Files.createDirectories(tmp.resolve("broken"));
     BadInputException e = assertThrows(BadInputException.class, () -> DetectorBundle.load(spark, dir.toString()));
     assertTrue(e.getMessage().startsWith("no detector at " + dir), e.getMessage());
+    Files.writeString(dir.resolve(DetectorBundle.FILE), "{\"format\": 2, \"method\": \"energy\"}");
+    e = assertThrows(BadInputException.class, () -> DetectorBundle.load(spark, dir.toString()));
+    assertTrue(e.getMessage().contains("is incomplete or malformed"), e.getMessage());
     Files.writeString(dir.resolve(DetectorBundle.FILE), "{\"format\": 1, \"method\": \"energy\"}");
     e = assertThrows(BadInputException.class, () -> DetectorBundle.load(spark, dir.toString()));
     assertTrue(e.getMessage().contains("is incomplete or malformed"), e.getMessage());

@@ -84,7 +84,10 @@ class StreamingMonitorTest {
   void aFileFaultIsTheFilesContentNeverTheProjectsOwnBadInput() {
     assertTrue(StreamingMonitor.isFileFault(new org.apache.spark.SparkException("Job aborted",
         new org.apache.parquet.io.ParquetDecodingException("Can not read value at 0 in block -1"))));
-    assertTrue(StreamingMonitor.isFileFault(new RuntimeException("x", new RuntimeException(
+    assertTrue(StreamingMonitor.isFileFault(new org.apache.spark.SparkException("Job aborted",
+        new org.apache.hadoop.fs.ChecksumException("Checksum error: file:/w/a.parquet at 0", 0))));
+    // By type and Spark's error condition, never by message text: the same words in a plain exception are not one.
+    assertFalse(StreamingMonitor.isFileFault(new RuntimeException("x", new RuntimeException(
         "file:/w/a.parquet is not a Parquet file. Expected magic number at tail"))));
     assertFalse(StreamingMonitor.isFileFault(new org.apache.spark.SparkException("Job aborted",
         new io.opnp.BadInputException("image 3 is unreadable; pass --on-bad-image=skip"))));

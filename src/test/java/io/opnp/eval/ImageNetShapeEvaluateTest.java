@@ -82,9 +82,8 @@ class ImageNetShapeEvaluateTest {
     EvaluateJob.Roles roles = new EvaluateJob.Roles("train", "val-id", List.of("val-mix", "val-far"), "id-test",
         List.of("ood-mix", "ood-far"), 1000, VAL_LIMIT);
     StageTimes times = new StageTimes();
-    OodReport report = EvaluateJob.run(spark, sens, head, cache, roles, PlanSweep.grid(PlanSweep.RHO_W_MAX,
-        PlanSweep.RHO_W_MIN, PlanSweep.RHO_O_MAX, PlanSweep.RHO_O_MIN), EvaluateJob.Decision.defaults(), null,
-        out.toString(), false, times).report();
+    OodReport report = EvaluateJob.on(spark, sens, head, cache).roles(roles).grid(PlanSweep.defaultGrid())
+        .output(out.toString(), false).times(times).execute().report();
 
     List<String> stages = times.stages().stream().map(StageTimes.Stage::name).toList();
     for (String s : List.of("training statistics", "ReAct percentiles", "ViM principal space (eigen-decomposition)",

@@ -279,9 +279,10 @@ class NewMethodsTest {
     TrainingSums.Result training = new TrainingSums(c, d).add(train, logits, y, m).result();
     io.opnp.math.Sensitivity sens = new io.opnp.math.Sensitivity(c, d, m, 1, relu(gaussian(c * d, RNG)),
         relu(gaussian(d, RNG)), "m.pt", "abc");
-    return new FittedState(training, Param.REACT_PERCENTILE.grid(), new double[] {0.5, 0.6, 0.7, 0.8, 0.9},
-        VimSubspace.fit(head, training.features(), 0), 1.0, KnnBank.of(train, m, d), GuideBank.of(train, m, head),
-        sens);
+    return FittedState.builder().training(training)
+        .react(Param.REACT_PERCENTILE.grid(), new double[] {0.5, 0.6, 0.7, 0.8, 0.9})
+        .vim(VimSubspace.fit(head, training.features(), 0), 1.0).bank(KnnBank.of(train, m, d))
+        .guides(GuideBank.of(train, m, head)).sensitivity(sens).build();
   }
 
   @Test

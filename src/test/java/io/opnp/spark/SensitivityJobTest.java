@@ -61,8 +61,8 @@ class SensitivityJobTest {
   void cachedFeaturesGiveTheSameSensitivityAsTheImages() {
     Sensitivity fromImages = SensitivityJob.run(spark, cfg, train);
     String cache = tmp.resolve("cache").toString();
-    io.opnp.math.LinearHead head = FeatureCacheJob.run(spark, cfg, java.util.List.of(train), java.util.List.of(),
-        java.util.List.of("fm-train"), cache, false, null).head();
+    io.opnp.math.LinearHead head = FeatureCacheJob.run(spark, cfg,
+        FeatureCacheJob.Inputs.of(java.util.List.of(train)), java.util.List.of("fm-train"), cache, false).head();
     Sensitivity fromCache = SensitivityJob.fromFeatures(spark,
         FeatureCacheJob.read(spark, cache).where("dataset = 'fm-train'").repartition(5), head, 1.0, "m", "sha");
     assertEquals(IMAGES, fromCache.count());
@@ -79,8 +79,8 @@ class SensitivityJobTest {
     for (int partitions : new int[] {1, 3, 7}) {
       String cache = tmp.resolve("fused-" + partitions).toString();
       FeatureCacheJob.Outcome fused = FeatureCacheJob.run(spark, cfg,
-          java.util.List.of(other, train.repartition(partitions)), java.util.List.of(),
-          java.util.List.of("fm-test", "fm-train"), cache, false, "fm-train");
+          FeatureCacheJob.Inputs.of(java.util.List.of(other, train.repartition(partitions))).withSensitivityOf("fm-train"),
+          java.util.List.of("fm-test", "fm-train"), cache, false);
       assertEquals(IMAGES, fused.sensitivity().count(), partitions + " partitions");
       assertTrue(separate.maxRelativeDifference(fused.sensitivity()) <= 1e-12,
           partitions + " partitions, separate vs fused: " + separate.maxRelativeDifference(fused.sensitivity()));

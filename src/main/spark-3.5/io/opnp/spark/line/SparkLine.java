@@ -22,4 +22,9 @@ public final class SparkLine {
   public static Path shippedFile(String name) {
     return Paths.get(SparkFiles.get(name));
   }
+
+  /** Spark's error condition of {@code t} (e.g. {@code FAILED_READ_FILE.NO_HINT}), or null when it has none. */
+  public static String errorCondition(Throwable t) {
+    return t instanceof org.apache.spark.SparkThrowable st ? st.getErrorClass() : null;
+  }
 }

@@ -56,4 +56,9 @@ public final class SparkLine {
     }
     return direct;  // nowhere: the caller names what did not arrive
   }
+
+  /** Spark's error condition of {@code t} (e.g. {@code FAILED_READ_FILE.NO_HINT}), or null when it has none. */
+  public static String errorCondition(Throwable t) {
+    return t instanceof org.apache.spark.SparkThrowable st ? st.getCondition() : null;
+  }
 }
