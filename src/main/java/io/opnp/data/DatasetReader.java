@@ -54,10 +54,10 @@ public final class DatasetReader {
 
   /** As {@link #read}, with the folder's inventory for summaries. */
   public static Opened open(SparkSession spark, DatasetSpec spec, int limit, int partitions) {
-    if (spec.format() == DatasetSpec.Format.FOLDER) {
+    if (spec.format().isFolder()) {
       requireExists(spark, spec);
       FolderListing listing = FolderListing.list(spec.path(), spark.sparkContext().hadoopConfiguration(),
-          "dataset " + spec.name());
+          "dataset " + spec.name(), spec.format() == DatasetSpec.Format.INDEXED_FOLDER);
       LOG.info("dataset {}: folder {}: {}", spec.name(), spec.path(), listing.inventory().describe());
       return new Opened(readImages(spark, spec.name(), listing.first(limit).images()), listing.inventory());
     }

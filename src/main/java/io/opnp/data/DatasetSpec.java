@@ -9,13 +9,36 @@ import java.util.regex.Pattern;
  * A named image dataset on the command line: {@code name=format:path}, where format is
  * {@code idx} (images file; labels file found beside it when it exists, or given as {@code idx:images,labels}),
  * {@code parquet} (shards with an encoded {@code image} column, binary or Hugging Face's
- * struct&lt;bytes, path&gt;, and an integer {@code label}) or {@code folder} (one sub-folder per class).
+ * struct&lt;bytes, path&gt;, and an integer {@code label}), {@code folder} (one sub-folder per class, labels by the
+ * folders' sorted order, as torchvision's ImageFolder) or {@code indexed-folder} (sub-folders named by class index,
+ * e.g. ImageNet's 000…999: label = the folder's name as a number, whichever folders are present).
  */
 public record DatasetSpec(String name, Format format, String path, String labelsPath, boolean labelsExplicit)
     implements Serializable {
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.-]+");
 
-  public enum Format { IDX, PARQUET, FOLDER }
+  public enum Format {
+    IDX, PARQUET, FOLDER, INDEXED_FOLDER;
+
+    /** As users write it: idx, parquet, folder, indexed-folder. */
+    public String key() {
+      return name().toLowerCase(Locale.ROOT).replace('_', '-');
+    }
+
+    /** Whether the images are files in class sub-folders. */
+    public boolean isFolder() {
+      return this == FOLDER || this == INDEXED_FOLDER;
+    }
+
+    static Format parse(String key) {
+      for (Format f : values()) {
+        if (f.key().equalsIgnoreCase(key)) {
+          return f;
+        }
+      }
+      return null;
+    }
+  }
 
   public DatasetSpec {
     checkName(name);
@@ -30,7 +53,7 @@ public record DatasetSpec(String name, Format format, String path, String labels
   }
 
   public static DatasetSpec parse(String text) {
-    String usage = "; write it as name=format:path with format idx, parquet or folder, "
+    String usage = "; write it as name=format:path with format idx, parquet, folder or indexed-folder, "
         + "e.g. fashion-mnist=idx:/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz";
     int eq = text.indexOf('=');
     int colon = text.indexOf(':', eq + 1);
@@ -38,12 +61,10 @@ public record DatasetSpec(String name, Format format, String path, String labels
       throw new BadInputException("cannot parse dataset '" + text + "'" + usage);
     }
     String name = text.substring(0, eq);
-    String fmt = text.substring(eq + 1, colon).toUpperCase(Locale.ROOT);
+    String fmt = text.substring(eq + 1, colon);
     String rest = text.substring(colon + 1);
-    Format format;
-    try {
-      format = Format.valueOf(fmt);
-    } catch (IllegalArgumentException e) {
+    Format format = Format.parse(fmt);
+    if (format == null) {
       throw new BadInputException("dataset '" + text + "' has unknown format '" + fmt.toLowerCase(Locale.ROOT) + "'" + usage);
     }
     if (rest.isEmpty()) {
@@ -66,6 +87,6 @@ public record DatasetSpec(String name, Format format, String path, String labels
 
   @Override
   public String toString() {
-    return name + "=" + format.name().toLowerCase(Locale.ROOT) + ":" + path + (labelsPath == null ? "" : "," + labelsPath);
+    return name + "=" + format.key() + ":" + path + (labelsPath == null ? "" : "," + labelsPath);
   }
 }

@@ -109,16 +109,36 @@ public final class FolderListing {
         .collect(Collectors.joining(",", "*.{", "}"));
   }
 
+  private static long classIndex(String folder, String root, String what) {
+    try {
+      long v = Long.parseLong(folder);
+      if (v >= 0) {
+        return v;
+      }
+    } catch (NumberFormatException e) {
+      // named below
+    }
+    throw new BadInputException(what + ": class folder '" + folder + "' under " + root + " is not a class index (a "
+        + "number such as 000 or 217); an indexed-folder dataset names its sub-folders by class index, else read it as "
+        + "folder:PATH (labels by sorted folder order)");
+  }
+
   private static boolean hidden(String name) {
     return name.startsWith(".") || name.startsWith("_");
+  }
+
+  /** {@link #list(String, Configuration, String, boolean)} with labels by the folders' sorted order. */
+  public static FolderListing list(String root, Configuration conf, String what) {
+    return list(root, conf, what, false);
   }
 
   /**
    * Lists the folder at {@code root} (a Hadoop URI or a local path).
    *
    * @param what names the dataset in error messages
+   * @param labelsFromNames a class folder's label is its name as a number (ImageNet's 000…999), not its position
    */
-  public static FolderListing list(String root, Configuration conf, String what) {
+  public static FolderListing list(String root, Configuration conf, String what, boolean labelsFromNames) {
     Path rootPath = io.opnp.io.Storage.path(root);
     try {
       FileSystem fs = io.opnp.io.Storage.fileSystem(rootPath, conf);
@@ -136,7 +156,7 @@ public final class FolderListing {
       }
       Map<String, Long> index = new HashMap<>();
       for (int i = 0; i < classes.size(); i++) {
-        index.put(classes.get(i), (long) i);
+        index.put(classes.get(i), labelsFromNames ? classIndex(classes.get(i), root, what) : (long) i);
       }
       Builder b = new Builder(index);
       if ("file".equals(qualified.toUri().getScheme())) {

@@ -42,7 +42,7 @@ final class StrictImageReader {
       throw new UnreadableImageException("the file could not be read (" + unread + ")", null);
     }
     // In memory: ImageIO.createImageInputStream would cache the stream in a temporary file.
-    try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(bytes))) {
+    try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(JpegIcc.withoutProfile(bytes)))) {
       Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
       if (!readers.hasNext()) {
         throw new UnreadableImageException("the bytes are not in an image format read here (PNG, JPEG, BMP, GIF, WebP, TIFF, "

@@ -30,10 +30,10 @@ class DatasetSpecTest {
   @Test
   void badSpecsSayHowToWriteThem() {
     BadInputException e = assertThrows(BadInputException.class, () -> DatasetSpec.parse("/data/train"));
-    assertEquals("cannot parse dataset '/data/train'; write it as name=format:path with format idx, parquet or folder, "
+    assertEquals("cannot parse dataset '/data/train'; write it as name=format:path with format idx, parquet, folder or indexed-folder, "
         + "e.g. fashion-mnist=idx:/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz", e.getMessage());
-    assertEquals("dataset 'x=csv:/a' has unknown format 'csv'; write it as name=format:path with format idx, parquet "
-        + "or folder, e.g. fashion-mnist=idx:/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz",
+    assertEquals("dataset 'x=csv:/a' has unknown format 'csv'; write it as name=format:path with format idx, parquet, "
+        + "folder or indexed-folder, e.g. fashion-mnist=idx:/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz",
         assertThrows(BadInputException.class, () -> DatasetSpec.parse("x=csv:/a")).getMessage());
     assertEquals("dataset name 'a b' must be letters, digits, '_', '.' or '-'",
         assertThrows(BadInputException.class, () -> DatasetSpec.parse("a b=idx:/x")).getMessage());

@@ -70,6 +70,32 @@ class FolderListingTest {
   }
 
   @Test
+  void anIndexedFolderLabelsByTheFolderNamesAsImageNetsClassIndicesWhateverFoldersArePresent() throws Exception {
+    for (String f : List.of("000/a.JPEG", "217/b.jpg", "985/c.png")) {
+      touch(f);
+    }
+    Map<String, Long> byFile = new HashMap<>();
+    for (FolderListing.Image im : FolderListing.list(root.toString(), new Configuration(), "dataset t", true)
+        .images()) {
+      byFile.put(im.id().substring(im.id().lastIndexOf('/') + 1), im.label());
+    }
+    assertEquals(Map.of("a.JPEG", 0L, "b.jpg", 217L, "c.png", 985L), byFile);
+    // The same tree as a plain folder: labels by sorted order, as torchvision's ImageFolder.
+    Map<String, Long> sorted = new HashMap<>();
+    for (FolderListing.Image im : FolderListing.list(root.toString(), new Configuration(), "dataset t").images()) {
+      sorted.put(im.id().substring(im.id().lastIndexOf('/') + 1), im.label());
+    }
+    assertEquals(Map.of("a.JPEG", 0L, "b.jpg", 1L, "c.png", 2L), sorted);
+    touch("cats/d.png");
+    var e = org.junit.jupiter.api.Assertions.assertThrows(io.opnp.BadInputException.class,
+        () -> FolderListing.list(root.toString(), new Configuration(), "dataset t", true));
+    assertTrue(e.getMessage().contains("class folder 'cats'") && e.getMessage().contains("folder:PATH"),
+        e.getMessage());
+    assertEquals(DatasetSpec.Format.INDEXED_FOLDER, DatasetSpec.parse("val=indexed-folder:/data/val").format());
+    assertEquals("val=indexed-folder:/data/val", DatasetSpec.parse("val=indexed-folder:/data/val").toString());
+  }
+
+  @Test
   void aFolderWithoutClassFoldersIsRefusedNamingIt() throws Exception {
     touch("a.png");
     var e = org.junit.jupiter.api.Assertions.assertThrows(io.opnp.BadInputException.class,

@@ -122,6 +122,40 @@ class ImageDecoderTest {
     return new float[] {out[i], out[768 + i], out[2 * 768 + i]};
   }
 
+  /**
+   * A JPEG carrying an ICC profile (here linear RGB, far from sRGB) decodes to the pixels as encoded, as PIL and
+   * torchvision read it: the same values as the same JPEG without the profile. Java's reader would convert them.
+   */
+  @Test
+  void anEmbeddedIccProfileIsIgnoredAsPilIgnoresIt() throws Exception {
+    BufferedImage img = new BufferedImage(32, 24, BufferedImage.TYPE_3BYTE_BGR);
+    for (int y = 0; y < 24; y++) {
+      for (int x = 0; x < 32; x++) {
+        img.setRGB(x, y, (8 * x) << 16 | (10 * y) << 8 | 90);
+      }
+    }
+    byte[] plain = encode(img, "jpg");
+    byte[] icc = java.awt.color.ICC_Profile.getInstance(java.awt.color.ColorSpace.CS_LINEAR_RGB).getData();
+    ByteArrayOutputStream withProfile = new ByteArrayOutputStream();
+    withProfile.write(plain, 0, 2);  // SOI, then APP2 "ICC_PROFILE\0", chunk 1 of 1, the profile
+    int length = 2 + 12 + 2 + icc.length;
+    withProfile.write(new byte[] {(byte) 0xFF, (byte) 0xE2, (byte) (length >> 8), (byte) length});
+    withProfile.write("ICC_PROFILE\0".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    withProfile.write(new byte[] {1, 1});
+    withProfile.write(icc);
+    withProfile.write(plain, 2, plain.length - 2);
+    Preprocess pre = new Preprocess(3, 24, 32, null, null);
+    float[] a = new float[3 * 24 * 32];
+    float[] b = new float[3 * 24 * 32];
+    new ImageDecoder(pre).decode(plain, a, 0);
+    new ImageDecoder(pre).decode(withProfile.toByteArray(), b, 0);
+    assertTrue(Arrays.equals(a, b), "the profile changed the pixels");
+    // The reader itself would have converted them: the profile is really there and really not sRGB.
+    BufferedImage converted = ImageIO.read(new java.io.ByteArrayInputStream(withProfile.toByteArray()));
+    assertTrue(Math.abs(((converted.getRGB(16, 12) >> 16) & 0xff) - Math.round(a[12 * 32 + 16] * 255)) > 10,
+        "Java's reader left the colours alone: the test image needs another profile");
+  }
+
   @Test
   void cmykJpegDecodesToItsRgbColours() throws Exception {
     float[] px = rgbAt("cmyk.jpg");  // written by PIL from RGB (200, 40, 10)

