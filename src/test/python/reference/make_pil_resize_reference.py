@@ -43,6 +43,8 @@ def main(out):
         "shorter_37_crop_30x36": planes(center_crop(resize_shorter(im, 37), 30, 36)),
         "shorter_120_crop_40": planes(center_crop(resize_shorter(im, 120), 40, 40)),
         "straight_20x30": planes(im.resize((30, 20), Image.BILINEAR)),
+        # Already of the input size: torchvision still resizes the shorter side (83 -> 140), then crops.
+        "input_size_shorter_140": planes(center_crop(resize_shorter(im, 140), 83, 131)),
     }
     (out / "pattern-pil.json").write_text(json.dumps({"pillow": Image.__version__, "cases": cases}) + "\n")
 

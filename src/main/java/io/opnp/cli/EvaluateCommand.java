@@ -8,6 +8,7 @@ import io.opnp.decision.Criterion;
 import io.opnp.detect.DetectorBundle;
 import io.opnp.eval.EvaluateJob;
 import io.opnp.eval.ModelPass;
+import io.opnp.eval.StageTimes;
 import io.opnp.eval.PlanSweep;
 import io.opnp.eval.Recommendation;
 import io.opnp.io.Outputs;
@@ -39,6 +40,9 @@ import picocli.CommandLine.Option;
         + "made from --val-id), score every method (msp … opnp_ash) on the test sets, write metrics.json, report.md, "
         + "plots/ and the saved detector/.")
 final class EvaluateCommand implements Callable<Integer> {
+  /** The model pass's stage name in metrics.json's stage_seconds and report.md. */
+  static final String MODEL_PASS = "model pass: decode, model, features and sensitivity";
+
   @Mixin
   JobOptions job;
 
@@ -174,6 +178,7 @@ final class EvaluateCommand implements Callable<Integer> {
     List<String> specTexts = new ArrayList<>(specs.stream().map(DatasetSpec::toString).toList());
     specTexts.add("proxies:" + ValidationProxy.keys(made) + " val-limit:" + valLimit);
     EvaluateJob.Result result;
+    StageTimes times = new StageTimes();
     try (ProgressReporter progress = new ProgressReporter(spark, Long.getLong("opnp.progress.seconds", 10))) {
       Sensitivity sens = sensitivity == null ? null : SensitivityStore.load(spark, sensitivity);
       if (sens != null) {
@@ -200,7 +205,11 @@ final class EvaluateCommand implements Callable<Integer> {
             new ModelPass.Named(specs.get(1).name(), data.get(1)), new ModelPass.Named(specs.get(2).name(), data.get(2)),
             data.subList(3, data.size()), made, valLimit);
         boolean computed = sens == null;
-        ModelPass.Outcome pass = ModelPass.run(spark, cfg, sets, specTexts, cache, job.overwrite, sens);
+        Sensitivity given = sens;
+        // Most of the wall time: its own stage, with the images it ran through the model (proxies included).
+        ModelPass.Outcome pass = times.time(MODEL_PASS, StageTimes.Where.EXECUTORS,
+            () -> ModelPass.run(spark, cfg, sets, specTexts, cache, job.overwrite, given));
+        times.count(MODEL_PASS, FeatureCacheJob.read(spark, cache).count());
         head = pass.head();
         sens = pass.sensitivity();
         if (computed) {
@@ -210,7 +219,7 @@ final class EvaluateCommand implements Callable<Integer> {
       EvaluateJob.Roles roles = new EvaluateJob.Roles(specs.get(0).name(), specs.get(1).name(), proxyNames,
           specs.get(2).name(), oodNames, knnBankSize, valLimit);
       result = EvaluateJob.on(spark, sens, head, cache).roles(roles).grid(PlanSweep.defaultGrid()).decision(decision)
-          .bundle(new DetectorBundle.Context(cfg)).output(output, job.overwrite).execute();
+          .bundle(new DetectorBundle.Context(cfg)).output(output, job.overwrite).times(times).execute();
     }
     OodReport report = result.report();
     System.out.println();

@@ -33,9 +33,8 @@ public final class ImageDecoder {
     float[][] planes = toPlanes(img, pre.channels());
     for (int c = 0; c < pre.channels(); c++) {
       int base = offset + c * pre.height() * pre.width();
-      if (w == pre.width() && h == pre.height()) {
-        System.arraycopy(planes[c], 0, out, base, w * h);
-      } else if (pre.resizeShorter() > 0) {
+      if (pre.resizeShorter() > 0) {
+        // Even an image already of the input size: torchvision resizes it (224 -> 256) before the crop.
         // Shorter side to resizeShorter, then the central crop, both as torchvision computes them (its crop offset is
         // Python's round, half to even); only the crop's pixels are computed.
         int rw = w <= h ? pre.resizeShorter() : (int) ((long) pre.resizeShorter() * w / h);
@@ -47,6 +46,8 @@ public final class ImageDecoder {
         } else {
           Resize.bilinearCrop(planes[c], h, w, rh, rw, top, left, out, base, pre.height(), pre.width());
         }
+      } else if (w == pre.width() && h == pre.height()) {
+        System.arraycopy(planes[c], 0, out, base, w * h);
       } else if (pre.resampling() == Preprocess.Resampling.PIL) {
         Resize.pilCrop(planes[c], h, w, pre.height(), pre.width(), 0, 0, out, base, pre.height(), pre.width());
       } else {

@@ -78,9 +78,10 @@ final class Reports {
     @SuppressWarnings("unchecked")
     Map<String, Map<String, Object>> stages = (Map<String, Map<String, Object>>) r.extra().get("stage_seconds");
     if (stages != null) {
-      sb.append("\n## Stage times\n\n| stage | where | seconds |\n|---|---|---:|\n");
-      stages.forEach((name, x) -> sb.append(String.format(Locale.ROOT, "| %s | %s | %.1f |%n", name, x.get("where"),
-          ((Number) x.get("seconds")).doubleValue())));
+      sb.append("\n## Stage times\n\n| stage | where | seconds | items/s |\n|---|---|---:|---:|\n");
+      stages.forEach((name, x) -> sb.append(String.format(Locale.ROOT, "| %s | %s | %.1f | %s |%n", name, x.get("where"),
+          ((Number) x.get("seconds")).doubleValue(), x.get("items_per_second") == null ? ""
+              : String.format(Locale.ROOT, "%.1f", ((Number) x.get("items_per_second")).doubleValue()))));
     }
     return sb.toString();
   }

@@ -17,7 +17,12 @@ public final class StageTimes {
   /** Where a stage's work runs. */
   public enum Where { DRIVER, EXECUTORS }
 
-  public record Stage(String name, Where where, double seconds) {}
+  /** One stage; {@code items} is how many it processed (e.g. images through the model), -1 when not counted. */
+  public record Stage(String name, Where where, double seconds, long items) {
+    public Stage(String name, Where where, double seconds) {
+      this(name, where, seconds, -1);
+    }
+  }
 
   /** Told when each stage starts and ends (on the driver's thread). */
   public interface Observer {
@@ -62,18 +67,38 @@ public final class StageTimes {
     });
   }
 
+  /** Records how many items the last stage named {@code name} processed (its rate goes into metrics.json). */
+  public void count(String name, long items) {
+    synchronized (stages) {
+      for (int i = stages.size() - 1; i >= 0; i--) {
+        Stage s = stages.get(i);
+        if (s.name().equals(name)) {
+          stages.set(i, new Stage(s.name(), s.where(), s.seconds(), items));
+          return;
+        }
+      }
+    }
+    throw new IllegalArgumentException("no stage named " + name);
+  }
+
   public List<Stage> stages() {
     synchronized (stages) {
       return List.copyOf(stages);
     }
   }
 
-  /** stage name → {where, seconds}, for metrics.json. */
+  /** stage name → {where, seconds[, items, items_per_second]}, for metrics.json. */
   public java.util.Map<String, Object> json() {
     java.util.Map<String, Object> out = new java.util.LinkedHashMap<>();
     for (Stage s : stages()) {
-      out.put(s.name(), java.util.Map.of("where", s.where().name().toLowerCase(java.util.Locale.ROOT),
-          "seconds", s.seconds()));
+      java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+      m.put("where", s.where().name().toLowerCase(java.util.Locale.ROOT));
+      m.put("seconds", s.seconds());
+      if (s.items() >= 0) {
+        m.put("items", s.items());
+        m.put("items_per_second", s.seconds() > 0 ? s.items() / s.seconds() : null);
+      }
+      out.put(s.name(), m);
     }
     return out;
   }

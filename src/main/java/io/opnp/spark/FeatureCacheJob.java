@@ -102,10 +102,9 @@ public final class FeatureCacheJob {
     SensitivityAccumulator acc = null;
     long start = System.nanoTime();
     try {
-      Stages.describe(jsc, sensitivityOf == null
-          ? "opnp features: run the model once over every dataset, cache h and logits"
-          : "opnp features + sensitivity: one model pass, cache h and logits, sum |dE/dW|, |dE/dh| over "
-              + sensitivityOf);
+      // Every dataset is read in this pass, not only the training set the sensitivity is summed over.
+      Stages.describe(jsc, "opnp model pass over " + datasets.size() + " dataset(s): cache h and logits"
+          + (sensitivityOf == null ? "" : "; sum |dE/dW|, |dE/dh| over " + sensitivityOf));
       JavaRDD<Row> rows = all.javaRDD().mapPartitions(
           new Extract(cfg, headB, in, confB, sumsDir));
       spark.createDataFrame(rows, SCHEMA).write().partitionBy("dataset").parquet(staging);

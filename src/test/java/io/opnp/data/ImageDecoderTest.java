@@ -308,7 +308,8 @@ class ImageDecoderTest {
     }
     record Case(String name, int shorter, int height, int width) {}
     for (Case c : List.of(new Case("shorter_40_crop_32", 40, 32, 32), new Case("shorter_37_crop_30x36", 37, 30, 36),
-        new Case("shorter_120_crop_40", 120, 40, 40), new Case("straight_20x30", 0, 20, 30))) {
+        new Case("shorter_120_crop_40", 120, 40, 40), new Case("straight_20x30", 0, 20, 30),
+        new Case("input_size_shorter_140", 140, 83, 131))) {
       Preprocess pre = new Preprocess(3, c.height(), c.width(), null, null, c.shorter())
           .withResampling(Preprocess.Resampling.PIL);
       float[] out = new float[3 * c.height() * c.width()];
