@@ -69,9 +69,10 @@ final class TrainingFit {
       Stages.describe(jsc, "opnp evaluate: training-feature statistics");
       int partitions = train.rdd().getNumPartitions();
       // Each partition yields its own sums, so a reduce needs no zero value: treeAggregate's would be shipped in
-      // every task (about 120 MB at 2048 x 1000) and merged into once more per partition.
-      return partitions == 0 ? new TrainingSums(c, d) : train.javaRDD().mapPartitions(new StatsPartition(c, d))
-          .treeReduce(TrainingSums::merge, Stages.treeDepth(partitions));
+      // every task (about 120 MB at 2048 x 1000) and merged into once more per partition. Merged in partition
+      // order: the statistics, and every score built on them, must not depend on which task finished first.
+      return partitions == 0 ? new TrainingSums(c, d) : io.opnp.spark.OrderedReduce.reduce(
+          train.javaRDD().mapPartitions(new StatsPartition(c, d)), TrainingSums::merge);
     });
     if (sums.count() == 0) {
       throw new BadInputException("the feature cache has no training images for the training set; check --train "
@@ -87,8 +88,9 @@ final class TrainingFit {
       Broadcast<VimSubspace> vimB = jsc.broadcast(vim);
       try {
         Stages.describe(jsc, "opnp evaluate: ViM residual norms of the training features");
-        return train.javaRDD().mapPartitions(new ResidualPartition(vimB, d))
-            .treeAggregate(0.0, Double::sum, Double::sum, Stages.treeDepth(train.rdd().getNumPartitions()));
+        Double sum = io.opnp.spark.OrderedReduce.reduce(train.javaRDD().mapPartitions(new ResidualPartition(vimB, d)),
+            Double::sum);
+        return sum == null ? 0.0 : sum;
       } finally {
         vimB.destroy();
       }

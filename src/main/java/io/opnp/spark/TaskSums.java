@@ -70,8 +70,10 @@ public final class TaskSums {
     Broadcast<SerializableConfiguration> conf = jsc.broadcast(new SerializableConfiguration(jsc.hadoopConfiguration()));
     try {
       int slices = Math.min(files.size(), 4 * jsc.defaultParallelism());
-      return jsc.parallelize(files, slices).map(f -> load(conf, f))
-          .treeAggregate(zero, SensitivityAccumulator::merge, SensitivityAccumulator::merge, Stages.treeDepth(slices));
+      java.util.Collections.sort(files);  // a listing's order is the file system's: merged in name order
+      SensitivityAccumulator sums = OrderedReduce.reduce(jsc.parallelize(files, slices).map(f -> load(conf, f)),
+          SensitivityAccumulator::merge);
+      return sums == null ? zero : sums;
     } finally {
       conf.destroy();
     }
