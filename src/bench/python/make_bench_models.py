@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""Write DIR/resnet18.pt, DIR/resnet50.pt, DIR/resnet50-bf16.pt and DIR/poolfc.pt as TorchScript (random weights).
+"""Write DIR/resnet18.pt, DIR/resnet50.pt, DIR/resnet50-bf16.pt and DIR/poolfc.pt as TorchScript (random weights),
+and the float32 ones also as ONNX (DIR/resnet18.onnx, ...: the same weights, for the ONNX Runtime engine).
 
 resnet50-bf16 is resnet50 in bfloat16 (mixed precision on CPUs with AVX512-BF16/AMX, and on GPUs).
 poolfc (8x8 average pool of the image, then a linear layer) costs almost nothing to run: with it
@@ -11,9 +12,13 @@ is what the OPNP code looks up.
 """
 import argparse
 import os
+import sys
 
 import torch
 import torchvision
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "main", "python"))
+import onnx_export  # noqa: E402
 
 
 class FeaturesAndLogits(torch.nn.Module):
@@ -45,7 +50,7 @@ class PoolFc(torch.nn.Module):
         return features, self.fc(features)
 
 
-def export(name, path):
+def network(name):
     torch.manual_seed(0)  # no pretrained weights offline; random but reproducible
     if name == "poolfc":
         net = PoolFc().eval()
@@ -54,6 +59,11 @@ def export(name, path):
         net = net.to(torch.bfloat16)
     else:
         net = FeaturesAndLogits(getattr(torchvision.models, name)(weights=None, num_classes=1000)).eval()
+    return net
+
+
+def export(name, path):
+    net = network(name)
     with torch.no_grad():
         traced = torch.jit.trace(net, torch.randn(1, 3, 224, 224))
     traced.save(path)
@@ -84,8 +94,16 @@ def main():
         path = os.path.join(a.out, name + ".pt")
         if os.path.exists(path):
             print("%s: already present" % path)
-            continue
-        export(name, path)
+        else:
+            export(name, path)
+        onnx_path = os.path.join(a.out, name + ".onnx")
+        if name.endswith("-bf16"):
+            continue  # ONNX Runtime's CPU kernels have no bfloat16 convolutions
+        if os.path.exists(onnx_path):
+            print("%s: already present" % onnx_path)
+        else:
+            onnx_export.export(network(name), onnx_path, (3, 224, 224))
+            print("%s: size_mb=%.1f" % (onnx_path, os.path.getsize(onnx_path) / 1e6))
 
 
 if __name__ == "__main__":

@@ -11,11 +11,13 @@ Every weight and input comes from an integer formula that the Java side evaluate
 reference is independent of libtorch. Written in float32 and bfloat16 (forward casts the float32 input
 first, as the project's bf16 models do).
 
-Usage: /usr/bin/python3 src/main/python/make_selftest_model.py   (Debian's python3-torch)
-writes src/main/resources/selftest/selftest-{fp32,bf16}.pt
+Usage: /usr/bin/python3 src/main/python/make_selftest_model.py [--formats pt onnx]   (Debian's python3-torch)
+writes src/main/resources/selftest/selftest-{fp32,bf16}.pt (libtorch) and selftest-fp32.onnx (ONNX Runtime)
 """
+import argparse
 import math
 import os
+import sys
 
 import torch
 from torch import nn
@@ -95,7 +97,17 @@ def inputs(n):
 
 
 def main():
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--formats", nargs="+", choices=["pt", "onnx"], default=["pt", "onnx"])
+    formats = ap.parse_args().formats
     os.makedirs(OUT, exist_ok=True)
+    if "onnx" in formats:
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        import onnx_export
+        onnx_export.export(SelfTestNet().eval(), os.path.join(OUT, "selftest-fp32.onnx"), (3, 64, 64))
+        print("fp32 ONNX written")
+    if "pt" not in formats:
+        return
     x = inputs(17)
     # No float16 variant: torch's CPU has no float16 convolution ("slow_conv2d_cpu" not implemented
     # for 'Half'), so fp16 models are GPU models and the self-test on a GPU is out of scope here.

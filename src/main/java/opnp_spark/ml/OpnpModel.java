@@ -214,7 +214,7 @@ public final class OpnpModel extends Model<OpnpModel> implements OpnpParams, MLW
     ExecutorModels.ship(dataset.sparkSession(), cfg);
     var loaded = ExecutorModels.model(cfg);
     // Here, not lazily in the tasks: a precision the model was not exported in is the caller's error.
-    cfg.precision().inputType(io.opnp.model.TorchModels.parameterType(loaded), cfg.modelName());
+    cfg.precision().inputType(io.opnp.model.LoadedModels.parameterType(loaded), cfg.modelName());
     LinearHead head = HeadReader.read(loaded, cfg.weightParam(), cfg.biasParam());
     if (head.classes() != sensitivity.classes() || head.dim() != sensitivity.dim()) {
       throw new BadInputException(String.format("the sensitivities are %dx%d but the model's head is %dx%d",

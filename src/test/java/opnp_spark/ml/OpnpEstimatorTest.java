@@ -22,7 +22,7 @@ import io.opnp.methods.FittedState;
 import io.opnp.model.HeadReader;
 import io.opnp.model.ImageBatch;
 import io.opnp.model.ModelOutput;
-import io.opnp.model.TorchModels;
+import io.opnp.model.LoadedModels;
 import io.opnp.spark.InferenceConfig;
 import io.opnp.spark.SensitivityJob;
 import io.opnp.testing.SparkTestSession;
@@ -81,7 +81,7 @@ class OpnpEstimatorTest {
     assertEquals(300, rows.size());
 
     // Independent path: DJL predictor on the driver, the pruned head rebuilt from the model's sensitivity.
-    LinearHead head = HeadReader.read(TorchModels.get(TestData.demoModel(), Device.cpu()), "fc.weight", "fc.bias");
+    LinearHead head = HeadReader.read(LoadedModels.get(TestData.demoModel(), Device.cpu()), "fc.weight", "fc.bias");
     LinearHead pruned = head.pruned(PruningPlan.of(model.sensitivity(), model.percentages()));
     double[] h = features(rows, 8);
     double[] logits = new double[8 * 10];
@@ -184,7 +184,7 @@ class OpnpEstimatorTest {
         OpnpModel.METHODS.toString());
     // MSP was not an OpnpModel method before it went through the method table; case as users may type it.
     List<Row> rows = model.copy(new ParamMap()).setImageCol("image").setMethod("MSP").transform(test).collectAsList();
-    LinearHead head = HeadReader.read(TorchModels.get(TestData.demoModel(), Device.cpu()), "fc.weight", "fc.bias");
+    LinearHead head = HeadReader.read(LoadedModels.get(TestData.demoModel(), Device.cpu()), "fc.weight", "fc.bias");
     FittedState state = FittedState.builder().sensitivity(model.sensitivity()).build();
     double[] h = features(rows, 8);
     double[] expected = new double[8];
@@ -223,7 +223,7 @@ class OpnpEstimatorTest {
       dec.decode(rows.get(i).getAs("image"), x, i * 784);
     }
     ModelOutput out;
-    try (Predictor<ImageBatch, ModelOutput> p = TorchModels.get(TestData.demoModel(), Device.cpu()).newPredictor()) {
+    try (Predictor<ImageBatch, ModelOutput> p = LoadedModels.get(TestData.demoModel(), Device.cpu()).newPredictor()) {
       out = p.predict(new ImageBatch(x, n, 1, 28, 28));
     }
     double[] h = new double[n * 256];

@@ -17,7 +17,7 @@ import io.opnp.model.HeadReader;
 import io.opnp.model.ImageBatch;
 import io.opnp.model.ModelOutput;
 import io.opnp.model.Precision;
-import io.opnp.model.TorchModels;
+import io.opnp.model.LoadedModels;
 import io.opnp.spark.ExecutorModels;
 import io.opnp.spark.FeatureCacheJob;
 import io.opnp.spark.FirstById;
@@ -104,7 +104,7 @@ public final class Bench implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    TorchModels.configureThreads(1);  // one intra-op thread per Spark task, as the jobs run
+    LoadedModels.configureThreads(1);  // one intra-op thread per Spark task, as the jobs run
     // Which numerics this JVM runs in (auto, or jobs/bench's BENCH_NUMERICS), stated beside every figure.
     String mode = io.opnp.model.EngineGuard.ensure().mode().id();
     say("project numerics: %s", io.opnp.model.EngineGuard.status().summary());

@@ -12,7 +12,7 @@ import io.opnp.model.EngineGuard;
 import io.opnp.model.ImageBatch;
 import io.opnp.model.ModelOutput;
 import io.opnp.model.Precision;
-import io.opnp.model.TorchModels;
+import io.opnp.model.LoadedModels;
 import io.opnp.numerics.CpuInfo;
 import io.opnp.numerics.NumericsStatus;
 import java.io.IOException;
@@ -58,7 +58,7 @@ final class DoctorCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     PrintStream out = System.out;
-    TorchModels.configureThreads(torchThreads);
+    LoadedModels.configureThreads(torchThreads);
     NumericsStatus status;
     try {
       status = EngineGuard.ensure();
@@ -82,10 +82,10 @@ final class DoctorCommand implements Callable<Integer> {
     String golden;
     double imagesPerSecond = Double.NaN;
     try {
-      ZooModel<ImageBatch, ModelOutput> m = TorchModels.get(path, Device.cpu());
+      ZooModel<ImageBatch, ModelOutput> m = LoadedModels.get(path, Device.cpu());
       golden = card.isPresent() ? "reproduced" : "none in the model's card";
       if (probeSeconds > 0) {
-        imagesPerSecond = probe(m, Precision.AUTO.inputType(TorchModels.parameterType(m), path.getFileName().toString()));
+        imagesPerSecond = probe(m, Precision.AUTO.inputType(LoadedModels.parameterType(m), path.getFileName().toString()));
       }
     } catch (EngineNumericsException e) {
       print(out, EngineGuard.status(), false, path, Double.NaN, e.getMessage());

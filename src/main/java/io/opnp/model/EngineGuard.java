@@ -4,7 +4,6 @@ import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.inference.Predictor;
 import ai.djl.ndarray.types.DataType;
-import ai.djl.repository.zoo.Criteria;
 import ai.djl.repository.zoo.ZooModel;
 import io.opnp.BadInputException;
 import io.opnp.EngineNumericsException;
@@ -119,7 +118,9 @@ public final class EngineGuard {
    * its tolerance; the fault is the CPU's).
    */
   static void verifyModel(ZooModel<ImageBatch, ModelOutput> model, Path path, Device device) {
-    ensurePrecision(TorchModels.parameterType(model));
+    if (LoadedModels.engine(model) == ModelEngine.PYTORCH) {
+      ensurePrecision(LoadedModels.parameterType(model));
+    }
     GoldenOutputs.find(path).ifPresent(g -> verifyGolden(model, g, path, device, g.n()));
   }
 
@@ -146,6 +147,10 @@ public final class EngineGuard {
       return;
     }
     String name = path.getFileName().toString();
+    if (LoadedModels.engine(model) == ModelEngine.ONNX_RUNTIME) {
+      OnnxGuard.verifyGolden(g, golden(model, g, name, batch), name, batch);
+      return;
+    }
     synchronized (EngineGuard.class) {
       ModelOutput first = golden(model, g, name, batch);
       Deviation d = g.compare(first, name);
@@ -191,8 +196,8 @@ public final class EngineGuard {
    * The model's outputs on the card's inputs: run twice, the second result kept, since TorchScript's
    * profiling executor optimizes the graph after its first run and jobs run the optimized graph.
    */
-  private static ModelOutput golden(ZooModel<ImageBatch, ModelOutput> model, GoldenOutputs g, String name, int rows) {
-    DataType input = Precision.AUTO.inputType(TorchModels.parameterType(model), name);
+  static ModelOutput golden(ZooModel<ImageBatch, ModelOutput> model, GoldenOutputs g, String name, int rows) {
+    DataType input = Precision.AUTO.inputType(LoadedModels.parameterType(model), name);
     int[] s = g.inputShape();
     try (Predictor<ImageBatch, ModelOutput> p = model.newPredictor()) {
       ImageBatch batch = new ImageBatch(rows == g.n() ? g.inputs() : padded(g, rows), rows, s[1], s[2], s[3], input);
@@ -334,7 +339,7 @@ public final class EngineGuard {
   }
 
   /** libtorch threw while running the self-test network. */
-  private static final class EngineRunException extends RuntimeException {
+  static final class EngineRunException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
     EngineRunException(Throwable cause) {
@@ -344,8 +349,13 @@ public final class EngineGuard {
 
   /** The self-test model in {@code storage}, run by libtorch, against {@code reference}. */
   static Deviation deviation(SelfTestNet.Storage storage, SelfTestNet reference) {
+    return deviation(storage, reference, ModelEngine.PYTORCH);
+  }
+
+  /** The self-test model in {@code storage}, run by {@code engine}, against {@code reference}. */
+  static Deviation deviation(SelfTestNet.Storage storage, SelfTestNet reference, ModelEngine engine) {
     Deviation d = Deviation.NONE;
-    try (ZooModel<ImageBatch, ModelOutput> model = loadSelfTest(storage);
+    try (ZooModel<ImageBatch, ModelOutput> model = loadSelfTest(storage, engine);
          Predictor<ImageBatch, ModelOutput> p = model.newPredictor()) {
       for (int n : SelfTestNet.BATCHES) {
         float[] x = SelfTestNet.input(n);
@@ -355,7 +365,9 @@ public final class EngineGuard {
         } catch (ai.djl.translate.TranslateException | ai.djl.engine.EngineException e) {
           throw new EngineRunException(e);
         }
-        simulateFault(out);
+        if (engine == ModelEngine.PYTORCH) {
+          simulateFault(out);
+        }
         SelfTestNet.Outputs r = reference.forward(x, n);
         d = d.max(Deviation.of(out.features(), r.features(), n * SelfTestNet.FEATURES))
             .max(Deviation.of(out.logits(), r.logits(), n * SelfTestNet.CLASSES));
@@ -365,18 +377,13 @@ public final class EngineGuard {
   }
 
   /** Loads the self-test network from the classpath through a temporary file, deleted once loaded. */
-  private static ZooModel<ImageBatch, ModelOutput> loadSelfTest(SelfTestNet.Storage storage) {
-    String name = "selftest-" + storage.name().toLowerCase(Locale.ROOT) + ".pt";
+  private static ZooModel<ImageBatch, ModelOutput> loadSelfTest(SelfTestNet.Storage storage, ModelEngine engine) {
+    String name = "selftest-" + storage.name().toLowerCase(Locale.ROOT)
+        + (engine == ModelEngine.PYTORCH ? ".pt" : ".onnx");
     Path dir = null;
     try {
       dir = ClasspathFiles.copy("selftest", "opnp-selftest", name);
-      return Criteria.builder()
-          .setTypes(ImageBatch.class, ModelOutput.class)
-          .optModelPath(dir.resolve(name))
-          .optEngine("PyTorch")
-          .optDevice(Device.cpu())
-          .optTranslator(new BatchTranslator("engine self-test"))
-          .build()
+      return LoadedModels.criteria(dir.resolve(name), Device.cpu(), engine, new BatchTranslator("engine self-test"))
           .loadModel();
     } catch (IOException | ai.djl.repository.zoo.ModelNotFoundException | ai.djl.MalformedModelException e) {
       throw new IllegalStateException("could not load the engine self-test model " + name + ": " + e.getMessage(), e);

@@ -8,7 +8,7 @@ import io.opnp.BadInputException;
 import io.opnp.data.ImageDecoder;
 import io.opnp.model.ImageBatch;
 import io.opnp.model.ModelOutput;
-import io.opnp.model.TorchModels;
+import io.opnp.model.LoadedModels;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
@@ -70,8 +70,8 @@ public final class BatchRunner implements AutoCloseable {
     this.layout = layout;
     ZooModel<ImageBatch, ModelOutput> model = ExecutorModels.model(cfg);
     // The model card's golden check at this job's batch size, once per JVM (kernels depend on the batch).
-    io.opnp.model.EngineGuard.verifyAtBatch(model, ExecutorModels.resolve(cfg), ExecutorModels.device(), cfg.batchSize());
-    this.modelType = TorchModels.parameterType(model);
+    io.opnp.model.EngineGuard.verifyAtBatch(model, ExecutorModels.resolve(cfg), ExecutorModels.device(cfg), cfg.batchSize());
+    this.modelType = LoadedModels.parameterType(model);
     this.inputType = cfg.precision().inputType(modelType, cfg.modelName());
     this.predictor = model.newPredictor();
     this.decoder = new ImageDecoder(cfg.preprocess());

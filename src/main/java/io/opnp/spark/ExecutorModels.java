@@ -7,7 +7,7 @@ import io.opnp.io.ModelRef;
 import io.opnp.io.ModelStaging;
 import io.opnp.model.ImageBatch;
 import io.opnp.model.ModelOutput;
-import io.opnp.model.TorchModels;
+import io.opnp.model.LoadedModels;
 import io.opnp.spark.line.SparkLine;
 import java.nio.file.Path;
 import org.apache.spark.TaskContext;
@@ -23,9 +23,10 @@ public final class ExecutorModels {
   private ExecutorModels() {}
 
   public static ZooModel<ImageBatch, ModelOutput> model(InferenceConfig cfg) {
-    TorchModels.configureThreads(cfg.torchThreads());
+    LoadedModels.configureThreads(cfg.torchThreads());
     io.opnp.model.EngineGuard.ensure();  // before device() starts the engine: the ISA cap must come first
-    return TorchModels.get(resolve(cfg), device());
+    Path file = resolve(cfg);
+    return LoadedModels.get(file, device(io.opnp.model.ModelEngine.of(file)));
   }
 
   /**
@@ -64,18 +65,30 @@ public final class ExecutorModels {
     return SparkLine.shippedFile(name);
   }
 
-  /** The GPU Spark assigned to this task (resource "gpu"), or the CPU. */
-  static Device device() {
+  /** The device this task runs {@code cfg}'s model on. */
+  static Device device(InferenceConfig cfg) {
+    return device(io.opnp.model.ModelEngine.of(resolve(cfg)));
+  }
+
+  /**
+   * The GPU Spark assigned to this task (resource "gpu") if the engine can use it, else the CPU:
+   * libtorch with CUDA natives (the cuda profile), ONNX Runtime with its CUDA execution provider
+   * (the onnxruntime_gpu natives, also the cuda profile).
+   */
+  static Device device(io.opnp.model.ModelEngine engine) {
     TaskContext tc = TaskContext.get();
     if (tc != null) {
       Option<ResourceInformation> gpu = tc.resources().get("gpu");
       if (gpu.isDefined() && gpu.get().addresses().length > 0) {
         int id = Integer.parseInt(gpu.get().addresses()[0].trim());
-        if (Engine.getEngine("PyTorch").getGpuCount() > id) {
+        Engine e = Engine.getEngine(engine.djlName());
+        int visible = engine == io.opnp.model.ModelEngine.PYTORCH || e.hasCapability(ai.djl.engine.StandardCapabilities.CUDA)
+            ? e.getGpuCount() : 0;
+        if (visible > id) {
           return Device.gpu(id);
         }
-        LOG.warn("Spark assigned GPU {} but libtorch sees {} GPU(s) (CPU-only native library?); using the CPU",
-            id, Engine.getEngine("PyTorch").getGpuCount());
+        LOG.warn("Spark assigned GPU {} but {} sees {} GPU(s) (CPU-only native library?); using the CPU",
+            id, engine.djlName(), visible);
       }
     }
     return Device.cpu();

@@ -13,7 +13,7 @@ import io.opnp.data.Png;
 import io.opnp.data.Preprocess;
 import io.opnp.model.ImageBatch;
 import io.opnp.model.ModelOutput;
-import io.opnp.model.TorchModels;
+import io.opnp.model.LoadedModels;
 import io.opnp.testing.SparkTestSession;
 import io.opnp.testing.TestData;
 import java.io.File;
@@ -128,7 +128,7 @@ class EndToEndTest {
       dec.decode(Png.encodeGrey(im.pixels()[i], 28, 28), x, i * 784);
     }
     ModelOutput direct;
-    try (Predictor<ImageBatch, ModelOutput> p = TorchModels.get(TestData.demoModel(), Device.cpu()).newPredictor()) {
+    try (Predictor<ImageBatch, ModelOutput> p = LoadedModels.get(TestData.demoModel(), Device.cpu()).newPredictor()) {
       direct = p.predict(new ImageBatch(x, 4, 1, 28, 28));
     }
     Map<String, Row> byId = new HashMap<>();

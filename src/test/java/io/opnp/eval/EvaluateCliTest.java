@@ -15,7 +15,7 @@ import io.opnp.math.PruningPlan;
 import io.opnp.math.Sensitivity;
 import io.opnp.methods.OodMethods;
 import io.opnp.model.HeadReader;
-import io.opnp.model.TorchModels;
+import io.opnp.model.LoadedModels;
 import io.opnp.spark.FeatureCacheJob;
 import io.opnp.testing.SparkTestSession;
 import io.opnp.testing.TestData;
@@ -101,7 +101,7 @@ class EvaluateCliTest {
   void chosenPlanIsTheBestOnTheValidationSplit() throws Exception {
     // Recompute the validation AUROC of the chosen plan and of the unpruned head from the cached features.
     Sensitivity s = SensitivityStore.load(spark, sens.toString());
-    LinearHead head = HeadReader.read(TorchModels.get(TestData.demoModel(), ai.djl.Device.cpu()), "fc.weight", "fc.bias");
+    LinearHead head = HeadReader.read(LoadedModels.get(TestData.demoModel(), ai.djl.Device.cpu()), "fc.weight", "fc.bias");
     JsonNode plan = metrics.get("plan");
     PruningPercentages chosen = new PruningPercentages(plan.get("rho_w_max").asDouble(), plan.get("rho_w_min").asDouble(),
         plan.get("rho_o_max").asDouble(), plan.get("rho_o_min").asDouble());

@@ -31,8 +31,8 @@ class DemoModelTest {
 
   @BeforeAll
   static void load() throws Exception {
-    TorchModels.configureThreads(1);
-    model = TorchModels.get(TestData.demoModel(), Device.cpu());
+    LoadedModels.configureThreads(1);
+    model = LoadedModels.get(TestData.demoModel(), Device.cpu());
     IdxFiles.Images im = IdxFiles.readImages(TestData.fashionTestImages(), N);
     labels = IdxFiles.readLabels(TestData.fashionMnist().resolve("t10k-labels-idx1-ubyte.gz"), N);
     ImageDecoder decoder = new ImageDecoder(Preprocess.grey(28, 28));
@@ -121,7 +121,7 @@ class DemoModelTest {
 
   @Test
   void modelsThatBreakTheContractAreRejectedWithTheFix() throws Exception {
-    ZooModel<ImageBatch, ModelOutput> logitsOnly = TorchModels.get(TestData.testModel("logits-only.pt"), Device.cpu());
+    ZooModel<ImageBatch, ModelOutput> logitsOnly = LoadedModels.get(TestData.testModel("logits-only.pt"), Device.cpu());
     try (Predictor<ImageBatch, ModelOutput> p = logitsOnly.newPredictor()) {
       Exception e = assertThrows(Exception.class, () -> p.predict(new ImageBatch(new float[2 * 784], 2, 1, 28, 28)));
       BadInputException bad = BadInputException.find(e);
@@ -129,7 +129,7 @@ class DemoModelTest {
           + "(features [N,D], logits [N,C]). Wrap the network so that forward returns that tuple (see README, "
           + "'Model contract').", bad.getMessage());
     }
-    ZooModel<ImageBatch, ModelOutput> wrong = TorchModels.get(TestData.testModel("wrong-logits.pt"), Device.cpu());
+    ZooModel<ImageBatch, ModelOutput> wrong = LoadedModels.get(TestData.testModel("wrong-logits.pt"), Device.cpu());
     LinearHead head = HeadReader.read(wrong, "fc.weight", "fc.bias");
     ModelOutput out;
     try (Predictor<ImageBatch, ModelOutput> p = wrong.newPredictor()) {
@@ -153,7 +153,7 @@ class DemoModelTest {
   @Test
   void aFileThatIsNotTorchScriptIsRejected() {
     BadInputException e = assertThrows(BadInputException.class,
-        () -> TorchModels.get(TestData.testModel("not-torchscript.pt"), Device.cpu()));
+        () -> LoadedModels.get(TestData.testModel("not-torchscript.pt"), Device.cpu()));
     assertTrue(e.getMessage().startsWith("could not load " + TestData.testModel("not-torchscript.pt")
         + " as a TorchScript model ("), e.getMessage());
     assertTrue(e.getMessage().endsWith("export it with torch.jit.trace or torch.jit.script and save it with "

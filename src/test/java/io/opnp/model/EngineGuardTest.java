@@ -45,7 +45,7 @@ class EngineGuardTest {
   @Test
   void theBf16SelfTestRunsWhenABf16ModelIsLoaded() {
     Path bf16 = Path.of(System.getProperty("opnp.project.dir", "."), "src/test/resources/models/fmnist-resnet-bf16.pt");
-    TorchModels.get(bf16, Device.cpu());
+    LoadedModels.get(bf16, Device.cpu());
     NumericsStatus s = EngineGuard.status();
     assertTrue(s.passed(), s.summary());
     assertTrue(s.steps().stream().anyMatch(x -> x.startsWith("self-test bf16")), s.steps().toString());
@@ -71,7 +71,7 @@ class EngineGuardTest {
 
   @Test
   void theGoldenCheckAlsoPassesInsideZeroPaddedBatchesOfAJobsSize() throws Exception {
-    ZooModel<ImageBatch, ModelOutput> m = TorchModels.get(DEMO, Device.cpu());
+    ZooModel<ImageBatch, ModelOutput> m = LoadedModels.get(DEMO, Device.cpu());
     for (int batch : new int[] {2, 64, 256}) {  // fewer rows than the card has, and padded batches
       EngineGuard.verifyAtBatch(m, DEMO, Device.cpu(), batch);
     }
@@ -93,7 +93,7 @@ class EngineGuardTest {
     assertEquals(4, g.n());
     assertEquals(256, g.dim());
     assertEquals(10, g.classes());
-    ZooModel<ImageBatch, ModelOutput> m = TorchModels.get(DEMO, Device.cpu());  // checks the card at load
+    ZooModel<ImageBatch, ModelOutput> m = LoadedModels.get(DEMO, Device.cpu());  // checks the card at load
     try (Predictor<ImageBatch, ModelOutput> p = m.newPredictor()) {
       int[] s = g.inputShape();
       ModelOutput out = p.predict(new ImageBatch(g.inputs(), s[0], s[1], s[2], s[3]));

@@ -17,7 +17,7 @@ import io.opnp.data.Preprocess;
 import io.opnp.model.ImageBatch;
 import io.opnp.model.ModelOutput;
 import io.opnp.model.Precision;
-import io.opnp.model.TorchModels;
+import io.opnp.model.LoadedModels;
 import io.opnp.testing.SparkTestSession;
 import io.opnp.testing.TestData;
 import java.nio.file.Path;
@@ -60,7 +60,7 @@ class BatchRunnerTest {
 
   /** Features of each readable image, computed alone: serial decode, one image per padded batch. */
   private static List<float[]> reference(Path m, Device device) {
-    ZooModel<ImageBatch, ModelOutput> zoo = TorchModels.get(m, device);
+    ZooModel<ImageBatch, ModelOutput> zoo = LoadedModels.get(m, device);
     ImageDecoder decoder = new ImageDecoder(Preprocess.grey(28, 28));
     List<float[]> out = new ArrayList<>();
     float[] buf = new float[8 * 28 * 28];
@@ -71,7 +71,7 @@ class BatchRunnerTest {
         }
         java.util.Arrays.fill(buf, 0f);
         decoder.decode((byte[]) rows.get(i).get(1), buf, 0);
-        ModelOutput o = p.predict(new ImageBatch(buf, 8, 1, 28, 28, TorchModels.parameterType(zoo)));
+        ModelOutput o = p.predict(new ImageBatch(buf, 8, 1, 28, 28, LoadedModels.parameterType(zoo)));
         out.add(java.util.Arrays.copyOf(o.features(), o.dim()));
       }
     } catch (Exception e) {

@@ -44,6 +44,11 @@ public final class TestData {
     return projectDir().resolve("src/main/resources/demo/fmnist-resnet.pt");
   }
 
+  /** The demo model exported as ONNX (src/main/python/export_onnx.py), with its card. */
+  public static Path demoOnnxModel() {
+    return projectDir().resolve("src/main/resources/demo/onnx/fmnist-resnet.onnx");
+  }
+
   public static Path testModel(String name) {
     return projectDir().resolve("src/test/resources/models/" + name);
   }
