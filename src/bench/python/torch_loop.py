@@ -4,6 +4,11 @@
 What a user would write without Spark: PIL decode + torchvision preprocessing,
 batched forward, then the float64 sums of |dE/dW| (C x D) and |dE/dh| (D).
 One JSON line per run on stdout; anything else goes to stderr.
+
+--variant: script (the TorchScript file as torch.jit.load gives it), eager (the torchvision network
+as a user builds it: --network resnet18|resnet50, the same seeded weights as make_bench_models.py
+writes), frozen (the TorchScript file frozen and optimized for inference, the best a PyTorch user
+gets on CPU: torch.jit.freeze + torch.jit.optimize_for_inference).
 """
 import argparse
 import glob
@@ -70,6 +75,8 @@ def main():
     ap.add_argument("--runs", type=int, default=1)
     ap.add_argument("--temperature", type=float, default=1.0)
     ap.add_argument("--json", action="store_true", help="accepted for symmetry; output is always JSON")
+    ap.add_argument("--variant", choices=["script", "eager", "frozen"], default="script")
+    ap.add_argument("--network", help="for --variant eager: the torchvision network the model file was made from")
     a = ap.parse_args()
 
     torch.set_num_threads(a.threads)
@@ -83,14 +90,23 @@ def main():
         sys.exit("no *.JPEG under %s/*/" % a.images)
 
     # Untimed setup: load, fetch the classifier weights once, warm up.
-    model = torch.jit.load(a.model).eval()
+    if a.variant == "eager":
+        if not a.network:
+            sys.exit("--variant eager needs --network")
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        import make_bench_models
+        model = make_bench_models.network(a.network).eval()
+    else:
+        model = torch.jit.load(a.model).eval()
     W = dict(model.named_parameters())["fc.weight"].detach().double()  # C x D
+    if a.variant == "frozen":
+        model = torch.jit.optimize_for_inference(torch.jit.freeze(model))
     with torch.inference_mode():
         model(torch.stack([PREPROCESS(Image.open(p).convert("RGB")) for p in paths[:2]]))
 
     for r in range(a.runs):
         res = run_once(model, W, paths, a.batch_size, a.temperature)
-        out = {"runner": "pytorch", "model": os.path.basename(a.model), "images": res.pop("images")}
+        out = {"runner": "pytorch-" + a.variant, "model": os.path.basename(a.model), "images": res.pop("images")}
         out.update(res)
         out.update(threads=a.threads, batch_size=a.batch_size)
         # Keep the key order from the brief: sums last.

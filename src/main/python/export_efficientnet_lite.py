@@ -17,6 +17,8 @@ MEAN_RGB = 127, STDDEV_RGB = 128 in the TF code). The project's equivalent optio
 Writes, under --out:
   efficientnet-lite0.pt      the model
   efficientnet-lite0.json    its card: contract, preprocessing and the project's options for it, golden outputs
+  onnx/efficientnet-lite0.onnx and .json   with --onnx: the same model as ONNX (ONNX Runtime), its card naming
+                             the .pt it came from and keeping PyTorch's golden outputs
   reference/NAME.jsonl       with --reference NAME=DIR: one line per image (path relative to DIR, label =
                              int(class folder), PyTorch's prediction, and with --features its features)
   reference/NAME.json        per set: images, top-1 accuracy, the wall time of the plain PyTorch loop
@@ -199,10 +201,16 @@ def main():
     parser.add_argument("--features", action="store_true", help="write PyTorch's features per image too")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--onnx", action="store_true", help="also write the model as ONNX under OUT/onnx/")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     os.makedirs(args.out, exist_ok=True)
     model = export(args.out)
+    if args.onnx:
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        import export_onnx
+        export_onnx.export_file(os.path.join(args.out, NAME + ".pt"), (3, CROP, CROP),
+                                os.path.join(args.out, "onnx", NAME + ".onnx"))
     for spec in args.reference:
         name, _, root = spec.partition("=")
         if not root or not os.path.isdir(root):

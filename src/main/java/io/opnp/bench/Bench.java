@@ -102,6 +102,27 @@ public final class Bench implements Callable<Integer> {
   /** One timed run: throughput, Σ|dE/dW| (a cross-check), and the share of the run spent decoding (PyTorch). */
   private record Side(double imagesPerSecond, double weightTotal, double decodeShare) {}
 
+  /** One way of computing the sensitivity sums over the same images, timed against the others. */
+  private record Contender(String name, SideRunner run) {}
+
+  @FunctionalInterface
+  private interface SideRunner {
+    Side run() throws Exception;
+  }
+
+  /** The contenders' medians for one model. */
+  private record Medians(java.util.Map<String, Double> imagesPerSecond, java.util.Map<String, Side> last) {
+    double get(String name) {
+      return imagesPerSecond.getOrDefault(name, Double.NaN);
+    }
+  }
+
+  private static final String LIBTORCH = "project libtorch";
+  private static final String ORT = "project ONNX Runtime";
+  private static final String EAGER = "PyTorch eager";
+  private static final String SCRIPT = "PyTorch TorchScript";
+  private static final String FROZEN = "PyTorch frozen";
+
   @Override
   public Integer call() throws Exception {
     LoadedModels.configureThreads(1);  // one intra-op thread per Spark task, as the jobs run
@@ -111,13 +132,15 @@ public final class Bench implements Callable<Integer> {
     SparkSession spark = Sessions.getOrCreate("local[" + cores + "]", "opnp-bench");
     spark.sparkContext().setLogLevel("WARN");
     List<String> table = new ArrayList<>();
-    table.add("| model | images/run | project img/s (median) | PyTorch img/s (median) | ratio | runs | "
-        + "PyTorch time decoding | sums Σ|dE/dW| rel. diff |");
-    table.add("|---|---:|---:|---:|---:|---:|---:|---:|");
+    table.add("| model | images/run | project libtorch | project ONNX Runtime | PyTorch eager | PyTorch TorchScript | "
+        + "PyTorch frozen | ONNX Runtime / eager | ONNX Runtime / frozen | libtorch / TorchScript | runs | "
+        + "engines' outputs max rel. diff | Σ|dE/dW| rel. diff (ORT, PyTorch vs libtorch) |");
+    table.add("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     List<String> shares = new ArrayList<>();
     shares.add("| model | D × C | forward ms/batch (1 thread) | OPNP sums ms/batch | share |");
     shares.add("|---|---|---:|---:|---:|");
     double worstRatio = Double.POSITIVE_INFINITY;  // the headline: the least favourable model
+    double worstOnnxRatio = Double.POSITIVE_INFINITY;
     double worstShare = 0;
     List<Path> all = new ArrayList<>(models);
     all.addAll(extraModels);
@@ -127,38 +150,44 @@ public final class Bench implements Callable<Integer> {
       int n = headline ? imagesPerRun.get(Math.min(m, imagesPerRun.size() - 1))
           : extraImages.get(Math.min(m - models.size(), extraImages.size() - 1));
       Path subset = subset(n);
-      InferenceConfig cfg = new InferenceConfig(ModelStaging.stage(model.toString(), Storage.conf()), "fc.weight", "fc.bias",
-          new Preprocess(3, 224, 224, new float[] {0.485f, 0.456f, 0.406f}, new float[] {0.229f, 0.224f, 0.225f}, 256),
-          batchSize, 1, 1.0, false, cores, Precision.AUTO);
+      InferenceConfig cfg = imagenetConfig(model);
+      Path onnx = onnxBeside(model);
+      InferenceConfig onnxCfg = onnx == null ? null : imagenetConfig(onnx);
       String name = model.getFileName().toString();
+      String network = name.substring(0, name.lastIndexOf('.'));
+      List<Contender> contenders = new ArrayList<>();
+      contenders.add(new Contender(LIBTORCH, () -> project(spark, cfg, subset)));
+      if (onnxCfg != null) {
+        contenders.add(new Contender(ORT, () -> project(spark, onnxCfg, subset)));
+      }
+      contenders.add(new Contender(EAGER, () -> pytorch(model, subset, n, "eager", network)));
+      contenders.add(new Contender(SCRIPT, () -> pytorch(model, subset, n, "script", network)));
+      if (!network.endsWith("-bf16")) {  // freezing a bf16 graph fails in torch 1.13 (its folded casts)
+        contenders.add(new Contender(FROZEN, () -> pytorch(model, subset, n, "frozen", network)));
+      }
       say("%s: warm-up (model load, first batches)", name);
       project(spark, cfg, subset(Math.min(n, 2 * batchSize)));
-      List<Double> ours = new ArrayList<>();
-      List<Double> theirs = new ArrayList<>();
-      Side lastOurs = null;
-      Side lastTheirs = null;
-      for (int r = 0; r < runs; r++) {
-        // Alternate which side goes first, so that drift on a shared machine hits both alike.
-        for (int side = 0; side < 2; side++) {
-          if ((side == 0) == (r % 2 == 0)) {
-            lastOurs = project(spark, cfg, subset);
-            ours.add(lastOurs.imagesPerSecond());
-            say("%s run %d: project %.2f img/s", name, r + 1, lastOurs.imagesPerSecond());
-          } else {
-            lastTheirs = pytorch(model, subset, n);
-            theirs.add(lastTheirs.imagesPerSecond());
-            say("%s run %d: pytorch %.2f img/s", name, r + 1, lastTheirs.imagesPerSecond());
-          }
+      if (onnxCfg != null) {
+        project(spark, onnxCfg, subset(Math.min(n, 2 * batchSize)));
+      }
+      Medians md = race(name, contenders);
+      double ratio = md.get(LIBTORCH) / md.get(SCRIPT);
+      double onnxRatio = md.get(ORT) / md.get(EAGER);
+      if (headline) {
+        worstRatio = Math.min(worstRatio, ratio);
+        if (onnxCfg != null) {
+          worstOnnxRatio = Math.min(worstOnnxRatio, onnxRatio);
         }
       }
-      double a = median(ours);
-      double b = median(theirs);
-      if (headline) {
-        worstRatio = Math.min(worstRatio, a / b);
-      }
-      double sumDiff = Math.abs(lastOurs.weightTotal() - lastTheirs.weightTotal()) / Math.abs(lastTheirs.weightTotal());
-      table.add(String.format(Locale.ROOT, "| %s | %d | %.2f | %.2f | %.2f | %d | %.0f %% | %.2e |", headline ? name
-          : name + " (extra)", n, a, b, a / b, runs, 100 * lastTheirs.decodeShare(), sumDiff));
+      double outputs = onnxCfg == null ? Double.NaN : engineDeviation(cfg, onnxCfg);
+      double torchWeights = md.last().get(LIBTORCH).weightTotal();
+      String sums = (onnxCfg == null ? "–" : String.format(Locale.ROOT, "%.1e",
+          relDiff(md.last().get(ORT).weightTotal(), torchWeights)))
+          + ", " + String.format(Locale.ROOT, "%.1e", relDiff(md.last().get(SCRIPT).weightTotal(), torchWeights));
+      table.add(String.format(Locale.ROOT, "| %s | %d | %s | %s | %s | %s | %s | %s | %s | %.2f | %d | %s | %s |",
+          headline ? name : name + " (extra)", n, fmt(md.get(LIBTORCH)), fmt(md.get(ORT)), fmt(md.get(EAGER)),
+          fmt(md.get(SCRIPT)), fmt(md.get(FROZEN)), fmt(onnxRatio), fmt(md.get(ORT) / md.get(FROZEN)), ratio, runs,
+          Double.isNaN(outputs) ? "–" : String.format(Locale.ROOT, "%.1e", outputs), sums));
       if (!headline) {
         continue;
       }
@@ -168,14 +197,21 @@ public final class Bench implements Callable<Integer> {
       shares.add(String.format(Locale.ROOT, "| %s | %d × %d | %.1f | %.2f | %.2f %% |", name, head.dim(),
           head.classes(), share[0], share[1], 100 * share[2]));
     }
+    String demo = demoEngines();
     double[] sweep = sweep(spark);
     List<String> out = new ArrayList<>();
-    out.add("Sensitivity pass, local[" + cores + "] vs plain PyTorch (" + cores + " threads), batch " + batchSize
-        + ", JPEG decode + resize 256 + crop 224 included. Project numerics mode: **" + mode + "** ("
-        + io.opnp.model.EngineGuard.status().reason() + "); PyTorch: Debian's python3-torch as installed (its own "
-        + "bundled oneDNN at the CPU's full ISA):");
+    out.add("Sensitivity pass (images/s, medians), local[" + cores + "] (one Spark task per core, one engine thread per "
+        + "task) vs plain PyTorch loops (" + cores + " threads), batch " + batchSize + ", JPEG decode + resize 256 + "
+        + "crop 224 included. Project numerics mode: **" + mode + "** (" + io.opnp.model.EngineGuard.status().reason()
+        + "); ONNX Runtime " + (io.opnp.model.OnnxGuard.status() == null ? "not run"
+        : io.opnp.model.OnnxGuard.status().version()) + " with all graph optimizations; PyTorch: Debian's python3-torch "
+        + "as installed (its own bundled oneDNN at the CPU's full ISA): eager = the torchvision network as a user builds "
+        + "it, TorchScript = the .pt file as torch.jit.load gives it, frozen = torch.jit.freeze + "
+        + "optimize_for_inference. CPU: " + io.opnp.model.EngineGuard.status().cpu().describe() + ".");
     out.add("");
     out.addAll(table);
+    out.add("");
+    out.add(demo);
     out.add("");
     out.add("OPNP sums (float64 BLAS) against the forward pass, batch " + batchSize + ", same thread:");
     out.add("");
@@ -184,16 +220,108 @@ public final class Bench implements Callable<Integer> {
     out.add(String.format(Locale.ROOT, "Sweep of %d pruning plans over cached Fashion-MNIST features (%d ID test + %d "
         + "MNIST images, read from the Parquet cache): %.2f s (best AUROC %.2f %%).", (int) sweep[1], (int) sweep[2],
         (int) sweep[3], sweep[0], 100 * sweep[4]));
-    String md = String.join("\n", out) + "\n";
+    String mdText = String.join("\n", out) + "\n";
     Files.createDirectories(work);
-    Files.writeString(work.resolve("results.md"), md, StandardCharsets.UTF_8);
+    Files.writeString(work.resolve("results.md"), mdText, StandardCharsets.UTF_8);
     System.out.println();
-    System.out.print(md);
+    System.out.print(mdText);
     System.out.println();
-    System.out.printf(Locale.ROOT, "bench sensitivity_ratio_vs_pytorch=%.3f sums_share_of_forward=%.4f "
-        + "sweep100_seconds=%.2f numerics=%s%n", worstRatio, worstShare, sweep[0], mode);
+    System.out.printf(Locale.ROOT, "bench sensitivity_ratio_vs_pytorch=%.3f onnx_ratio_vs_pytorch=%.3f "
+        + "sums_share_of_forward=%.4f sweep100_seconds=%.2f numerics=%s%n", worstRatio, worstOnnxRatio, worstShare,
+        sweep[0], mode);
     spark.stop();
     return 0;
+  }
+
+  /** Runs every contender {@code runs} times, rotating who goes first so drift on a shared machine hits all alike. */
+  private Medians race(String name, List<Contender> contenders) throws Exception {
+    java.util.Map<String, List<Double>> rates = new java.util.LinkedHashMap<>();
+    java.util.Map<String, Side> last = new java.util.LinkedHashMap<>();
+    for (int r = 0; r < runs; r++) {
+      for (int k = 0; k < contenders.size(); k++) {
+        Contender c = contenders.get((k + r) % contenders.size());
+        Side side = c.run().run();
+        rates.computeIfAbsent(c.name(), x -> new ArrayList<>()).add(side.imagesPerSecond());
+        last.put(c.name(), side);
+        say("%s run %d: %s %.2f img/s", name, r + 1, c.name(), side.imagesPerSecond());
+      }
+    }
+    java.util.Map<String, Double> medians = new java.util.LinkedHashMap<>();
+    rates.forEach((k, v) -> medians.put(k, median(v)));
+    return new Medians(medians, last);
+  }
+
+  private InferenceConfig imagenetConfig(Path model) {
+    return new InferenceConfig(ModelStaging.stage(model.toString(), Storage.conf()), "fc.weight", "fc.bias",
+        new Preprocess(3, 224, 224, new float[] {0.485f, 0.456f, 0.406f}, new float[] {0.229f, 0.224f, 0.225f}, 256),
+        batchSize, 1, 1.0, false, cores, Precision.AUTO);
+  }
+
+  /** M.onnx beside M.pt (make_bench_models.py writes both from the same weights), or null. */
+  private static Path onnxBeside(Path model) {
+    String name = model.getFileName().toString();
+    Path onnx = model.resolveSibling(name.substring(0, name.lastIndexOf('.')) + ".onnx");
+    return Files.isRegularFile(onnx) ? onnx : null;
+  }
+
+  /** Largest relative deviation of ONNX Runtime's features and logits from libtorch's, on one batch of inputs. */
+  private double engineDeviation(InferenceConfig torchCfg, InferenceConfig onnxCfg) throws Exception {
+    float[] x = new float[batchSize * 3 * 224 * 224];
+    Random rnd = new Random(7);
+    for (int i = 0; i < x.length; i++) {
+      x[i] = (float) rnd.nextGaussian();
+    }
+    ModelOutput a = forward(ExecutorModels.model(torchCfg), x);
+    ModelOutput b = forward(ExecutorModels.model(onnxCfg), x);
+    return io.opnp.numerics.Deviation.of(b.features(), a.features(), a.n() * a.dim())
+        .max(io.opnp.numerics.Deviation.of(b.logits(), a.logits(), a.n() * a.classes())).relative();
+  }
+
+  private ModelOutput forward(ai.djl.repository.zoo.ZooModel<ImageBatch, ModelOutput> model, float[] x) throws Exception {
+    try (var p = model.newPredictor()) {
+      return p.predict(new ImageBatch(x, batchSize, 3, 224, 224));
+    }
+  }
+
+  /** The demo model's forward pass on both engines (one thread, batch 256 of random 28x28 inputs), as a sentence. */
+  private String demoEngines() throws Exception {
+    Path onnx = demoModel.toAbsolutePath().resolveSibling("onnx").resolve("fmnist-resnet.onnx");
+    if (!Files.isRegularFile(onnx)) {
+      return "(no ONNX export of the demo model beside " + demoModel + ")";
+    }
+    int n = 256;
+    float[] x = new float[n * 784];
+    Random rnd = new Random(3);
+    for (int i = 0; i < x.length; i++) {
+      x[i] = rnd.nextFloat();
+    }
+    double[] ips = new double[2];
+    Path[] files = {demoModel.toAbsolutePath(), onnx};
+    for (int e = 0; e < 2; e++) {
+      var model = LoadedModels.get(files[e], ai.djl.Device.cpu());
+      try (var p = model.newPredictor()) {
+        ImageBatch batch = new ImageBatch(x, n, 1, 28, 28);
+        p.predict(batch);
+        p.predict(batch);
+        List<Double> t = new ArrayList<>();
+        for (int r = 0; r < 7; r++) {
+          long t0 = System.nanoTime();
+          p.predict(batch);
+          t.add(n / ((System.nanoTime() - t0) / 1e9));
+        }
+        ips[e] = median(t);
+      }
+    }
+    return String.format(Locale.ROOT, "Demo model (Fashion-MNIST ResNet, 1×28×28), forward pass only, one thread, "
+        + "batch %d: libtorch %.0f img/s, ONNX Runtime %.0f img/s (%.2f×).", n, ips[0], ips[1], ips[1] / ips[0]);
+  }
+
+  private static double relDiff(double a, double b) {
+    return Math.abs(a - b) / Math.abs(b);
+  }
+
+  private static String fmt(double x) {
+    return Double.isNaN(x) ? "–" : String.format(Locale.ROOT, "%.2f", x);
   }
 
   /** The first n images in sorted path order, hard-linked into their own folder: both sides read exactly these. */
@@ -234,10 +362,12 @@ public final class Bench implements Callable<Integer> {
     return new Side(s.count() / secs, total * s.count(), Double.NaN);
   }
 
-  private Side pytorch(Path model, Path folder, int n) throws IOException, InterruptedException {
+  private Side pytorch(Path model, Path folder, int n, String variant, String network)
+      throws IOException, InterruptedException {
     Process p = new ProcessBuilder(python, torchLoop.toString(), "--model", model.toString(), "--images",
         folder.toString(), "--threads", Integer.toString(cores), "--batch-size", Integer.toString(batchSize),
-        "--limit", Integer.toString(n), "--runs", "1").redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        "--limit", Integer.toString(n), "--runs", "1", "--variant", variant, "--network", network)
+        .redirectError(ProcessBuilder.Redirect.INHERIT).start();
     String json = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     if (p.waitFor() != 0) {
       throw new IllegalStateException("the PyTorch loop failed (exit " + p.exitValue() + "): " + json);

@@ -55,6 +55,8 @@ final class DoctorCommand implements Callable<Integer> {
   @Option(names = "--brief", description = "print only the one-line summary")
   boolean brief;
 
+  private static final org.slf4j.Logger LOG_ONNX = org.slf4j.LoggerFactory.getLogger(DoctorCommand.class);
+
   @Override
   public Integer call() throws Exception {
     PrintStream out = System.out;
@@ -69,6 +71,11 @@ final class DoctorCommand implements Callable<Integer> {
       }
       print(out, status, false, null, Double.NaN, e.getMessage());
       return OpnpCli.EXIT_WRONG_NUMERICS;
+    }
+    try {
+      io.opnp.model.OnnxGuard.ensure();  // the second engine's self-test too: printed, and fatal only for ONNX models
+    } catch (EngineNumericsException e) {
+      LOG_ONNX.warn("{}", e.getMessage());
     }
     Path path = model != null ? model : demoModel();
     java.util.Optional<GoldenOutputs> card = GoldenOutputs.find(path);
@@ -91,13 +98,15 @@ final class DoctorCommand implements Callable<Integer> {
       print(out, EngineGuard.status(), false, path, Double.NaN, e.getMessage());
       return OpnpCli.EXIT_WRONG_NUMERICS;
     }
-    print(out, EngineGuard.status(), EngineGuard.status().passed(), path, imagesPerSecond, "golden outputs " + golden);
+    print(out, EngineGuard.status(), EngineGuard.status().passed(), path, imagesPerSecond, "golden outputs " + golden
+        + "; runs on " + io.opnp.model.ModelEngine.of(path).djlName());
     return EngineGuard.status().passed() ? 0 : OpnpCli.EXIT_WRONG_NUMERICS;
   }
 
   private void print(PrintStream out, NumericsStatus s, boolean right, Path path, double imagesPerSecond,
                      String modelCheck) {
     out.println("opnp doctor: results will be " + (right ? "RIGHT" : "WRONG") + "; " + s.summary()
+        + (io.opnp.model.OnnxGuard.status() == null ? "" : "; " + io.opnp.model.OnnxGuard.status().summary())
         + (Double.isNaN(imagesPerSecond) ? "" : String.format("; %s %.1f img/s", path.getFileName(), imagesPerSecond)));
     if (brief) {
       return;
@@ -107,6 +116,10 @@ final class DoctorCommand implements Callable<Integer> {
     out.println("  known to trip oneDNN: " + (cpu.knownToTrip() ? "yes" : "no") + " (" + cpu.tripReason() + ")");
     out.println("  engine:       " + s.engine() + ", libtorch " + s.libtorchVersion() + " ("
         + ai.djl.pytorch.jni.LibUtils.getLibtorchPath() + "), oneDNN " + s.onednnVersion());
+    if (io.opnp.model.OnnxGuard.status() != null) {
+      out.println("  onnxruntime:  " + io.opnp.model.OnnxGuard.status().summary()
+          + " (runs .onnx models; its own kernels, so the numerics modes below are libtorch's only)");
+    }
     out.println("  numerics:     " + s.mode().id() + " = " + s.mode().description());
     out.println("  why:          " + s.reason());
     for (String step : s.steps()) {

@@ -58,14 +58,19 @@ public final class DetectJob {
   /** The model as the detector needs it (its preprocessing, head names and temperature), checked by SHA-256. */
   public static InferenceConfig config(Detector d, io.opnp.io.ModelRef model, int batchSize,
                                        int torchThreads, boolean skipBadImages, int decodeThreads) {
-    d.checkModel(model.location(), model.sha256());
+    d.checkModel(model.location(), model.sha256(), exportedFrom(model));
     return new InferenceConfig(model, d.model().weightParam(), d.model().biasParam(), d.preprocess(), batchSize,
         torchThreads, d.temperature(), skipBadImages, decodeThreads, io.opnp.model.Precision.AUTO);
   }
 
+  /** The model this one was exported from, per the card of the driver's staged copy. */
+  private static java.util.Optional<String> exportedFrom(io.opnp.io.ModelRef model) {
+    return io.opnp.io.ModelStaging.local(model).flatMap(io.opnp.model.ModelCards::exportedFrom);
+  }
+
   /** The detector's scoring method on the model's own head, ready to broadcast. */
   public static AppendDetection.Scorer scorer(SparkSession spark, Detector d, InferenceConfig cfg) {
-    d.checkModel(cfg.modelName(), cfg.modelSha256());
+    d.checkModel(cfg.modelName(), cfg.modelSha256(), exportedFrom(cfg.model()));
     ExecutorModels.ship(spark, cfg);
     LinearHead head = HeadReader.read(ExecutorModels.model(cfg), cfg.weightParam(), cfg.biasParam());
     return new AppendDetection.Scorer(d.scorer(head), d.rule());

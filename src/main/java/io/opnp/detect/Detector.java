@@ -45,12 +45,17 @@ public record Detector(DetectorSpec spec, double temperature, double keep, Decis
     return state.vim();
   }
 
-  /** Fails unless {@code sha256} is the model this detector was fitted on. */
-  public void checkModel(String name, String sha256) {
-    if (!model.sha256().equals(sha256)) {
+  /**
+   * Fails unless {@code sha256} is the model this detector was fitted on, or {@code exportedFrom}
+   * (the model's card: the file it was exported from, e.g. the ONNX export of the TorchScript
+   * model the detector was fitted on) is.
+   */
+  public void checkModel(String name, String sha256, java.util.Optional<String> exportedFrom) {
+    if (!model.sha256().equals(sha256) && !exportedFrom.map(model.sha256()::equals).orElse(false)) {
       throw new BadInputException("the detector was fitted on model " + model.name() + " (sha256 " + model.sha256()
-          + "), not on " + name + " (sha256 " + sha256 + "); give the model it was made with, or run evaluate "
-          + "again for this one");
+          + "), not on " + name + " (sha256 " + sha256 + exportedFrom.map(x -> ", exported from sha256 " + x).orElse("")
+          + "); give the model it was made with (or its ONNX export made by src/main/python/export_onnx.py, whose "
+          + "card names it), or run evaluate again for this one");
     }
   }
 

@@ -208,6 +208,32 @@ class DetectorBundleTest {
   }
 
   @Test
+  void aDetectorFittedOnLibtorchRunsOnTheModelsOnnxExportWithTheSameScoresAndFlags() throws Exception {
+    Path det = tmp.resolve("detect-onnx");
+    ok("detect", "--master", "local[2]", "--detector", out.resolve("detector").toString(), "--model",
+        TestData.demoOnnxModel().toString(), "--input", "fm=idx:" + TestData.fashionTestImages(),
+        "--input", "mnist=parquet:" + data.resolve("mnist"), "--limit", "600", "--output", det.toString());
+    Map<String, Double> expected = evaluateScores();  // computed by libtorch
+    double tau = bundle.get("threshold").get("threshold").asDouble();
+    List<Row> rows = spark.read().parquet(det.resolve("scores").toString()).collectAsList();
+    assertEquals(1200, rows.size());
+    double worst = 0;
+    int sameFlags = 0;
+    for (Row r : rows) {
+      double torch = expected.get(r.<String>getAs("id"));
+      double onnx = r.getAs("ood_score");
+      worst = Math.max(worst, Math.abs(onnx - torch) / Math.max(1, Math.abs(torch)));
+      sameFlags += (torch < tau) == r.<Boolean>getAs("is_ood") ? 1 : 0;
+    }
+    // Other kernels sum in other orders: scores differ in the last float32 bits of the features, not more.
+    assertTrue(worst < 1e-4, "largest relative score difference ONNX Runtime vs libtorch " + worst);
+    assertTrue(worst > 0, "two engines cannot agree to every bit; was the ONNX file run at all?");
+    assertTrue(sameFlags >= rows.size() - 1, sameFlags + " of " + rows.size() + " flags equal");
+    JsonNode summary = new ObjectMapper().readTree(det.resolve("summary.json").toFile());
+    assertTrue(summary.toString().contains("onnxruntime_version"), "provenance names ONNX Runtime: " + summary);
+  }
+
+  @Test
   void aBundleIsRefusedWithAnotherModel() throws Exception {
     Path other = tmp.resolve("other.pt");
     Files.copy(TestData.demoModel(), other);

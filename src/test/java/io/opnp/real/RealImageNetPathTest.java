@@ -29,7 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The real path on a real ImageNet classifier: real JPEGs (colour, greyscale, progressive, of every size) decoded on
- * the executors, resized with PIL's filter and centre-cropped, through EfficientNet-Lite0 on libtorch, against
+ * the executors, resized with PIL's filter and centre-cropped, through EfficientNet-Lite0 on libtorch and, exported as
+ * ONNX, on ONNX Runtime, against
  * PyTorch's own loop over the same files (torchvision's transforms on PIL images, PyTorch 1.13). Needs the model and
  * PyTorch's reference, which jobs/test makes with jobs/export-efficientnet-lite when ../shared/datasets/real-imagenet
  * is there (target/real-imagenet/model); skipped, saying so, where they are absent.
@@ -45,13 +46,16 @@ class RealImageNetPathTest {
   @TempDir
   Path tmp;
 
-  @Test
-  void realPhotographsGiveTheFeaturesAndPredictionsOfPyTorchsOwnLoop() throws Exception {
+  /** The TorchScript export on libtorch, and its ONNX export (jobs/export-efficientnet-lite --onnx) on ONNX Runtime. */
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(strings = {"efficientnet-lite0.pt", "onnx/efficientnet-lite0.onnx"})
+  void realPhotographsGiveTheFeaturesAndPredictionsOfPyTorchsOwnLoop(String file) throws Exception {
     Path model = TestData.projectDir().resolve("target/real-imagenet/model");
     Path shared = TestData.projectDir().resolve("../shared/datasets/real-imagenet").normalize();
     Assumptions.assumeTrue(Files.isDirectory(shared), "no real ImageNet photographs at " + shared);
-    Assumptions.assumeTrue(Files.isRegularFile(model.resolve("efficientnet-lite0.pt")),
-        "no exported EfficientNet-Lite0 at " + model + ": jobs/export-efficientnet-lite makes it (jobs/test runs it)");
+    Assumptions.assumeTrue(Files.isRegularFile(model.resolve(file)),
+        "no exported EfficientNet-Lite0 at " + model.resolve(file) + ": jobs/export-efficientnet-lite makes it "
+            + "(jobs/test runs it, with --onnx)");
     List<Path> refs = new ArrayList<>();
     try (var s = Files.list(model.resolve("reference"))) {
       s.filter(p -> p.toString().endsWith(".jsonl")).sorted().forEach(refs::add);
@@ -61,7 +65,7 @@ class RealImageNetPathTest {
     JsonNode card = new ObjectMapper().readTree(model.resolve("efficientnet-lite0.json").toFile());
     float[] mean = floats(card.get("preprocessing").get("mean"));
     float[] std = floats(card.get("preprocessing").get("std"));
-    InferenceConfig cfg = new InferenceConfig(io.opnp.cli.JobOptionsAccess.stage(model.resolve("efficientnet-lite0.pt")),
+    InferenceConfig cfg = new InferenceConfig(io.opnp.cli.JobOptionsAccess.stage(model.resolve(file)),
         "_fc.weight", "_fc.bias", new Preprocess(3, 224, 224, mean, std, 256).withResampling(Preprocess.Resampling.PIL),
         16, 1, 1.0, false);
     int images = 0;
@@ -80,7 +84,7 @@ class RealImageNetPathTest {
         JsonNode r = new ObjectMapper().readTree(line);
         expected.put(r.get("path").asText(), r);
       }
-      String cache = tmp.resolve("cache-" + set).toString();
+      String cache = tmp.resolve("cache-" + set + "-" + file.replace('/', '-')).toString();
       // ImageNet's sets are named by class index; OOD sets by category (their labels do not matter here).
       boolean indexed;
       try (var dirs = Files.list(root)) {
@@ -124,7 +128,7 @@ class RealImageNetPathTest {
         }
       }
     }
-    System.out.printf("real path: %d images, predictions equal to PyTorch's: %d; top-1 project %d, PyTorch %d; "
+    System.out.printf("real path (" + file + "): %d images, predictions equal to PyTorch's: %d; top-1 project %d, PyTorch %d; "
         + "features equal bit for bit in %d; largest deviation %.3g of the image's largest feature (%s)%n", images,
         agree, correctOurs, correctTorch, identical, worst, worstImage);
     assertTrue(images >= 90, images + " images compared");
