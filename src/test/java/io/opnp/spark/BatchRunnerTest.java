@@ -166,4 +166,14 @@ class BatchRunnerTest {
     double diff = maxDiff(reference(model, Device.cpu()), reference(model, Device.gpu(0)));
     assertTrue(diff < 1e-3, "GPU vs CPU features differ by " + diff);
   }
+
+  @Test
+  void onAGpuOnnxRuntimesCudaProviderMatchesTheCpu() {
+    Engine ort = Engine.getEngine("OnnxRuntime");
+    Assumptions.assumeTrue(ort.hasCapability(ai.djl.engine.StandardCapabilities.CUDA) && ort.getGpuCount() > 0,
+        "ONNX Runtime has no CUDA execution provider here (CPU natives; build with -Pcuda) or no GPU; skipped");
+    Path onnx = TestData.demoOnnxModel();
+    double diff = maxDiff(reference(onnx, Device.cpu()), reference(onnx, Device.gpu(0)));
+    assertTrue(diff < 1e-3, "ONNX Runtime GPU vs CPU features differ by " + diff);
+  }
 }
