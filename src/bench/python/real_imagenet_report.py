@@ -1,7 +1,7 @@
 """The report of jobs/real-imagenet: reads what its steps wrote under RUN (model/reference, evaluate, detect) and
 prints the tables and, last, one line of headline figures (fractions, not percents):
 
-real-imagenet top1_project=<x> top1_pytorch=<y> agree=<share of equal predictions> speed_ratio_vs_pytorch=<r>
+real-imagenet engine=<pytorch|onnx> top1_project=<x> top1_pytorch=<y> agree=<share of equal predictions> speed_ratio_vs_pytorch=<r>
     recommended=<method> recommended_auroc=<mean over the OOD sets> energy_auroc=<mean>
 
 Run with the pyspark environment's Python (pyarrow reads detect's Parquet scores).
@@ -117,13 +117,17 @@ def main(run):
     project_rate = model_pass["items_per_second"]
     torch_rate = torch_images / torch_seconds
     print("\n== Speed of the model pass, same cores ==")
-    print("project (Spark local[2], libtorch, 1 thread per task; decode, resize, forward, sensitivity sums): "
-          "%.1f images/s over %d images" % (project_rate, model_pass["items"]))
+    engine_file = run / "engine"
+    engine = engine_file.read_text().strip() if engine_file.exists() else "pytorch"
+    print("project (Spark local[2], %s, 1 thread per task; decode, resize, forward, sensitivity sums): "
+          "%.1f images/s over %d images" % ("ONNX Runtime" if engine == "onnx" else "libtorch", project_rate,
+                                             model_pass["items"]))
     print("plain PyTorch loop (PIL decode, torchvision transforms, forward; 2 threads): %.1f images/s over %d images"
           % (torch_rate, torch_images))
-    print("\nreal-imagenet top1_project=%.4f top1_pytorch=%.4f agree=%.4f speed_ratio_vs_pytorch=%.2f recommended=%s "
-          "recommended_auroc=%.4f energy_auroc=%.4f" % (top1_ours, top1_torch, agree / total, project_rate / torch_rate,
-                                                        rec["method"], rec["test_average_auroc"], energy))
+    print("\nreal-imagenet engine=%s top1_project=%.4f top1_pytorch=%.4f agree=%.4f speed_ratio_vs_pytorch=%.2f "
+          "recommended=%s recommended_auroc=%.4f energy_auroc=%.4f" % (engine, top1_ours, top1_torch, agree / total,
+                                                                       project_rate / torch_rate, rec["method"],
+                                                                       rec["test_average_auroc"], energy))
 
 
 if __name__ == "__main__":
