@@ -81,8 +81,9 @@ public record OodReport(String idDataset, int idCount, double idAccuracy, double
   /** Per (method, OOD set) rows and a per-method average, in percent as papers print them. */
   public String markdown() {
     StringBuilder sb = new StringBuilder();
-    sb.append(String.format(Locale.ROOT, "ID: %s (%d images), accuracy %.2f %% (OPNP-pruned head: %.2f %%)%n",
-        idDataset, idCount, 100 * idAccuracy, 100 * idAccuracyOpnp));
+    sb.append(String.format(Locale.ROOT, "ID: %s (%d images), accuracy %.2f %% (OPNP-pruned head: %.2f %%; the plan's "
+        + "accuracy cost: %+.2f points)%n", idDataset, idCount, 100 * idAccuracy, 100 * idAccuracyOpnp,
+        100 * (idAccuracyOpnp - idAccuracy)));
     sb.append(String.format(Locale.ROOT, "Plan: %s; removed %d/%d weights, %d/%d neurons%n", plan,
         prunedWeights, totalWeights, prunedNeurons, totalNeurons));
     if (!skipped.isEmpty()) {

@@ -120,6 +120,7 @@ class FaultsAndInputsTest {
         "--id-test", "fm=idx:" + TestData.fashionTestImages(), "--ood", "n=parquet:" + parquetImages("n", 50, -1),
         "--plan-from", chosen.toString(), "--output", out.toString());
     assertEquals(0, r.code(), r.err());
+    assertFalse(r.out().contains("WARNING"), "a plan was given: " + r.out());
     JsonNode plan = new ObjectMapper().readTree(out.resolve("metrics.json").toFile()).get("plan");
     assertEquals(2.0, plan.get("rho_w_max").asDouble());
     assertEquals(10.0, plan.get("rho_w_min").asDouble());
@@ -143,6 +144,10 @@ class FaultsAndInputsTest {
         "o=idx:" + TestData.fashionTestImages() + "," + TestData.fashionMnist().resolve("t10k-labels-idx1-ubyte.gz"),
         "--output", tmp.resolve("o").toString());
     assertEquals(0, sc.code(), sc.err());
+    // No plan given, and the demo model's head (256 x 10) is not the paper's ResNet-50 one: said, with the fix.
+    assertTrue(sc.out().contains("WARNING: no pruning plan was given") && sc.out().contains("256-feature, 10-class")
+        && sc.out().contains("--plan-from"), sc.out());
+    assertTrue(sc.out().contains("the plan's accuracy cost:"), sc.out());
   }
 
   @Test
