@@ -50,7 +50,7 @@ final class DetectorSelection {
   record Outcome(Selection selection, DetectorSpec chosen, OodMethod chosenMethod, FalseAlarmEstimate threshold,
                  double[] calibrationScores, List<PlanSweep.Point> sweep, PlanSweep.Point plan, double sweepSeconds,
                  DetectorSpec bestOpnpReact, int selectionIdCount, Map<String, Integer> proxyCounts,
-                 List<DetectorSpec> specs, String sweepMode) {}
+                 List<DetectorSpec> specs, String sweepMode, ChoiceSpread spread) {}
 
   /** The knobs: target share of ID kept, criterion, resamples. */
   record Settings(double keep, Criterion criterion, int bootstrapResamples, long seed, EvaluateJob.SweepMode sweep) {}
@@ -170,6 +170,8 @@ final class DetectorSelection {
     Selection selection = Selection.select(proxies, candidates, settings.criterion(), Method.ENERGY.key(),
         name -> Method.parse(name).usesPlan());
     int chosen = candidates.indexOf(selection.chosen());
+    ChoiceSpread spread = times.time("choice uncertainty (paired bootstrap)", StageTimes.Where.DRIVER,
+        () -> spread(selection, candidates, byDataset, proxies, settings));
     double[] calibration = column(calib, chosen);
     FalseAlarmEstimate far = FalseAlarmBootstrap.interval(calibration, settings.keep(),
         settings.bootstrapResamples(), FalseAlarmBootstrap.DEFAULT_LEVEL, settings.seed());
@@ -187,7 +189,26 @@ final class DetectorSelection {
         String.format("%.2f", 100 * far.interval().lower()), String.format("%.2f", 100 * far.interval().upper()),
         Recommendation.pruningReason(selection));
     return new Outcome(selection, specs.get(chosen), methods.get(chosen), far, calibration, sweep, plan, sweepSeconds,
-        bestOpnpReact, nIdSel, proxyCounts, specs, sweepMode);
+        bestOpnpReact, nIdSel, proxyCounts, specs, sweepMode, spread);
+  }
+
+  /** The paired bootstrap over the leading configurations' validation scores ({@link ChoiceSpread}). */
+  private static ChoiceSpread spread(Selection selection, List<Candidate> candidates,
+                                     Map<String, List<Tuple3<String, String, double[]>>> byDataset,
+                                     List<String> proxies, Settings settings) {
+    List<Candidate> lead = selection.ranking().subList(0, Math.min(ChoiceSpread.SHORTLIST, selection.ranking().size()));
+    double[][] id = new double[lead.size()][];
+    double[][][] ood = new double[lead.size()][proxies.size()][];
+    for (int c = 0; c < lead.size(); c++) {
+      int m = candidates.indexOf(lead.get(c));
+      id[c] = column(byDataset.get(SELECT), m);
+      for (int p = 0; p < proxies.size(); p++) {
+        ood[c][p] = column(byDataset.get(proxies.get(p)), m);
+      }
+    }
+    var r = io.opnp.decision.ChoiceUncertainty.of(id, ood, settings.criterion(), 0, ChoiceSpread.RESAMPLES,
+        settings.seed());
+    return ChoiceSpread.of(lead.stream().map(Candidate::label).toList(), r);
   }
 
   /** The selection's configurations: {@link DetectorSpec#grid}. */

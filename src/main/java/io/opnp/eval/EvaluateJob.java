@@ -215,6 +215,7 @@ public final class EvaluateJob {
     List<Recommendation.TestFigures> figures = Recommendation.testFigures(chosen, roles, rows);
     Recommendation recommendation = Recommendation.of(chosen, decision, figures);
     OodReport report = metrics.withExtra("recommendation", recommendation.json())
+        .withExtra("choice_uncertainty", chosen.spread().json())
         .withExtra("stage_seconds", times.json());
     Outputs.create(conf, out.path("metrics.json"), report.json());
     Outputs.create(conf, out.path("report.md"), Recommendation.markdown(chosen, decision, roles, figures)

@@ -302,6 +302,9 @@ public record Recommendation(String method, String label, Map<String, Object> pa
           l.changed() ? "**yes**" : "no", 100 * l.leftOutAurocOfChosenWithout()));
     }
     sb.append('\n').append("Pruning: ").append(pruningReason(sel)).append(".\n\n");
+    if (chosen.spread() != null) {
+      sb.append(chosen.spread().markdown()).append('\n');
+    }
     return sb.toString();
   }
 

@@ -73,8 +73,8 @@ class BadInputCliTest {
   @Test
   void modelFileThatIsNotTorchScript() {
     CliRun r = sensitivity(TestData.testModel("not-torchscript.pt").toString(), train, tmp.resolve("s"));
-    assertBadInput(r, "as a TorchScript model");
-    assertBadInput(r, "export it with torch.jit.trace or torch.jit.script");
+    assertBadInput(r, "not-torchscript.pt is neither a TorchScript archive (a zip file) nor an ONNX model");
+    assertBadInput(r, "export it with torch.jit.trace(...).save(path) or torch.onnx.export");
   }
 
   @Test

@@ -42,7 +42,7 @@ class RecommendationTest {
         Criterion.MEAN, "energy", m -> m.startsWith("opnp"));
     DetectorSpec spec = DetectorSpec.of("react").with(Param.REACT_PERCENTILE, 90);
     return new DetectorSelection.Outcome(sel, spec, null, FAR, new double[40], List.of(), null, 0, null, 40, Map.of(),
-        List.of(spec), "grid");
+        List.of(spec), "grid", null);
   }
 
   /** One proxy, energy alone: no pruning detector, so best_pruning is null and its criterion NaN. */
@@ -51,7 +51,7 @@ class RecommendationTest {
         new Candidate("energy", "", new double[] {0.88}, new double[] {0.5})), Criterion.WORST, "energy",
         m -> m.startsWith("opnp"));
     return new DetectorSelection.Outcome(sel, DetectorSpec.of("energy"), null, FAR, new double[25], List.of(), null, 0,
-        null, 25, Map.of(), List.of(), "grid");
+        null, 25, Map.of(), List.of(), "grid", null);
   }
 
   private static List<Recommendation.TestFigures> figures() {

@@ -154,9 +154,22 @@ class DemoModelTest {
   void aFileThatIsNotTorchScriptIsRejected() {
     BadInputException e = assertThrows(BadInputException.class,
         () -> LoadedModels.get(TestData.testModel("not-torchscript.pt"), Device.cpu()));
-    assertTrue(e.getMessage().startsWith("could not load " + TestData.testModel("not-torchscript.pt")
-        + " as a TorchScript model ("), e.getMessage());
-    assertTrue(e.getMessage().endsWith("export it with torch.jit.trace or torch.jit.script and save it with "
-        + ".save(path) (see README, 'Model contract')"), e.getMessage());
+    assertEquals("model file " + TestData.testModel("not-torchscript.pt") + " is neither a TorchScript archive (a zip "
+        + "file) nor an ONNX model (a protobuf ModelProto); export it with torch.jit.trace(...).save(path) or "
+        + "torch.onnx.export (see README, 'Model contract')", e.getMessage());
+  }
+
+  @Test
+  void aZipFileThatIsNotTorchScriptIsRejectedByLibtorchWithTheFix(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+      throws Exception {
+    java.nio.file.Path zip = dir.resolve("archive.pt");
+    try (var out = new java.util.zip.ZipOutputStream(java.nio.file.Files.newOutputStream(zip))) {
+      out.putNextEntry(new java.util.zip.ZipEntry("notes.txt"));
+      out.write("not a model".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+    BadInputException e = assertThrows(BadInputException.class, () -> LoadedModels.get(zip, Device.cpu()));
+    assertTrue(e.getMessage().startsWith("could not load " + zip + " as a TorchScript model ("), e.getMessage());
+    assertTrue(e.getMessage().endsWith("export it with torch.jit.trace(...).save(path) or torch.onnx.export (see "
+        + "README, 'Model contract')"), e.getMessage());
   }
 }
