@@ -39,7 +39,7 @@ class OodDetector(_OpnpEstimator, JavaMLReadable["OodDetector"], JavaMLWritable)
     logitsCol: Param = Param(Params._dummy(), 'logitsCol', "optional array column of the model's logits, with featuresCol", typeConverter=TypeConverters.toString)
     maxImagePixels: Param = Param(Params._dummy(), 'maxImagePixels', 'refuse images whose header announces more pixels than this, before decoding them (decompression bombs)', typeConverter=TypeConverters.toInt)
     mean: Param = Param(Params._dummy(), 'mean', 'per-channel mean subtracted after scaling pixels to [0,1] (empty: none)', typeConverter=TypeConverters.toListFloat)
-    modelPath: Param = Param(Params._dummy(), 'modelPath', 'TorchScript file whose forward returns (features [N,D], logits [N,C])', typeConverter=TypeConverters.toString)
+    modelPath: Param = Param(Params._dummy(), 'modelPath', 'TorchScript (.pt, run on libtorch) or ONNX (.onnx, run on ONNX Runtime) file whose forward returns (features [N,D], logits [N,C])', typeConverter=TypeConverters.toString)
     oodIndicatorCol: Param = Param(Params._dummy(), 'oodIndicatorCol', "optional boolean column: true for the user's own validation OOD images (never test data); they count beside the proxies", typeConverter=TypeConverters.toString)
     precision: Param = Param(Params._dummy(), 'precision', "model input type: auto (the model's own), fp32, fp16 or bf16", typeConverter=TypeConverters.toString)
     proxies: Param = Param(Params._dummy(), 'proxies', 'validation OOD proxies made from the held-out ID images, comma-separated among shuffle, permute, blur, rotate, lfnoise (empty: none, then oodIndicatorCol is needed)', typeConverter=TypeConverters.toString)
@@ -175,7 +175,7 @@ class OodDetector(_OpnpEstimator, JavaMLReadable["OodDetector"], JavaMLWritable)
         return self.getOrDefault(self.mean)
 
     def setModelPath(self, value: str) -> "OodDetector":
-        """Sets :py:attr:`modelPath`: TorchScript file whose forward returns (features [N,D], logits [N,C])"""
+        """Sets :py:attr:`modelPath`: TorchScript (.pt, run on libtorch) or ONNX (.onnx, run on ONNX Runtime) file whose forward returns (features [N,D], logits [N,C])"""
         return self._set(modelPath=value)
 
     def getModelPath(self) -> str:
@@ -320,7 +320,7 @@ class OodDetectorModel(_OpnpModel, JavaMLReadable["OodDetectorModel"], JavaMLWri
 
     batchSize: Param = Param(Params._dummy(), 'batchSize', 'images per model call', typeConverter=TypeConverters.toInt)
     imageCol: Param = Param(Params._dummy(), 'imageCol', 'column with the encoded image: binary or struct<bytes, path>', typeConverter=TypeConverters.toString)
-    modelPath: Param = Param(Params._dummy(), 'modelPath', 'the TorchScript file the detector was made with (checked by SHA-256)', typeConverter=TypeConverters.toString)
+    modelPath: Param = Param(Params._dummy(), 'modelPath', 'the model file the detector was made with, or its ONNX export (checked by SHA-256)', typeConverter=TypeConverters.toString)
 
     def __init__(self, java_model=None):
         super().__init__(java_model)
@@ -342,7 +342,7 @@ class OodDetectorModel(_OpnpModel, JavaMLReadable["OodDetectorModel"], JavaMLWri
         return self.getOrDefault(self.imageCol)
 
     def setModelPath(self, value: str) -> "OodDetectorModel":
-        """Sets :py:attr:`modelPath`: the TorchScript file the detector was made with (checked by SHA-256)"""
+        """Sets :py:attr:`modelPath`: the model file the detector was made with, or its ONNX export (checked by SHA-256)"""
         return self._set(modelPath=value)
 
     def getModelPath(self) -> str:
@@ -365,7 +365,7 @@ class OpnpEstimator(_OpnpEstimator, JavaMLReadable["OpnpEstimator"], JavaMLWrita
     labelCol: Param = Param(Params._dummy(), 'labelCol', 'optional integer label column; labels, where present, must be in [0, C)', typeConverter=TypeConverters.toString)
     maxImagePixels: Param = Param(Params._dummy(), 'maxImagePixels', 'refuse images whose header announces more pixels than this, before decoding them (decompression bombs)', typeConverter=TypeConverters.toInt)
     mean: Param = Param(Params._dummy(), 'mean', 'per-channel mean subtracted after scaling pixels to [0,1] (empty: none)', typeConverter=TypeConverters.toListFloat)
-    modelPath: Param = Param(Params._dummy(), 'modelPath', 'TorchScript file whose forward returns (features [N,D], logits [N,C])', typeConverter=TypeConverters.toString)
+    modelPath: Param = Param(Params._dummy(), 'modelPath', 'TorchScript (.pt, run on libtorch) or ONNX (.onnx, run on ONNX Runtime) file whose forward returns (features [N,D], logits [N,C])', typeConverter=TypeConverters.toString)
     precision: Param = Param(Params._dummy(), 'precision', "model input type: auto (the model's own), fp32, fp16 or bf16", typeConverter=TypeConverters.toString)
     predictionCol: Param = Param(Params._dummy(), 'predictionCol', 'output column for the predicted class', typeConverter=TypeConverters.toString)
     resampling: Param = Param(Params._dummy(), 'resampling', "how images are resized: bilinear (no antialiasing) or pil (PIL's antialiased bilinear, as torchvision's Resize on PIL images)", typeConverter=TypeConverters.toString)
@@ -462,7 +462,7 @@ class OpnpEstimator(_OpnpEstimator, JavaMLReadable["OpnpEstimator"], JavaMLWrita
         return self.getOrDefault(self.mean)
 
     def setModelPath(self, value: str) -> "OpnpEstimator":
-        """Sets :py:attr:`modelPath`: TorchScript file whose forward returns (features [N,D], logits [N,C])"""
+        """Sets :py:attr:`modelPath`: TorchScript (.pt, run on libtorch) or ONNX (.onnx, run on ONNX Runtime) file whose forward returns (features [N,D], logits [N,C])"""
         return self._set(modelPath=value)
 
     def getModelPath(self) -> str:
@@ -559,7 +559,7 @@ class OpnpModel(_OpnpModel, JavaMLReadable["OpnpModel"], JavaMLWritable):
     maxImagePixels: Param = Param(Params._dummy(), 'maxImagePixels', 'refuse images whose header announces more pixels than this, before decoding them (decompression bombs)', typeConverter=TypeConverters.toInt)
     mean: Param = Param(Params._dummy(), 'mean', 'per-channel mean subtracted after scaling pixels to [0,1] (empty: none)', typeConverter=TypeConverters.toListFloat)
     method: Param = Param(Params._dummy(), 'method', "OOD method of the method table that scores: one of [msp, maxlogit, energy, gen, ash_p, ash_b, ash_s, scale, gradnorm, opnp, opnp_ash, opnp_scale]; 'opnp' (energy through the pruned head) by default", typeConverter=TypeConverters.toString)
-    modelPath: Param = Param(Params._dummy(), 'modelPath', 'TorchScript file whose forward returns (features [N,D], logits [N,C])', typeConverter=TypeConverters.toString)
+    modelPath: Param = Param(Params._dummy(), 'modelPath', 'TorchScript (.pt, run on libtorch) or ONNX (.onnx, run on ONNX Runtime) file whose forward returns (features [N,D], logits [N,C])', typeConverter=TypeConverters.toString)
     precision: Param = Param(Params._dummy(), 'precision', "model input type: auto (the model's own), fp32, fp16 or bf16", typeConverter=TypeConverters.toString)
     predictionCol: Param = Param(Params._dummy(), 'predictionCol', 'output column for the predicted class', typeConverter=TypeConverters.toString)
     resampling: Param = Param(Params._dummy(), 'resampling', "how images are resized: bilinear (no antialiasing) or pil (PIL's antialiased bilinear, as torchvision's Resize on PIL images)", typeConverter=TypeConverters.toString)
@@ -658,7 +658,7 @@ class OpnpModel(_OpnpModel, JavaMLReadable["OpnpModel"], JavaMLWritable):
         return self.getOrDefault(self.method)
 
     def setModelPath(self, value: str) -> "OpnpModel":
-        """Sets :py:attr:`modelPath`: TorchScript file whose forward returns (features [N,D], logits [N,C])"""
+        """Sets :py:attr:`modelPath`: TorchScript (.pt, run on libtorch) or ONNX (.onnx, run on ONNX Runtime) file whose forward returns (features [N,D], logits [N,C])"""
         return self._set(modelPath=value)
 
     def getModelPath(self) -> str:

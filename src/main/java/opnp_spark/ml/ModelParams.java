@@ -42,7 +42,7 @@ public interface ModelParams extends Params {
     final Param<String> predictionCol;
 
     Holder(Params uid) {
-      modelPath = new Param<String>(uid, "modelPath", "TorchScript file whose forward returns (features [N,D], logits [N,C])");
+      modelPath = new Param<String>(uid, "modelPath", "TorchScript (.pt, run on libtorch) or ONNX (.onnx, run on ONNX Runtime) file whose forward returns (features [N,D], logits [N,C])");
       weightParam = new Param<String>(uid, "weightParam", "name of the last linear layer's weight parameter");
       biasParam = new Param<String>(uid, "biasParam", "name of the last linear layer's bias parameter");
       inputShape = new IntArrayParam(uid, "inputShape", "model input channels, height, width");
@@ -164,11 +164,13 @@ public interface ModelParams extends Params {
   /** The executors' inference settings from these parameters. */
   default InferenceConfig inferenceConfig() {
     if (!isDefined(modelPath())) {
-      throw new BadInputException("modelPath is not set; call setModelPath with a TorchScript .pt file");
+      throw new BadInputException(
+          "modelPath is not set; call setModelPath with a TorchScript .pt or an ONNX .onnx file");
     }
     String model = $(modelPath());
     if (io.opnp.io.Storage.file(model, io.opnp.io.Storage.conf()) == null) {
-      throw new BadInputException("model file " + model + " does not exist; set modelPath to a TorchScript .pt file "
+      throw new BadInputException("model file " + model + " does not exist; set modelPath to a TorchScript .pt or an "
+          + "ONNX .onnx file "
           + "(a local path or a Hadoop URI)");
     }
     int[] shape = $(inputShape());

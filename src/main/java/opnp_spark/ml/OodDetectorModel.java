@@ -58,7 +58,7 @@ public final class OodDetectorModel extends Model<OodDetectorModel> implements M
   OodDetectorModel(String uid, Detector detector) {
     this.uid = uid;
     this.detector = detector;
-    modelPath = new Param<String>(this, "modelPath", "the TorchScript file the detector was made with (checked by SHA-256)");
+    modelPath = new Param<String>(this, "modelPath", "the model file the detector was made with, or its ONNX export (checked by SHA-256)");
     imageCol = new Param<String>(this, "imageCol", "column with the encoded image: binary or struct<bytes, path>");
     batchSize = new IntParam(this, "batchSize", "images per model call", ParamValidators.gt(0));
     setDefault(imageCol, "image");

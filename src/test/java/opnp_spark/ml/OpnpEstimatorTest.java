@@ -175,7 +175,7 @@ class OpnpEstimatorTest {
         noImage.getMessage());
     BadInputException noModel = assertThrows(BadInputException.class,
         () -> new OpnpEstimator().setImageCol("img").fit(trainHf));
-    assertEquals("modelPath is not set; call setModelPath with a TorchScript .pt file", noModel.getMessage());
+    assertEquals("modelPath is not set; call setModelPath with a TorchScript .pt or an ONNX .onnx file", noModel.getMessage());
   }
 
   @Test

@@ -11,8 +11,8 @@ final class JobOptions {
   @Option(names = "--master", description = "Spark master URL; default: spark-submit's, else local[*]")
   String master;
 
-  @Option(names = "--model", required = true, description = "TorchScript file whose forward returns (features [N,D], "
-      + "logits [N,C]): a local path or a Hadoop URI (hdfs://, s3a://, abfss://, dbfs:/); its card M.json beside it "
+  @Option(names = "--model", required = true, description = "TorchScript (.pt) or ONNX (.onnx) file whose forward "
+      + "returns (features [N,D], logits [N,C]): a local path or a Hadoop URI (hdfs://, s3a://, abfss://, dbfs:/); its card M.json beside it "
       + "travels with it")
   String model;
 
@@ -123,8 +123,8 @@ final class JobOptions {
   /** The model from wherever it lives, staged in this JVM and identified by its SHA-256. */
   static io.opnp.io.ModelRef stage(String location) {
     if (io.opnp.io.Storage.file(location, io.opnp.io.Storage.conf()) == null) {
-      throw new BadInputException("model file " + location + " does not exist; pass a TorchScript .pt file (a local "
-          + "path or a Hadoop URI) with --model");
+      throw new BadInputException("model file " + location + " does not exist; pass a TorchScript .pt or an ONNX .onnx "
+          + "file (a local path or a Hadoop URI) with --model");
     }
     return io.opnp.io.ModelStaging.stage(location, io.opnp.io.Storage.conf());
   }

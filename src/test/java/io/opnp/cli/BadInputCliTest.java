@@ -58,7 +58,7 @@ class BadInputCliTest {
   void missingModelFile() {
     Path out = tmp.resolve("s");
     CliRun r = sensitivity(tmp.resolve("none.pt").toString(), train, out);
-    assertBadInput(r, "model file " + tmp.resolve("none.pt") + " does not exist; pass a TorchScript .pt file (a local path or a Hadoop URI) with --model");
+    assertBadInput(r, "model file " + tmp.resolve("none.pt") + " does not exist; pass a TorchScript .pt or an ONNX .onnx file (a local path or a Hadoop URI) with --model");
     assertFalse(Files.exists(out));
   }
 
