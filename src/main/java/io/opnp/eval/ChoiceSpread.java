@@ -76,7 +76,7 @@ record ChoiceSpread(int resamples, List<Entry> shortlist) {
     sb.append("\n\n| detector | ranked first in | criterion − chosen (95 % interval, points) | indistinguishable |\n"
         + "|---|---:|---:|---|\n");
     for (Entry e : shortlist) {
-      sb.append(String.format(Locale.ROOT, "| %s | %.0f %% | %+.2f … %+.2f | %s |%n", e.label().replace("|", "\\|"),
+      sb.append(String.format(Locale.ROOT, "| %s | %.1f %% | %+.2f … %+.2f | %s |%n", e.label().replace("|", "\\|"),
           100 * e.winShare(), 100 * e.lower(), 100 * e.upper(), e == chosen ? "(chosen)" : e.tied() ? "yes" : "no"));
     }
     return sb.append('\n').toString();
