@@ -43,6 +43,10 @@ from PIL import Image
 from torch import nn
 from torchvision import transforms
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import export_onnx  # noqa: E402  (its sha256, and the ONNX export with --onnx)
+from export_onnx import sha256  # noqa: E402
+
 MEAN = [127 / 255] * 3
 STD = [128 / 255] * 3
 RESIZE = 256
@@ -89,14 +93,6 @@ def tensor(a):
     a = np.ascontiguousarray(a, dtype="<f4")
     return {"shape": list(a.shape), "float32_le_base64": base64.b64encode(a.tobytes()).decode("ascii")}
 
-
-def sha256(path):
-    import hashlib
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def export(out):
@@ -207,8 +203,6 @@ def main():
     os.makedirs(args.out, exist_ok=True)
     model = export(args.out)
     if args.onnx:
-        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-        import export_onnx
         export_onnx.export_file(os.path.join(args.out, NAME + ".pt"), (3, CROP, CROP),
                                 os.path.join(args.out, "onnx", NAME + ".onnx"))
     for spec in args.reference:
