@@ -338,7 +338,7 @@ public final class EngineGuard {
     return d;
   }
 
-  /** libtorch threw while running the self-test network. */
+  /** The engine (libtorch or ONNX Runtime) threw while running the self-test network. */
   static final class EngineRunException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 

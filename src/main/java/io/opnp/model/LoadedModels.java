@@ -26,8 +26,9 @@ public final class LoadedModels {
   private LoadedModels() {}
 
   /**
-   * Sets libtorch's thread counts before the engine starts (later calls have no effect). With
-   * several Spark tasks per executor, one intra-op thread per task avoids oversubscribing cores.
+   * Sets libtorch's thread counts before the engine starts (later calls have no effect), and ONNX
+   * Runtime's intra-op threads for the sessions loaded after it. With several Spark tasks per
+   * executor, one intra-op thread per task avoids oversubscribing cores.
    */
   public static void configureThreads(int intraOpThreads) {
     if (intraOpThreads > 0) {
@@ -121,6 +122,7 @@ public final class LoadedModels {
     try {
       EngineGuard.verifyModel(model, path, device);
     } catch (RuntimeException e) {
+      FILES.remove(model);
       model.close();
       throw e;
     }
