@@ -91,8 +91,17 @@ final class ScoreCommand implements Callable<Integer> {
         + "--val-id ...' and pass its metrics.json with --plan-from, or give the --rho-* options yourself",
         fmt(rhoWMax), fmt(rhoWMin), fmt(rhoOMax), fmt(rhoOMin), sens.dim(), sens.classes());
     LOG.warn("{}", w);
-    System.err.println("opnp score: WARNING: " + w);
     return w;
+  }
+
+  /** The report, then the warning again where the user reads last. */
+  private static void printReport(OodReport report, String warning) {
+    System.out.println();
+    System.out.print(report.markdown());
+    System.out.println();
+    if (warning != null) {
+      System.out.println("WARNING: " + warning);
+    }
   }
 
   private static String fmt(double x) {
@@ -141,12 +150,7 @@ final class ScoreCommand implements Callable<Integer> {
       }
       report = ScoreJob.run(spark, cfg, sens, pct, id, idSpec.name(), oods, oodNames, output, job.overwrite);
     }
-    System.out.println();
-    System.out.print(report.markdown());
-    System.out.println();
-    if (warning != null) {
-      System.out.println("WARNING: " + warning);
-    }
+    printReport(report, warning);
     System.out.printf("opnp score: ok; id %s (%d images), %d OOD set(s), %d result rows, %d unreadable image(s) "
             + "skipped; output %s; wall %.1f s%n", idSpec.name(), report.idCount(), oodSpecs.size(),
         report.results().size(), report.skipped().values().stream().mapToLong(Long::longValue).sum(), output,
@@ -186,12 +190,7 @@ final class ScoreCommand implements Callable<Integer> {
       report = io.opnp.spark.ScoreJob.runFromFeatures(spark, cfg, io.opnp.spark.FeatureCacheJob.read(spark,
           fromFeatures), sens, pct, idName, oodNames, output, job.overwrite);
     }
-    System.out.println();
-    System.out.print(report.markdown());
-    System.out.println();
-    if (warning != null) {
-      System.out.println("WARNING: " + warning);
-    }
+    printReport(report, warning);
     System.out.printf("opnp score: ok; from cached features %s; id %s (%d images), %d OOD set(s), %d result rows; "
             + "output %s; wall %.1f s%n", fromFeatures, idName, report.idCount(), oodNames.size(),
         report.results().size(), output, (System.nanoTime() - start) / 1e9);
