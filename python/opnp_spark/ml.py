@@ -28,6 +28,7 @@ class OodDetector(_OpnpEstimator, JavaMLReadable["OodDetector"], JavaMLWritable)
 
     batchSize: Param = Param(Params._dummy(), 'batchSize', 'images per model call', typeConverter=TypeConverters.toInt)
     biasParam: Param = Param(Params._dummy(), 'biasParam', "name of the last linear layer's bias parameter", typeConverter=TypeConverters.toString)
+    choose: Param = Param(Params._dummy(), 'choose', "how the detector follows from the validation ranking: fusion (the smallest conformal p-value of the leading configurations of the three method families best on their worst proxy: a hedge against the proxies' bias) or best (the configuration ranked first)", typeConverter=TypeConverters.toString)
     decodeThreads: Param = Param(Params._dummy(), 'decodeThreads', 'image-decode threads per executor JVM (0: one per core)', typeConverter=TypeConverters.toInt)
     featuresCol: Param = Param(Params._dummy(), 'featuresCol', "optional array column of the model's features (its last layer's input) for each row: set with logitsCol to fit from a feature cache without running the model (the model file still gives the head); no proxies are made then, so mark OOD validation rows (oodIndicatorCol)", typeConverter=TypeConverters.toString)
     idCol: Param = Param(Params._dummy(), 'idCol', 'optional column identifying each image in error messages', typeConverter=TypeConverters.toString)
@@ -58,12 +59,12 @@ class OodDetector(_OpnpEstimator, JavaMLReadable["OodDetector"], JavaMLWritable)
     workDir: Param = Param(Params._dummy(), 'workDir', 'folder every executor can read (HDFS, S3, DBFS; a local one in local mode) for the feature cache and the detector during fit, removed when fit returns; unset: the checkpoint folder, or a temporary folder in local mode', typeConverter=TypeConverters.toString)
 
     @keyword_only
-    def __init__(self, *, batchSize=None, biasParam=None, decodeThreads=None, featuresCol=None, idCol=None, imageCol=None, inputShape=None, keepId=None, knnBankSize=None, labelCol=None, logitsCol=None, maxImagePixels=None, mean=None, modelPath=None, oodIndicatorCol=None, precision=None, proxies=None, resampling=None, resizeShorter=None, seed=None, selectBy=None, std=None, sweep=None, temperature=None, torchThreads=None, valLimit=None, validationFraction=None, validationIndicatorCol=None, weightParam=None, workDir=None):
+    def __init__(self, *, batchSize=None, biasParam=None, choose=None, decodeThreads=None, featuresCol=None, idCol=None, imageCol=None, inputShape=None, keepId=None, knnBankSize=None, labelCol=None, logitsCol=None, maxImagePixels=None, mean=None, modelPath=None, oodIndicatorCol=None, precision=None, proxies=None, resampling=None, resizeShorter=None, seed=None, selectBy=None, std=None, sweep=None, temperature=None, torchThreads=None, valLimit=None, validationFraction=None, validationIndicatorCol=None, weightParam=None, workDir=None):
         super().__init__()
         self._set(**self._input_kwargs)
 
     @keyword_only
-    def setParams(self, *, batchSize=None, biasParam=None, decodeThreads=None, featuresCol=None, idCol=None, imageCol=None, inputShape=None, keepId=None, knnBankSize=None, labelCol=None, logitsCol=None, maxImagePixels=None, mean=None, modelPath=None, oodIndicatorCol=None, precision=None, proxies=None, resampling=None, resizeShorter=None, seed=None, selectBy=None, std=None, sweep=None, temperature=None, torchThreads=None, valLimit=None, validationFraction=None, validationIndicatorCol=None, weightParam=None, workDir=None) -> "OodDetector":
+    def setParams(self, *, batchSize=None, biasParam=None, choose=None, decodeThreads=None, featuresCol=None, idCol=None, imageCol=None, inputShape=None, keepId=None, knnBankSize=None, labelCol=None, logitsCol=None, maxImagePixels=None, mean=None, modelPath=None, oodIndicatorCol=None, precision=None, proxies=None, resampling=None, resizeShorter=None, seed=None, selectBy=None, std=None, sweep=None, temperature=None, torchThreads=None, valLimit=None, validationFraction=None, validationIndicatorCol=None, weightParam=None, workDir=None) -> "OodDetector":
         """Sets the given Params of this OodDetector."""
         return self._set(**self._input_kwargs)
 
@@ -85,6 +86,14 @@ class OodDetector(_OpnpEstimator, JavaMLReadable["OodDetector"], JavaMLWritable)
     def getBiasParam(self) -> str:
         """The value of :py:attr:`biasParam` or its default."""
         return self.getOrDefault(self.biasParam)
+
+    def setChoose(self, value: str) -> "OodDetector":
+        """Sets :py:attr:`choose`: how the detector follows from the validation ranking: fusion (the smallest conformal p-value of the leading configurations of the three method families best on their worst proxy: a hedge against the proxies' bias) or best (the configuration ranked first)"""
+        return self._set(choose=value)
+
+    def getChoose(self) -> str:
+        """The value of :py:attr:`choose` or its default."""
+        return self.getOrDefault(self.choose)
 
     def setDecodeThreads(self, value: int) -> "OodDetector":
         """Sets :py:attr:`decodeThreads`: image-decode threads per executor JVM (0: one per core)"""

@@ -19,6 +19,13 @@ import numpy as np
 import pyarrow.dataset as pads
 
 
+FAMILY = {m: "logit" for m in ("msp", "maxlogit", "energy", "gen", "klm")}
+FAMILY.update({m: "shaping" for m in ("react", "dice", "ash_p", "ash_b", "ash_s", "scale", "opnp", "opnp_react",
+                                      "opnp_ash", "opnp_scale")})
+FAMILY.update({m: "distance" for m in ("mahalanobis", "rmds", "mdspp", "rmdspp", "knn", "vim", "she", "nnguide")})
+FAMILY.update({m: "boundary" for m in ("fdbd", "nci")})  # as io.opnp.methods.Method.Family
+
+
 def spearman(a, b):
     ra, rb = np.argsort(np.argsort(a)), np.argsort(np.argsort(b))
     return float(np.corrcoef(ra, rb)[0, 1])
@@ -68,6 +75,34 @@ def main(run, id_name, combos):
     print("\n== Fused detectors on the test sets (ID %s, OOD %s) ==" % (id_name, ", ".join(oods)))
     print("best single %s %.2f %%, energy %.2f %%" % (best, 100 * single[best], 100 * single["energy"]))
     fuse = {"mean": lambda p: p.mean(0), "fisher": lambda p: np.log(p).sum(0), "min": lambda p: p.min(0)}
+    # The rule "fuse the leading configurations of the first K different methods" (each member at its default
+    # configuration here: the test scores hold only those), K = 2..6.
+    leading = []
+    for r in rec["ranking"]:
+        m = r["detector"].split("(")[0]
+        if m in single and m not in leading:
+            leading.append(m)
+    print("validation's order of methods: %s" % ", ".join(leading[:8]))
+    for k in range(2, 7):
+        members = leading[:k]
+        a = mean_auroc(lambda rows: np.stack([pvalue(m, rows) for m in members]).min(0))
+        print("min-fusion of the first %d methods %.2f %% (%s)" % (k, 100 * a, ",".join(members)))
+    print("first method alone %.2f %% (%s)" % (100 * single[leading[0]], leading[0]))
+    # The fusion rule of evaluate's --choose fusion: the leaders of the first K families, ranked by the mean or (as
+    # evaluate does) by the worst proxy AUROC.
+    for crit, key in (("mean", lambda r: r["criterion_auroc"]),
+                      ("worst", lambda r: min(p["auroc"] for p in r["proxies"].values()))):
+        heads, seen = [], set()
+        for r in sorted(rec["ranking"], key=key, reverse=True):
+            m = r["detector"].split("(")[0]
+            if m in single and FAMILY.get(m, m) not in seen:
+                seen.add(FAMILY.get(m, m))
+                heads.append(m)
+        for k in range(2, min(5, len(heads)) + 1):
+            members = heads[:k]
+            a = mean_auroc(lambda rows: np.stack([pvalue(m, rows) for m in members]).min(0))
+            print("families ranked by %s proxy AUROC, min-fusion of the first %d: %.2f %% (%s)"
+                  % (crit, k, 100 * a, ",".join(members)))
     for combo in combos:
         members = combo.split(",")
         line = []

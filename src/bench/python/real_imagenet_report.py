@@ -1,8 +1,9 @@
 """The report of jobs/real-imagenet: reads what its steps wrote under RUN (model/reference, evaluate, detect) and
 prints the tables and, last, one line of headline figures (fractions, not percents):
 
-real-imagenet engine=<pytorch|onnx> top1_project=<x> top1_pytorch=<y> agree=<share of equal predictions> speed_ratio_vs_pytorch=<r>
-    recommended=<method> recommended_auroc=<mean over the OOD sets> energy_auroc=<mean>
+real-imagenet model=<efficientnet-liteN> engine=<pytorch|onnx> top1_project=<x> top1_pytorch=<y>
+    agree=<share of equal predictions> speed_ratio_vs_pytorch=<r> recommended=<method>
+    recommended_auroc=<mean over the OOD sets> best_single=<method> best_single_auroc=<mean> energy_auroc=<mean>
 
 Run with the pyspark environment's Python (pyarrow reads detect's Parquet scores).
     python real_imagenet_report.py RUN
@@ -49,12 +50,12 @@ def main(run):
               + "%12.2f" % (100 * mean))
     energy = sum(by_method["energy"][o]["auroc"] for o in oods) / len(oods)
     opnp = sum(by_method["opnp"][o]["auroc"] for o in oods) / len(oods) if "opnp" in by_method else None
-    best = max(rows)
+    best = max(r for r in rows if r[1] != "fusion")  # the best single method; the fusion is the recommendation's
 
     print("\n== The recommended detector (chosen on validation data only) ==")
     print("%s: %s" % (rec["label"], rec["why"]))
-    print("test mean AUROC %.2f %% (best single method in hindsight: %s %.2f %%; energy %.2f %%)"
-          % (100 * rec["test_average_auroc"], best[1], 100 * best[0], 100 * energy))
+    print("test mean AUROC %.2f %% (best single method in hindsight: %s %.2f %%; energy %.2f %%; choice rule %s)"
+          % (100 * rec["test_average_auroc"], best[1], 100 * best[0], 100 * energy, rec.get("choice_rule", "best")))
     print("pruning: %s" % rec["pruning"]["reason"])
     if opnp is not None:
         print("OPNP (energy through the pruned head, plan %s) on the test sets: %.2f %% mean AUROC against energy's "
@@ -124,10 +125,12 @@ def main(run):
                                              model_pass["items"]))
     print("plain PyTorch loop (PIL decode, torchvision transforms, forward; 2 threads): %.1f images/s over %d images"
           % (torch_rate, torch_images))
-    print("\nreal-imagenet engine=%s top1_project=%.4f top1_pytorch=%.4f agree=%.4f speed_ratio_vs_pytorch=%.2f "
-          "recommended=%s recommended_auroc=%.4f energy_auroc=%.4f" % (engine, top1_ours, top1_torch, agree / total,
-                                                                       project_rate / torch_rate, rec["method"],
-                                                                       rec["test_average_auroc"], energy))
+    model = sorted(p.stem for p in (run / "model").glob("*.pt"))
+    print("\nreal-imagenet model=%s engine=%s top1_project=%.4f top1_pytorch=%.4f agree=%.4f "
+          "speed_ratio_vs_pytorch=%.2f recommended=%s recommended_auroc=%.4f best_single=%s best_single_auroc=%.4f "
+          "energy_auroc=%.4f" % (",".join(model), engine, top1_ours, top1_torch, agree / total,
+                                 project_rate / torch_rate, rec["method"], rec["test_average_auroc"], best[1], best[0],
+                                 energy))
 
 
 if __name__ == "__main__":

@@ -75,6 +75,7 @@ public final class OodDetector extends Estimator<OodDetectorModel> implements Mo
   private final Param<String> oodIndicatorCol;
   private final Param<String> proxies;
   private final Param<String> selectBy;
+  private final Param<String> choose;
   private final Param<String> sweep;
   private final DoubleParam keepId;
   private final IntParam knnBankSize;
@@ -101,6 +102,9 @@ public final class OodDetector extends Estimator<OodDetectorModel> implements Mo
     proxies = new Param<String>(this, "proxies", "validation OOD proxies made from the held-out ID images, "
         + "comma-separated among shuffle, permute, blur, rotate, lfnoise (empty: none, then oodIndicatorCol is needed)");
     selectBy = new Param<String>(this, "selectBy", "criterion over the proxies' AUROCs: mean or worst");
+    choose = new Param<String>(this, "choose", "how the detector follows from the validation ranking: fusion (the "
+        + "smallest conformal p-value of the leading configurations of the three method families best on their worst "
+        + "proxy: a hedge against the proxies' bias) or best (the configuration ranked first)", ParamValidators.inArray(new String[] {"fusion", "best"}));
     sweep = new Param<String>(this, "sweep", "OPNP plan search: auto, grid or coordinate",
         ParamValidators.inArray(new String[] {"auto", "grid", "coordinate"}));
     keepId = new DoubleParam(this, "keepId", "percent of ID inputs the threshold keeps, in (50, 100)",
@@ -121,6 +125,7 @@ public final class OodDetector extends Estimator<OodDetectorModel> implements Mo
     setDefault(seed, 20231127L);
     setDefault(proxies, "shuffle,permute,blur,rotate,lfnoise");
     setDefault(selectBy, "mean");
+    setDefault(choose, "fusion");
     setDefault(sweep, "auto");
     setDefault(keepId, 95.0);
     setDefault(knnBankSize, 0);
@@ -159,6 +164,10 @@ public final class OodDetector extends Estimator<OodDetectorModel> implements Mo
 
   public Param<String> selectBy() {
     return selectBy;
+  }
+
+  public Param<String> choose() {
+    return choose;
   }
 
   public Param<String> sweep() {
@@ -290,6 +299,11 @@ public final class OodDetector extends Estimator<OodDetectorModel> implements Mo
     return this;
   }
 
+  public OodDetector setChoose(String value) {
+    set(choose, value);
+    return this;
+  }
+
   public OodDetector setSweep(String value) {
     set(sweep, value);
     return this;
@@ -323,10 +337,12 @@ public final class OodDetector extends Estimator<OodDetectorModel> implements Mo
     List<ValidationProxy> made;
     Criterion criterion;
     EvaluateJob.SweepMode mode;
+    io.opnp.decision.ChoiceRule rule;
     try {
       made = ValidationProxy.parseList($(proxies));
       criterion = Criterion.parse($(selectBy));
       mode = EvaluateJob.SweepMode.valueOf($(sweep).toUpperCase(Locale.ROOT));
+      rule = io.opnp.decision.ChoiceRule.parse($(choose));
     } catch (IllegalArgumentException e) {
       throw new BadInputException("OodDetector: " + e.getMessage(), e);
     }
@@ -347,7 +363,7 @@ public final class OodDetector extends Estimator<OodDetectorModel> implements Mo
     }
     InferenceConfig cfg = inferenceConfig();
     EvaluateJob.Decision decision = new EvaluateJob.Decision((Double) $(keepId) / 100, criterion,
-        FalseAlarmBootstrap.DEFAULT_RESAMPLES, mode);
+        FalseAlarmBootstrap.DEFAULT_RESAMPLES, mode, rule);
     return new Options(cfg, made, decision, workFolder(spark));
   }
 

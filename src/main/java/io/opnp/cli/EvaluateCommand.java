@@ -72,6 +72,12 @@ final class EvaluateCommand implements Callable<Integer> {
       + "worst (default: ${DEFAULT-VALUE})")
   String selectBy;
 
+  @Option(names = "--choose", defaultValue = "fusion", description = "how the recommendation follows from the "
+      + "validation ranking: fusion (the smallest conformal p-value of the leading configurations of the three "
+      + "method families best on their worst proxy: a hedge against the proxies' bias) or best (the configuration ranked first) "
+      + "(default: ${DEFAULT-VALUE})")
+  String choose;
+
   @Option(names = "--sweep", defaultValue = "auto", description = "OPNP plan search: grid (all 504 plans), "
       + "coordinate (one percentage at a time, about 60 plans), or auto: the grid unless it would take over "
       + "2 minutes on this driver (default: ${DEFAULT-VALUE})")
@@ -138,8 +144,14 @@ final class EvaluateCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new BadInputException("--select-by: " + e.getMessage(), e);
     }
+    io.opnp.decision.ChoiceRule rule;
+    try {
+      rule = io.opnp.decision.ChoiceRule.parse(choose);
+    } catch (IllegalArgumentException e) {
+      throw new BadInputException("--choose: " + e.getMessage(), e);
+    }
     EvaluateJob.Decision decision = new EvaluateJob.Decision(keepId / 100, criterion,
-        io.opnp.decision.FalseAlarmBootstrap.DEFAULT_RESAMPLES, sweepMode);
+        io.opnp.decision.FalseAlarmBootstrap.DEFAULT_RESAMPLES, sweepMode, rule);
     Set<String> names = new HashSet<>();
     for (DatasetSpec s : specs) {
       if (!names.add(s.name())) {

@@ -21,7 +21,7 @@ import java.util.stream.IntStream;
  * break a tie; real AUROC differences are far larger.
  */
 public record Selection(Criterion criterion, List<String> proxies, List<Candidate> ranking, Candidate chosen,
-    List<LeaveOneOut> audit, PruningVerdict verdict) {
+    List<LeaveOneOut> audit, PruningVerdict verdict, ChoiceRule rule) {
   private static final int TABLE_ROWS = 20;
 
   public Selection {
@@ -61,10 +61,30 @@ public record Selection(Criterion criterion, List<String> proxies, List<Candidat
     Candidate bestPruning = ranking.stream().filter(c -> isPruning.test(c.method())).findFirst().orElse(null);
     Candidate baseline = ranking.stream().filter(c -> c.method().equals(baselineMethod)).findFirst().orElse(null);
     PruningVerdict verdict = verdict(bestPruning, baseline, baselineMethod, criterion, proxies.size());
-    return new Selection(criterion, proxies, ranking, chosen, audit, verdict);
+    return new Selection(criterion, proxies, ranking, chosen, audit, verdict, ChoiceRule.BEST);
   }
 
-  /** Whether leaving out any one proxy keeps the same choice. */
+  /**
+   * This selection recommending {@code fusion} ({@link ChoiceRule#FUSION}): it joins the ranking at its own rank on
+   * the proxies; the audit stays that of the configuration ranked first among the others (the fusion's first
+   * member), and so does the verdict on pruning.
+   */
+  public Selection recommending(Candidate fusion) {
+    Check.argument(fusion != null && fusion.proxies() == proxies.size(),
+        "the fusion needs results on the %s proxies %s", proxies.size(), proxies);
+    Check.argument(rule == ChoiceRule.BEST, "this selection already recommends a fusion: %s", chosen.label());
+    List<Candidate> all = new ArrayList<>(ranking);
+    all.add(fusion);
+    return new Selection(criterion, proxies, rank(all, criterion, IntStream.range(0, proxies.size()).toArray()),
+        fusion, audit, verdict, ChoiceRule.FUSION);
+  }
+
+  /** The configuration ranked first among those that are not the recommended fusion. */
+  public Candidate leader() {
+    return ranking.stream().filter(c -> rule == ChoiceRule.BEST || c != chosen).findFirst().orElseThrow();
+  }
+
+  /** Whether leaving out any one proxy keeps the same choice (of the leader, under {@link ChoiceRule#FUSION}). */
   public boolean stable() {
     return audit.stream().noneMatch(LeaveOneOut::changed);
   }

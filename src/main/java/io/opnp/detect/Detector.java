@@ -69,7 +69,7 @@ public record Detector(DetectorSpec spec, double temperature, double keep, Decis
     FittedState s = state;
     // Older bundles lack the saved subspace. It is an eigen-decomposition of the saved statistics,
     // deterministic, so refitting it gives evaluate's subspace, only slower (~15 s at D = 2048).
-    if (spec.method().needs(Method.Need.VIM) && vim == null) {
+    if (spec.needs().contains(Method.Need.VIM) && vim == null) {
       s = state.toBuilder().vim(VimSubspace.fit(head, state.stats(), 0), state.vimMeanResidual()).build();
     }
     return spec.build(head, s, temperature);

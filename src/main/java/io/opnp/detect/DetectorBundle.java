@@ -75,12 +75,12 @@ public final class DetectorBundle {
     Configuration conf = spark.sparkContext().hadoopConfiguration();
     Method method = d.spec().method();
     Map<String, Map<String, Number>> state = new LinkedHashMap<>();
-    for (Method.Need need : method.needs()) {
+    for (Method.Need need : d.spec().needs()) {
       Map<String, Number> numbers = new LinkedHashMap<>();
       need.part().save(d.state(), d.spec(), new FileStateOut(conf, dir, need, numbers));
       state.put(need.key(), numbers);
     }
-    if (method.usesPlan()) {
+    if (d.spec().usesPlan()) {
       SensitivityStore.save(spark, d.state().sensitivity(), dir + "/sensitivity", false);
     }
     DecisionRule rule = d.rule();
@@ -152,9 +152,9 @@ public final class DetectorBundle {
   private static Detector loadFormat2(SparkSession spark, String dir, DetectorFile f) {
     Configuration conf = spark.sparkContext().hadoopConfiguration();
     Method method = parseMethod(dir, f.method());
-    DetectorSpec spec = DetectorSpec.fromParameters(method, k -> number(f.parameters().get(k)));
+    DetectorSpec spec = DetectorSpec.fromSaved(method, f.parameters());
     FittedState.Builder state = FittedState.builder();
-    for (Method.Need need : method.needs()) {
+    for (Method.Need need : spec.needs()) {
       Map<String, Number> numbers = f.state().get(need.key());
       if (numbers == null) {
         throw new IllegalArgumentException("the state of " + need.key() + ", which method " + method.key()
@@ -162,7 +162,7 @@ public final class DetectorBundle {
       }
       need.part().load(new FileStateIn(conf, dir, need, numbers), spec, state);
     }
-    if (method.usesPlan()) {
+    if (spec.usesPlan()) {
       state.sensitivity(SensitivityStore.load(spark, dir + "/sensitivity"));
     }
     DetectorFile.Threshold t = f.threshold();
@@ -180,10 +180,6 @@ public final class DetectorBundle {
       throw new BadInputException(dir + "/" + FILE + ": " + e.getMessage() + "; this version cannot score it: run "
           + "evaluate again", e);
     }
-  }
-
-  private static Double number(Object o) {
-    return o == null ? null : ((Number) o).doubleValue();
   }
 
   /** A need's numbers into {@code detector.json}, its arrays into {@code state/<need>/<name>.f64}. */

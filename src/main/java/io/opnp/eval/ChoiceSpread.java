@@ -8,12 +8,13 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * How sure the validation data is of the recommendation, for metrics.json ("choice_uncertainty") and
- * report.md: the leading configurations, the share of bootstrap resamples of the validation rows in
- * which each ranked first, the 95 % interval of its criterion minus the chosen one's, and which of
- * them the data cannot tell from the chosen one.
+ * How sure the validation data is of its ranking's first place, for metrics.json ("choice_uncertainty") and
+ * report.md: the leading single configurations, the share of bootstrap resamples of the validation rows in
+ * which each ranked first, the 95 % interval of its criterion minus the first one's, and which of
+ * them the data cannot tell from the first (the JSON keys say "chosen": the first-ranked, which
+ * {@code --choose best} recommends and a fusion takes as its first member).
  *
- * @param shortlist the leading configurations by the point estimate, the chosen one first
+ * @param shortlist the leading configurations by the point estimate, the first-ranked first
  */
 record ChoiceSpread(int resamples, List<Entry> shortlist) {
   /** How many of the leading configurations the paired bootstrap compares. */
@@ -60,7 +61,7 @@ record ChoiceSpread(int resamples, List<Entry> shortlist) {
 
   String markdown() {
     List<Entry> tied = tiedWithChosen();
-    StringBuilder sb = new StringBuilder("How sure the choice is: ");
+    StringBuilder sb = new StringBuilder("How sure the ranking is of its first place: ");
     Entry chosen = shortlist.get(0);
     if (tied.isEmpty()) {
       sb.append(String.format(Locale.ROOT, "the validation data tells %s from the next %d configurations (paired "
@@ -73,11 +74,11 @@ record ChoiceSpread(int resamples, List<Entry> shortlist) {
           + "you will meet: validate on real OOD images of your own (`--val-ood`) when you have any.",
           chosen.label(), tied.size(), resamples));
     }
-    sb.append("\n\n| detector | ranked first in | criterion − chosen (95 % interval, points) | indistinguishable |\n"
+    sb.append("\n\n| detector | ranked first in | criterion − first's (95 % interval, points) | indistinguishable |\n"
         + "|---|---:|---:|---|\n");
     for (Entry e : shortlist) {
       sb.append(String.format(Locale.ROOT, "| %s | %.1f %% | %+.2f … %+.2f | %s |%n", e.label().replace("|", "\\|"),
-          100 * e.winShare(), 100 * e.lower(), 100 * e.upper(), e == chosen ? "(chosen)" : e.tied() ? "yes" : "no"));
+          100 * e.winShare(), 100 * e.lower(), 100 * e.upper(), e == chosen ? "(first)" : e.tied() ? "yes" : "no"));
     }
     return sb.append('\n').toString();
   }

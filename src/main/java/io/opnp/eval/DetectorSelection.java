@@ -5,9 +5,11 @@ import static org.apache.spark.sql.functions.col;
 import io.opnp.BadInputException;
 import io.opnp.data.ValidationSplit;
 import io.opnp.decision.Candidate;
+import io.opnp.decision.ChoiceRule;
 import io.opnp.decision.Criterion;
 import io.opnp.decision.FalseAlarmBootstrap;
 import io.opnp.decision.FalseAlarmEstimate;
+import io.opnp.decision.FusionMembers;
 import io.opnp.decision.Selection;
 import io.opnp.math.LinearHead;
 import io.opnp.math.OodMetrics;
@@ -15,6 +17,7 @@ import io.opnp.math.PruningPercentages;
 import io.opnp.math.Sensitivity;
 import io.opnp.methods.DetectorSpec;
 import io.opnp.methods.FittedState;
+import io.opnp.methods.Fusion;
 import io.opnp.methods.Method;
 import io.opnp.methods.OodMethod;
 import io.opnp.methods.OodMethods;
@@ -50,10 +53,18 @@ final class DetectorSelection {
   record Outcome(Selection selection, DetectorSpec chosen, OodMethod chosenMethod, FalseAlarmEstimate threshold,
                  double[] calibrationScores, List<PlanSweep.Point> sweep, PlanSweep.Point plan, double sweepSeconds,
                  DetectorSpec bestOpnpReact, int selectionIdCount, Map<String, Integer> proxyCounts,
-                 List<DetectorSpec> specs, String sweepMode, ChoiceSpread spread) {}
+                 List<DetectorSpec> specs, String sweepMode, ChoiceSpread spread, Fused fusion) {}
 
-  /** The knobs: target share of ID kept, criterion, resamples. */
-  record Settings(double keep, Criterion criterion, int bootstrapResamples, long seed, EvaluateJob.SweepMode sweep) {}
+  /**
+   * The fusion of the leading configurations of the method families best on their worst proxy, whether recommended or not.
+   *
+   * @param fit the fitted state with the members' held-out ID scores (their p-values' reference) added
+   */
+  record Fused(DetectorSpec spec, Candidate candidate, FittedState fit) {}
+
+  /** The knobs: target share of ID kept, criterion, resamples, how the recommendation follows from the ranking. */
+  record Settings(double keep, Criterion criterion, int bootstrapResamples, long seed, EvaluateJob.SweepMode sweep,
+                  ChoiceRule rule) {}
 
   /** Above this estimate the automatic mode searches plans by coordinates instead of the whole grid. */
   static final double AUTO_GRID_SECONDS = 120;
@@ -155,24 +166,29 @@ final class DetectorSelection {
     byDataset.replaceAll((k, l) -> l.subList(0, Math.min(l.size(), roles.valLimit())));
     List<Tuple3<String, String, double[]>> calib = byDataset.getOrDefault(CALIBRATE, List.of());
 
+    // Each configuration's scores by side (the select half of val-id, each proxy, the calibrate half).
+    Map<String, double[][]> scores = new HashMap<>();
+    byDataset.forEach((k, l) -> {
+      double[][] byConfig = new double[specs.size()][];
+      for (int m = 0; m < specs.size(); m++) {
+        byConfig[m] = column(l, m);
+      }
+      scores.put(k, byConfig);
+    });
     List<Candidate> candidates = new ArrayList<>();
     for (int m = 0; m < specs.size(); m++) {
-      double[] id = column(byDataset.get(SELECT), m);
-      double[] aurocs = new double[proxies.size()];
-      double[] fprs = new double[proxies.size()];
-      for (int p = 0; p < proxies.size(); p++) {
-        OodMetrics om = OodMetrics.of(id, column(byDataset.get(proxies.get(p)), m));
-        aurocs[p] = om.auroc();
-        fprs[p] = om.fpr95();
-      }
-      candidates.add(new Candidate(specs.get(m).method().key(), specs.get(m).setting(), aurocs, fprs));
+      int config = m;
+      candidates.add(candidate(specs.get(m), k -> scores.get(k)[config], proxies));
     }
-    Selection selection = Selection.select(proxies, candidates, settings.criterion(), Method.ENERGY.key(),
+    Selection ranked = Selection.select(proxies, candidates, settings.criterion(), Method.ENERGY.key(),
         name -> Method.parse(name).usesPlan());
-    int chosen = candidates.indexOf(selection.chosen());
+    Fused fused = fuse(ranked, candidates, specs, scores, proxies, fit);
+    boolean fusion = settings.rule() == ChoiceRule.FUSION;
+    Selection selection = fusion ? ranked.recommending(fused.candidate()) : ranked;
+    int chosen = candidates.indexOf(ranked.chosen());
     ChoiceSpread spread = times.time("choice uncertainty (paired bootstrap)", StageTimes.Where.DRIVER,
-        () -> spread(selection, candidates, byDataset, proxies, settings));
-    double[] calibration = column(calib, chosen);
+        () -> spread(ranked, candidates, scores, proxies, settings));
+    double[] calibration = fusion ? fusedScores(fused, specs, scores, CALIBRATE) : column(calib, chosen);
     FalseAlarmEstimate far = FalseAlarmBootstrap.interval(calibration, settings.keep(),
         settings.bootstrapResamples(), FalseAlarmBootstrap.DEFAULT_LEVEL, settings.seed());
     DetectorSpec bestOpnpReact = null;
@@ -188,22 +204,78 @@ final class DetectorSelection {
         100 * settings.keep(), String.format("%.2f", 100 * far.estimate()),
         String.format("%.2f", 100 * far.interval().lower()), String.format("%.2f", 100 * far.interval().upper()),
         Recommendation.pruningReason(selection));
-    return new Outcome(selection, specs.get(chosen), methods.get(chosen), far, calibration, sweep, plan, sweepSeconds,
-        bestOpnpReact, nIdSel, proxyCounts, specs, sweepMode, spread);
+    DetectorSpec chosenSpec = fusion ? fused.spec() : specs.get(chosen);
+    OodMethod chosenMethod = fusion ? fused.spec().build(head, fused.fit(), sens.temperature()) : methods.get(chosen);
+    return new Outcome(selection, chosenSpec, chosenMethod, far, calibration, sweep, plan, sweepSeconds,
+        bestOpnpReact, nIdSel, proxyCounts, specs, sweepMode, spread, fused);
   }
 
-  /** The paired bootstrap over the leading configurations' validation scores ({@link ChoiceSpread}). */
-  private static ChoiceSpread spread(Selection selection, List<Candidate> candidates,
-                                     Map<String, List<Tuple3<String, String, double[]>>> byDataset,
+  /** A configuration's AUROC and FPR95 on each proxy against the select half of val-id. */
+  private static Candidate candidate(DetectorSpec spec, java.util.function.Function<String, double[]> scores,
+                                     List<String> proxies) {
+    double[] id = scores.apply(SELECT);
+    double[] aurocs = new double[proxies.size()];
+    double[] fprs = new double[proxies.size()];
+    for (int p = 0; p < proxies.size(); p++) {
+      OodMetrics om = OodMetrics.of(id, scores.apply(proxies.get(p)));
+      aurocs[p] = om.auroc();
+      fprs[p] = om.fpr95();
+    }
+    return new Candidate(spec.method().key(), spec.setting(), aurocs, fprs);
+  }
+
+  /**
+   * The fusion of the leading configuration of each of the first {@link ChoiceRule#FAMILIES} families of the
+   * ranking by {@link ChoiceRule#MEMBER_CRITERION}, its members' p-values referred to their scores on the select half of val-id; scored on the proxies from
+   * the members' scores, as {@link Fusion} scores.
+   */
+  private static Fused fuse(Selection ranked, List<Candidate> candidates, List<DetectorSpec> specs,
+                            Map<String, double[][]> scores, List<String> proxies, FittedState fit) {
+    // Members by their worst proxy: a member is there to cover what the others miss, so one that fails a kind of
+    // proxy outright is a poor hedge however good its mean (measured: BENCHMARKS.md, "Choosing the detector").
+    List<Candidate> byWorst = ranked.criterion() == ChoiceRule.MEMBER_CRITERION ? ranked.ranking()
+        : Selection.select(proxies, candidates, ChoiceRule.MEMBER_CRITERION, Method.ENERGY.key(),
+            name -> Method.parse(name).usesPlan()).ranking();
+    List<Candidate> lead = FusionMembers.leaders(byWorst, m -> Method.parse(m).family(), ChoiceRule.FAMILIES);
+    if (lead.size() < 2) {  // the grid always holds energy and ReAct, two families
+      throw new IllegalStateException("the validation ranking holds one method family only: " + lead);
+    }
+    List<DetectorSpec> members = lead.stream().map(c -> specs.get(candidates.indexOf(c))).toList();
+    DetectorSpec spec = DetectorSpec.fusion(members);
+    FittedState.Builder withReferences = fit.toBuilder();
+    for (DetectorSpec m : members) {
+      withReferences.reference(m.label(), scores.get(SELECT)[specs.indexOf(m)]);
+    }
+    Fused partial = new Fused(spec, null, withReferences.build());
+    Candidate c = candidate(spec, k -> fusedScores(partial, specs, scores, k), proxies);
+    LOG.info("fusion of the leading families: {} ({} AUROC over the proxies {})", spec.label(),
+        ranked.criterion(), String.format("%.4f", ranked.criterion().of(c.aurocs())));
+    return new Fused(spec, c, partial.fit());
+  }
+
+  /** The fusion's scores on one side, from its members' scores there. */
+  private static double[] fusedScores(Fused f, List<DetectorSpec> specs, Map<String, double[][]> scores, String key) {
+    List<double[]> member = new ArrayList<>();
+    List<double[]> references = new ArrayList<>();
+    for (DetectorSpec m : f.spec().members()) {
+      member.add(scores.get(key)[specs.indexOf(m)]);
+      references.add(f.fit().reference(m.label()));
+    }
+    return Fusion.combine(member, references);
+  }
+
+
+  /** The paired bootstrap over the ranking's leading single configurations ({@link ChoiceSpread}). */
+  private static ChoiceSpread spread(Selection ranked, List<Candidate> candidates, Map<String, double[][]> scores,
                                      List<String> proxies, Settings settings) {
-    List<Candidate> lead = selection.ranking().subList(0, Math.min(ChoiceSpread.SHORTLIST, selection.ranking().size()));
+    List<Candidate> lead = ranked.ranking().subList(0, Math.min(ChoiceSpread.SHORTLIST, ranked.ranking().size()));
     double[][] id = new double[lead.size()][];
     double[][][] ood = new double[lead.size()][proxies.size()][];
     for (int c = 0; c < lead.size(); c++) {
       int m = candidates.indexOf(lead.get(c));
-      id[c] = column(byDataset.get(SELECT), m);
+      id[c] = scores.get(SELECT)[m];
       for (int p = 0; p < proxies.size(); p++) {
-        ood[c][p] = column(byDataset.get(proxies.get(p)), m);
+        ood[c][p] = scores.get(proxies.get(p))[m];
       }
     }
     var r = io.opnp.decision.ChoiceUncertainty.of(id, ood, settings.criterion(), 0, ChoiceSpread.RESAMPLES,

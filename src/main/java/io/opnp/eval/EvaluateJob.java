@@ -49,10 +49,11 @@ public final class EvaluateJob {
                       int knnBankSize, int valLimit) {}
 
   /** What the choice of detector is to aim for. */
-  public record Decision(double keep, io.opnp.decision.Criterion criterion, int bootstrapResamples, SweepMode sweep) {
+  public record Decision(double keep, io.opnp.decision.Criterion criterion, int bootstrapResamples, SweepMode sweep,
+                         io.opnp.decision.ChoiceRule rule) {
     public static Decision defaults() {
       return new Decision(0.95, io.opnp.decision.Criterion.MEAN, io.opnp.decision.FalseAlarmBootstrap.DEFAULT_RESAMPLES,
-          SweepMode.AUTO);
+          SweepMode.AUTO, io.opnp.decision.ChoiceRule.FUSION);
     }
   }
 
@@ -251,8 +252,8 @@ public final class EvaluateJob {
     // 2. The detector, chosen on validation data only.
     DetectorSelection.Outcome chosen = DetectorSelection.run(jsc, cache, sens, head, fit, roles, grid,
         new DetectorSelection.Settings(decision.keep(), decision.criterion(), decision.bootstrapResamples(), 20231127L,
-            decision.sweep()), times);
-    return new Choice(fit, chosen);
+            decision.sweep(), decision.rule()), times);
+    return new Choice(chosen.fusion().fit(), chosen);  // the state with the fusion's references
   }
 
   private static void saveBundle(SparkSession spark, String dir, DetectorBundle.Context bundle, Choice choice,

@@ -29,6 +29,7 @@ import org.apache.spark.sql.Row;
  * @param label the chosen spec's label, e.g. "react(clip p=90)"
  * @param parameters the chosen spec's hyper-parameters and plan, by key, in the spec's order
  * @param criterionAuroc the chosen configuration's criterion over all proxies
+ * @param rule how the recommendation followed from the ranking
  * @param proxies the validation OOD proxies, in selection order
  * @param why one sentence on why this detector was chosen
  * @param ranking every configuration, best first
@@ -38,7 +39,7 @@ import org.apache.spark.sql.Row;
  * @param testAverageAuroc the mean AUROC over the OOD test sets, NaN when there is none
  */
 public record Recommendation(String method, String label, Map<String, Object> parameters, Criterion criterion,
-                             double criterionAuroc, List<String> proxies, String why, ThresholdFigures threshold,
+                             double criterionAuroc, io.opnp.decision.ChoiceRule rule, List<String> proxies, String why, ThresholdFigures threshold,
                              List<Ranked> ranking, List<Audit> leaveOneOut, boolean stable, Pruning pruning,
                              List<TestFigures> test, double testAverageAuroc) {
   /** How inputs are flagged, as metrics.json states it. */
@@ -48,6 +49,7 @@ public record Recommendation(String method, String label, Map<String, Object> pa
     Check.argument(method != null && !method.isBlank(), "a recommendation needs a method, got '%s'", method);
     Check.argument(label != null && !label.isBlank(), "a recommendation needs a label, got '%s'", label);
     Objects.requireNonNull(criterion, "criterion");
+    Objects.requireNonNull(rule, "rule");
     Objects.requireNonNull(why, "why");
     Objects.requireNonNull(threshold, "threshold");
     Objects.requireNonNull(pruning, "pruning");
@@ -130,7 +132,8 @@ public record Recommendation(String method, String label, Map<String, Object> pa
     Pruning pruning = new Pruning(v.helps(), pruningReason(sel),
         v.bestPruning() == null ? null : v.bestPruning().label(), v.bestPruningCriterion(), v.baselineCriterion());
     return new Recommendation(chosen.chosen().method().key(), chosen.chosen().label(), chosen.chosen().parameters(),
-        sel.criterion(), sel.criterion().of(sel.chosen().aurocs()), sel.proxies(), whyChosen(chosen), t, ranking,
+        sel.criterion(), sel.criterion().of(sel.chosen().aurocs()), sel.rule(), sel.proxies(), whyChosen(chosen), t,
+        ranking,
         audit, sel.stable(), pruning, figures, averageAuroc(figures));
   }
 
@@ -145,6 +148,7 @@ public record Recommendation(String method, String label, Map<String, Object> pa
     r.put("parameters", parameters);
     r.put("criterion", criterionKey());
     r.put("criterion_auroc", criterionAuroc);
+    r.put("choice_rule", rule.key());
     r.put("proxies", proxies);
     r.put("why", why);
     Map<String, Object> t = new LinkedHashMap<>();
@@ -210,6 +214,7 @@ public record Recommendation(String method, String label, Map<String, Object> pa
     Map<String, Object> s = new LinkedHashMap<>();
     s.put("criterion", criterionKey());
     s.put("criterion_auroc", criterionAuroc);
+    s.put("choice_rule", rule.key());
     s.put("proxies", proxies);
     s.put("why", why);
     s.put("stable", stable);
@@ -264,12 +269,27 @@ public record Recommendation(String method, String label, Map<String, Object> pa
   static String whyChosen(DetectorSelection.Outcome chosen) {
     Selection sel = chosen.selection();
     String crit = sel.criterion() == io.opnp.decision.Criterion.MEAN ? "mean" : "worst-case";
+    String stability = sel.stable() ? "leaving any one proxy out would not change the choice"
+        : "leaving some proxy out would change the choice (see the audit)";
+    if (sel.rule() == io.opnp.decision.ChoiceRule.FUSION) {
+      Candidate leader = sel.leader();
+      return String.format(Locale.ROOT, "the smallest conformal p-value of the leading configurations of the %d "
+              + "method families best on their worst proxy among %d validation OOD proxies (%s), %s: the proxies are a "
+              + "guess at the OOD data to come, and on real models they favour one family more than real OOD data "
+              + "does, so the recommendation hedges across families (--choose best takes the first-ranked "
+              + "configuration alone); "
+              + "the fusion's %s AUROC over the proxies %.2f %%, the first-ranked %s %.2f %% (%s); %s",
+          chosen.chosen().members().size(), sel.proxies().size(), String.join(", ", sel.proxies()),
+          String.join(", ", chosen.chosen().members().stream().map(m -> m.label() + " (" + m.method().family()
+              .name().toLowerCase(Locale.ROOT) + ")").toList()), crit, 100 * sel.criterion().of(sel.chosen().aurocs()),
+          leader.label(), 100 * sel.criterion().of(leader.aurocs()), sel.stable()
+              ? "leaving any one proxy out would not change the first-ranked configuration"
+              : "leaving some proxy out would change the first-ranked configuration (see the audit)",
+          pruningReason(sel));
+    }
     return String.format(Locale.ROOT, "best %s AUROC over %d validation OOD proxies (%s) among %d configurations: "
             + "%.2f %%; %s; %s", crit, sel.proxies().size(), String.join(", ", sel.proxies()), sel.ranking().size(),
-        100 * sel.criterion().of(sel.chosen().aurocs()),
-        sel.stable() ? "leaving any one proxy out would not change the choice"
-            : "leaving some proxy out would change the choice (see the audit)",
-        pruningReason(sel));
+        100 * sel.criterion().of(sel.chosen().aurocs()), stability, pruningReason(sel));
   }
 
   static String markdown(DetectorSelection.Outcome chosen, EvaluateJob.Decision decision, EvaluateJob.Roles roles,
@@ -315,6 +335,9 @@ public record Recommendation(String method, String label, Map<String, Object> pa
           + "proxies";
     }
     String r = sel.verdict().reason();
+    if (sel.rule() == io.opnp.decision.ChoiceRule.FUSION) {
+      return r;  // whether the fusion holds a pruning member, its label says
+    }
     if (sel.verdict().helps() && !io.opnp.methods.Method.parse(sel.chosen().method()).usesPlan()) {
       r += String.format(Locale.ROOT, "; but %s is better still (%.2f %%), so it is recommended instead",
           sel.chosen().label(), 100 * sel.criterion().of(sel.chosen().aurocs()));

@@ -33,12 +33,16 @@ import org.apache.spark.sql.types.StructType;
 final class TestScoring {
   private TestScoring() {}
 
-  /** Every method of {@link Method} in table order (papers' defaults, OPNP at the validation plan), then the chosen detector (column {@link EvaluateJob#DETECTOR}). */
+  /**
+   * Every method of {@link Method} in table order (papers' defaults, OPNP at the validation plan, the fusion of the
+   * validation's leading families), then the chosen detector (column {@link EvaluateJob#DETECTOR}).
+   */
   static List<OodMethod> methods(LinearHead head, FittedState fit, double temperature,
                                  DetectorSelection.Outcome chosen) {
     List<OodMethod> methods = new ArrayList<>();
     for (Method m : Method.values()) {
-      DetectorSpec spec = m == Method.OPNP_REACT && chosen.bestOpnpReact() != null ? chosen.bestOpnpReact()
+      DetectorSpec spec = m == Method.FUSION ? chosen.fusion().spec()
+          : m == Method.OPNP_REACT && chosen.bestOpnpReact() != null ? chosen.bestOpnpReact()
           : m.usesPlan() ? DetectorSpec.of(m).withPlan(chosen.plan().plan()) : DetectorSpec.of(m);
       methods.add(spec.build(head, fit, temperature));
     }

@@ -14,11 +14,17 @@ import java.util.function.Function;
 
 /**
  * One detector configuration: a {@link Method} and the values of its hyper-parameters (every one
- * of {@link Method#params()}, defaults where not chosen) and, for the OPNP methods, the plan. The
- * same spec builds the scorer in {@code evaluate} and when a saved detector is loaded
- * ({@link #build}), so both score alike.
+ * of {@link Method#params()}, defaults where not chosen) and, for the OPNP methods, the plan; a
+ * {@link Method#FUSION} holds its member configurations instead. The same spec builds the scorer in
+ * {@code evaluate} and when a saved detector is loaded ({@link #build}), so both score alike.
  */
-public record DetectorSpec(Method method, Map<Param, Double> values, PruningPercentages plan) implements Serializable {
+public record DetectorSpec(Method method, Map<Param, Double> values, PruningPercentages plan,
+                           List<DetectorSpec> members) implements Serializable {
+  /** A configuration of a method that is not a fusion. */
+  public DetectorSpec(Method method, Map<Param, Double> values, PruningPercentages plan) {
+    this(method, values, plan, List.of());
+  }
+
   public DetectorSpec {
     Check.argument(method != null, "a detector needs a method; known: %s", Method.NAMES);
     EnumMap<Param, Double> all = new EnumMap<>(Param.class);
@@ -35,6 +41,50 @@ public record DetectorSpec(Method method, Map<Param, Double> values, PruningPerc
     values = Collections.unmodifiableMap(all);
     Check.argument(!method.usesPlan() || plan != null, "method %s needs an OPNP plan", method.key());
     Check.argument(method.usesPlan() || plan == null, "method %s takes no OPNP plan", method.key());
+    members = members == null ? List.of() : List.copyOf(members);
+    if (method == Method.FUSION) {
+      Check.argument(members.size() >= 2, "a fusion needs at least two member detectors, got %s", members);
+      java.util.Set<String> labels = new java.util.HashSet<>();
+      java.util.Set<Double> react = new java.util.HashSet<>();
+      for (DetectorSpec m : members) {
+        Check.argument(m.method() != Method.FUSION, "a fusion cannot hold another fusion: %s", m.label());
+        Check.argument(labels.add(m.label()), "fusion member %s is given twice", m.label());
+        if (m.method().needs(Method.Need.REACT_THRESHOLD)) {
+          react.add(m.value(Param.REACT_PERCENTILE));
+        }
+      }
+      Check.argument(react.size() <= 1, "fusion members clip at one ReAct percentile at most, got %s", react);
+    } else {
+      Check.argument(members.isEmpty(), "method %s has no members (only %s does)", method.key(), Method.FUSION.key());
+    }
+  }
+
+  /** The fusion of {@code members} ({@link Fusion}). */
+  public static DetectorSpec fusion(List<DetectorSpec> members) {
+    return new DetectorSpec(Method.FUSION, null, null, members);
+  }
+
+  /** The fitted state this configuration needs: its method's, and for a fusion its members' too. */
+  public java.util.Set<Method.Need> needs() {
+    java.util.EnumSet<Method.Need> all = java.util.EnumSet.noneOf(Method.Need.class);
+    all.addAll(method.needs());
+    members.forEach(m -> all.addAll(m.needs()));
+    return Collections.unmodifiableSet(all);
+  }
+
+  /** Whether this configuration (or a member of it) scores through an OPNP-pruned head. */
+  public boolean usesPlan() {
+    return method.usesPlan() || members.stream().anyMatch(DetectorSpec::usesPlan);
+  }
+
+  /** The ReAct percentile its clip value is needed at (its own, or its one clipping member's). */
+  public double reactPercentile() {
+    if (method.needs(Method.Need.REACT_THRESHOLD)) {
+      return value(Param.REACT_PERCENTILE);
+    }
+    return members.stream().filter(m -> m.method().needs(Method.Need.REACT_THRESHOLD)).findFirst()
+        .map(m -> m.value(Param.REACT_PERCENTILE))
+        .orElseThrow(() -> new IllegalArgumentException(label() + " clips at no ReAct percentile"));
   }
 
   /** The method with the papers' defaults (OPNP's methods with the plan that prunes nothing). */
@@ -52,11 +102,11 @@ public record DetectorSpec(Method method, Map<Param, Double> values, PruningPerc
     EnumMap<Param, Double> v = new EnumMap<>(Param.class);
     v.putAll(values);
     v.put(p, value);
-    return new DetectorSpec(method, v, plan);
+    return new DetectorSpec(method, v, plan, members);
   }
 
   public DetectorSpec withPlan(PruningPercentages p) {
-    return new DetectorSpec(method, values, p);
+    return new DetectorSpec(method, values, p, members);
   }
 
   /** The value of one of this method's parameters. */
@@ -76,7 +126,42 @@ public record DetectorSpec(Method method, Map<Param, Double> values, PruningPerc
       out.put("rho_o_max", plan.rhoOMax());
       out.put("rho_o_min", plan.rhoOMin());
     }
+    if (!members.isEmpty()) {
+      List<Map<String, Object>> ms = new java.util.ArrayList<>();
+      for (DetectorSpec m : members) {
+        Map<String, Object> e = new LinkedHashMap<>();
+        e.put("method", m.method().key());
+        e.put("parameters", m.parameters());
+        ms.add(e);
+      }
+      out.put("members", ms);
+    }
     return out;
+  }
+
+  /**
+   * The spec {@link #parameters()} describes, as a saved detector holds it (numbers, and a fusion's {@code members}
+   * as a list of {@code {method, parameters}}); fails naming what is missing or malformed.
+   */
+  @SuppressWarnings("unchecked")
+  public static DetectorSpec fromSaved(Method method, Map<String, Object> saved) {
+    if (method != Method.FUSION) {
+      return fromParameters(method, k -> {
+        Object o = saved.get(k);
+        Check.argument(o == null || o instanceof Number, "parameter %s must be a number, got %s", k, o);
+        return o == null ? null : ((Number) o).doubleValue();
+      });
+    }
+    Object ms = saved.get("members");
+    Check.argument(ms instanceof List<?>, "a fusion's parameters need the list of its members, got %s", ms);
+    List<DetectorSpec> members = new java.util.ArrayList<>();
+    for (Object o : (List<?>) ms) {
+      Check.argument(o instanceof Map<?, ?> m && m.get("method") instanceof String && m.get("parameters") instanceof Map,
+          "a fusion member must be {method, parameters}, got %s", o);
+      Map<String, Object> m = (Map<String, Object>) o;
+      members.add(fromSaved(Method.parse((String) m.get("method")), (Map<String, Object>) m.get("parameters")));
+    }
+    return fusion(members);
   }
 
   /** The spec {@link #parameters()} describes; {@code saved} gives a saved value by key, or null when absent. */
@@ -104,6 +189,9 @@ public record DetectorSpec(Method method, Map<Param, Double> values, PruningPerc
 
   /** A short human-readable text of the hyper-parameters, e.g. "clip p=95" or "k=50"; "" for none. */
   public String setting() {
+    if (!members.isEmpty()) {
+      return String.join(" + ", members.stream().map(DetectorSpec::label).toList());
+    }
     StringBuilder sb = new StringBuilder();
     if (plan != null) {
       sb.append(planText(plan));
@@ -123,6 +211,11 @@ public record DetectorSpec(Method method, Map<Param, Double> values, PruningPerc
    */
   public OodMethod build(LinearHead head, FittedState state, double temperature) {
     MethodOptions o = MethodOptions.defaults().withTemperature(temperature).withFits(state.fits());
+    if (method == Method.FUSION) {
+      List<OodMethod> built = members.stream().map(m -> m.build(head, state, temperature)).toList();
+      return method.build(head, state.stats(),
+          o.withFusion(built, members.stream().map(m -> state.reference(m.label())).toList()));
+    }
     for (Map.Entry<Param, Double> e : values.entrySet()) {
       o = o.with(e.getKey(), e.getValue());
     }
@@ -157,7 +250,7 @@ public record DetectorSpec(Method method, Map<Param, Double> values, PruningPerc
     List<DetectorSpec> out = new java.util.ArrayList<>();
     java.util.Set<DetectorSpec> effective = new java.util.HashSet<>();
     for (Method m : Method.values()) {
-      if (m.usesPlan() && plan.equals(PruningPercentages.NONE)) {
+      if (m == Method.FUSION || m.usesPlan() && plan.equals(PruningPercentages.NONE)) {  // fusions: see evaluate
         continue;
       }
       List<DetectorSpec> specs = List.of(m.usesPlan() ? DetectorSpec.of(m).withPlan(plan) : DetectorSpec.of(m));

@@ -26,6 +26,8 @@ public final class FittedState implements java.io.Serializable {
   private final KnnBank bank;
   private final GuideBank guides;
   private final Sensitivity sensitivity;
+  /** Held-out ID scores by configuration label: a fusion's p-value references. */
+  private final Map<String, double[]> references;
   /** Pruned heads by plan: many configurations share one plan, and pruning sorts C·D values. */
   private transient Map<PruningPercentages, LinearHead> pruned;
   /** Parts several configurations fit alike (e.g. one Mahalanobis fit for Mahalanobis and RMDS). */
@@ -40,6 +42,7 @@ public final class FittedState implements java.io.Serializable {
     this.bank = b.bank;
     this.guides = b.guides;
     this.sensitivity = b.sensitivity;
+    this.references = Map.copyOf(b.references);
   }
 
   /** An empty state: nothing fitted (the methods that need only the head). */
@@ -51,6 +54,7 @@ public final class FittedState implements java.io.Serializable {
   public Builder toBuilder() {
     Builder b = new Builder().training(training).react(reactPercents, reactThresholds).bank(bank).guides(guides)
         .sensitivity(sensitivity);
+    b.references.putAll(references);
     b.vim = vim;
     b.vimMeanResidual = vimMeanResidual;
     return b;
@@ -110,6 +114,14 @@ public final class FittedState implements java.io.Serializable {
     return sensitivity;
   }
 
+  /** The held-out ID scores of the configuration labelled {@code label} (a fusion member's p-value reference). */
+  public double[] reference(String label) {
+    double[] r = references.get(label);
+    Check.argument(r != null, "no held-out ID scores of %s were kept (kept: %s)", label,
+        new java.util.TreeSet<>(references.keySet()));
+    return r.clone();
+  }
+
   /** This state with the sensitivity OPNP's plans prune by. */
   public FittedState withSensitivity(Sensitivity s) {
     return toBuilder().sensitivity(s).build();
@@ -138,6 +150,7 @@ public final class FittedState implements java.io.Serializable {
     private KnnBank bank;
     private GuideBank guides;
     private Sensitivity sensitivity;
+    private final Map<String, double[]> references = new HashMap<>();
 
     private Builder() {}
 
@@ -186,6 +199,13 @@ public final class FittedState implements java.io.Serializable {
 
     public Builder sensitivity(Sensitivity s) {
       this.sensitivity = s;
+      return this;
+    }
+
+    /** The held-out ID scores of the configuration labelled {@code label}, a fusion member's reference. */
+    public Builder reference(String label, double[] idScores) {
+      Check.argument(idScores != null && idScores.length > 0, "the reference scores of %s are empty", label);
+      references.put(label, idScores.clone());
       return this;
     }
 

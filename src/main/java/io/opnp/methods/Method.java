@@ -19,87 +19,112 @@ import java.util.Set;
  */
 public enum Method {
   /** Maximum softmax probability (Hendrycks &amp; Gimpel, ICLR 2017). */
-  MSP("msp", List.of(), EnumSet.noneOf(Need.class), false,
+  MSP("msp", Family.OUTPUT, List.of(), EnumSet.noneOf(Need.class), false,
       (name, head, stats, o) -> new HeadMethod(name, null, head, LogitScore.msp(o.temperature()))),
   /** Maximum logit (Hendrycks et al., ICML 2022). */
-  MAX_LOGIT("maxlogit", List.of(), EnumSet.noneOf(Need.class), false,
+  MAX_LOGIT("maxlogit", Family.OUTPUT, List.of(), EnumSet.noneOf(Need.class), false,
       (name, head, stats, o) -> new HeadMethod(name, null, head, LogitScore.maxLogit())),
   /** Negative free energy T·logsumexp(f/T) (Liu et al., NeurIPS 2020). */
-  ENERGY("energy", List.of(), EnumSet.noneOf(Need.class), false,
+  ENERGY("energy", Family.OUTPUT, List.of(), EnumSet.noneOf(Need.class), false,
       (name, head, stats, o) -> new HeadMethod(name, null, head, LogitScore.energy(o.temperature()))),
   /** Energy of min(h, c) (Sun et al., NeurIPS 2021). */
-  REACT("react", List.of(Param.REACT_PERCENTILE), EnumSet.of(Need.REACT_THRESHOLD), false,
+  REACT("react", Family.SHAPING, List.of(Param.REACT_PERCENTILE), EnumSet.of(Need.REACT_THRESHOLD), false,
       (name, head, stats, o) -> new HeadMethod(name, react(o), head, LogitScore.energy(o.temperature()))),
   /** Energy through a DICE-sparsified head (Sun &amp; Li, ECCV 2022). */
-  DICE("dice", List.of(Param.DICE_SPARSITY), EnumSet.of(Need.STATS), false,
+  DICE("dice", Family.SHAPING, List.of(Param.DICE_SPARSITY), EnumSet.of(Need.STATS), false,
       (name, head, stats, o) -> new HeadMethod(name, null,
           Dice.sparsified(head, stats.mean(), o.value(Param.DICE_SPARSITY)), LogitScore.energy(o.temperature()))),
   /** Generalized entropy of the top-M softmax probabilities (Liu et al., CVPR 2023). */
-  GEN("gen", List.of(Param.GEN_GAMMA, Param.GEN_M), EnumSet.noneOf(Need.class), false,
+  GEN("gen", Family.OUTPUT, List.of(Param.GEN_GAMMA, Param.GEN_M), EnumSet.noneOf(Need.class), false,
       (name, head, stats, o) -> new HeadMethod(name, null, head,
           LogitScore.gen(o.value(Param.GEN_GAMMA), (int) o.value(Param.GEN_M)))),
   /** Energy of ASH-P-shaped features (Djurisic et al., ICLR 2023). */
-  ASH_P("ash_p", List.of(Param.ASH_PERCENTILE), EnumSet.noneOf(Need.class), false,
+  ASH_P("ash_p", Family.SHAPING, List.of(Param.ASH_PERCENTILE), EnumSet.noneOf(Need.class), false,
       (name, head, stats, o) -> new HeadMethod(name, ash(Ash.Variant.P, o), head, LogitScore.energy(o.temperature()))),
   /** Energy of ASH-B-shaped features. */
-  ASH_B("ash_b", List.of(Param.ASH_PERCENTILE), EnumSet.noneOf(Need.class), false,
+  ASH_B("ash_b", Family.SHAPING, List.of(Param.ASH_PERCENTILE), EnumSet.noneOf(Need.class), false,
       (name, head, stats, o) -> new HeadMethod(name, ash(Ash.Variant.B, o), head, LogitScore.energy(o.temperature()))),
   /** Energy of ASH-S-shaped features. */
-  ASH_S("ash_s", List.of(Param.ASH_PERCENTILE), EnumSet.noneOf(Need.class), false,
+  ASH_S("ash_s", Family.SHAPING, List.of(Param.ASH_PERCENTILE), EnumSet.noneOf(Need.class), false,
       (name, head, stats, o) -> new HeadMethod(name, ash(Ash.Variant.S, o), head, LogitScore.energy(o.temperature()))),
   /** Energy of h·exp(s1/s2), ASH-S's scale without pruning (Xu et al., ICLR 2024). */
-  SCALE("scale", List.of(Param.SCALE_PERCENTILE), EnumSet.noneOf(Need.class), false,
+  SCALE("scale", Family.SHAPING, List.of(Param.SCALE_PERCENTILE), EnumSet.noneOf(Need.class), false,
       (name, head, stats, o) -> new HeadMethod(name, scale(o), head, LogitScore.energy(o.temperature()))),
   /** ‖∂KL(u‖p)/∂W‖₁ of the last layer (Huang et al., NeurIPS 2021). */
-  GRADNORM("gradnorm", List.of(), EnumSet.noneOf(Need.class), false,
+  GRADNORM("gradnorm", Family.GRADIENT, List.of(), EnumSet.noneOf(Need.class), false,
       (name, head, stats, o) -> new GradNorm(head, o.temperature())),
   /** −min_c Mahalanobis² to the class means, shared covariance (Lee et al., NeurIPS 2018). */
-  MAHALANOBIS("mahalanobis", List.of(), EnumSet.of(Need.STATS), false,
+  MAHALANOBIS("mahalanobis", Family.DISTANCE, List.of(), EnumSet.of(Need.STATS), false,
       (name, head, stats, o) -> Mahalanobis.fit(stats, o)),
   /** Class-conditional minus background Mahalanobis distance (Ren et al., 2021). */
-  RMDS("rmds", List.of(), EnumSet.of(Need.STATS), false,
+  RMDS("rmds", Family.DISTANCE, List.of(), EnumSet.of(Need.STATS), false,
       (name, head, stats, o) -> Rmds.fit(stats, o)),
   /** Distances to the predicted class's decision boundaries over ‖h − μ‖ (Liu &amp; Qin, ICML 2024). */
-  FDBD("fdbd", List.of(), EnumSet.of(Need.STATS), false,
+  FDBD("fdbd", Family.BOUNDARY, List.of(), EnumSet.of(Need.STATS), false,
       (name, head, stats, o) -> new Fdbd(head, stats.mean())),
   /** Alignment of h − μ with the predicted class's weights plus α‖h‖₁ (Liu &amp; Qin, CVPR 2025). */
-  NCI("nci", List.of(Param.NCI_ALPHA), EnumSet.of(Need.STATS), false,
+  NCI("nci", Family.BOUNDARY, List.of(Param.NCI_ALPHA), EnumSet.of(Need.STATS), false,
       (name, head, stats, o) -> new Nci(head, stats.mean(), o.value(Param.NCI_ALPHA))),
   /** Mahalanobis on L2-normalized features (Müller &amp; Hein, ICML 2025). */
-  MDSPP("mdspp", List.of(), EnumSet.of(Need.NORMALIZED_STATS), false,
+  MDSPP("mdspp", Family.DISTANCE, List.of(), EnumSet.of(Need.NORMALIZED_STATS), false,
       (name, head, stats, o) -> new Normalized(name, head.dim(),
           Mahalanobis.fit(o.training().normalized(), o))),
   /** RMDS on L2-normalized features (Müller &amp; Hein, ICML 2025). */
-  RMDSPP("rmdspp", List.of(), EnumSet.of(Need.NORMALIZED_STATS), false,
+  RMDSPP("rmdspp", Family.DISTANCE, List.of(), EnumSet.of(Need.NORMALIZED_STATS), false,
       (name, head, stats, o) -> new Normalized(name, head.dim(), Rmds.fit(o.training().normalized(), o))),
   /** Inner product with the predicted class's stored pattern (Zhang et al., ICLR 2023). */
-  SHE("she", List.of(), EnumSet.of(Need.PATTERNS), false,
+  SHE("she", Family.DISTANCE, List.of(), EnumSet.of(Need.PATTERNS), false,
       (name, head, stats, o) -> new She(head, o.training().correct())),
   /** −min_k KL(softmax ‖ class template) (Hendrycks et al., ICML 2022). */
-  KLM("klm", List.of(), EnumSet.of(Need.TEMPLATES), false,
+  KLM("klm", Family.OUTPUT, List.of(), EnumSet.of(Need.TEMPLATES), false,
       (name, head, stats, o) -> new KlMatching(head, o.training().softmax())),
   /** Energy minus α‖x^{P⊥}‖ (Wang et al., CVPR 2022). */
-  VIM("vim", List.of(), EnumSet.of(Need.STATS, Need.VIM), false,
+  VIM("vim", Family.DISTANCE, List.of(), EnumSet.of(Need.STATS, Need.VIM), false,
       (name, head, stats, o) -> new Vim(head, o.vimSubspace(), Vim.alpha(stats, o.vimMeanResidualNorm()), o.temperature())),
   /** Energy times the mean similarity to the K closest energy-scaled training guides (Park et al., ICCV 2023). */
-  NNGUIDE("nnguide", List.of(Param.NNGUIDE_K), EnumSet.of(Need.GUIDES), false,
+  NNGUIDE("nnguide", Family.DISTANCE, List.of(Param.NNGUIDE_K), EnumSet.of(Need.GUIDES), false,
       (name, head, stats, o) -> new NnGuide(head, o.guides(), (int) o.value(Param.NNGUIDE_K))),
   /** −k-th nearest-neighbour distance of normalized features (Sun et al., ICML 2022). */
-  KNN("knn", List.of(Param.KNN_K), EnumSet.of(Need.BANK), false,
+  KNN("knn", Family.DISTANCE, List.of(Param.KNN_K), EnumSet.of(Need.BANK), false,
       (name, head, stats, o) -> new Knn(o.knnBank(), (int) o.value(Param.KNN_K))),
   /** Energy through the OPNP-pruned head (Chen et al., NeurIPS 2023). */
-  OPNP("opnp", List.of(), EnumSet.noneOf(Need.class), true,
+  OPNP("opnp", Family.SHAPING, List.of(), EnumSet.noneOf(Need.class), true,
       (name, head, stats, o) -> new HeadMethod(name, null, o.prunedHead(), LogitScore.energy(o.temperature()))),
   /** OPNP composed with ReAct. */
-  OPNP_REACT("opnp_react", List.of(Param.REACT_PERCENTILE), EnumSet.of(Need.REACT_THRESHOLD), true,
+  OPNP_REACT("opnp_react", Family.SHAPING, List.of(Param.REACT_PERCENTILE), EnumSet.of(Need.REACT_THRESHOLD), true,
       (name, head, stats, o) -> new HeadMethod(name, react(o), o.prunedHead(), LogitScore.energy(o.temperature()))),
   /** OPNP composed with ASH (ASH-S unless {@link MethodOptions#withOpnpAshVariant}). */
-  OPNP_ASH("opnp_ash", List.of(Param.ASH_PERCENTILE), EnumSet.noneOf(Need.class), true,
+  OPNP_ASH("opnp_ash", Family.SHAPING, List.of(Param.ASH_PERCENTILE), EnumSet.noneOf(Need.class), true,
       (name, head, stats, o) -> new HeadMethod(name, ash(o.opnpAshVariant(), o), o.prunedHead(),
           LogitScore.energy(o.temperature()))),
   /** OPNP composed with SCALE: the scaled features through the pruned head. */
-  OPNP_SCALE("opnp_scale", List.of(Param.SCALE_PERCENTILE), EnumSet.noneOf(Need.class), true,
-      (name, head, stats, o) -> new HeadMethod(name, scale(o), o.prunedHead(), LogitScore.energy(o.temperature())));
+  OPNP_SCALE("opnp_scale", Family.SHAPING, List.of(Param.SCALE_PERCENTILE), EnumSet.noneOf(Need.class), true,
+      (name, head, stats, o) -> new HeadMethod(name, scale(o), o.prunedHead(), LogitScore.energy(o.temperature()))),
+  /**
+   * The smallest conformal p-value of several member detectors ({@link Fusion}); its members are a
+   * {@link DetectorSpec}'s, evaluate fuses the leading configurations of different methods.
+   */
+  FUSION("fusion", Family.FUSION, List.of(), EnumSet.of(Need.REFERENCES), false,
+      (name, head, stats, o) -> new Fusion(o.fusionMembers(), o.fusionReferences()));
+
+  /**
+   * What a method reads to tell ID from OOD. Methods of one family tend to fail on the same OOD data, so a fusion
+   * takes its members from different families.
+   */
+  public enum Family {
+    /** The logits or softmax outputs only. */
+    OUTPUT,
+    /** Energy after shaping the features or pruning the head (ReAct, DICE, ASH, SCALE, OPNP). */
+    SHAPING,
+    /** The size of the last layer's gradient. */
+    GRADIENT,
+    /** Distances or densities in feature space (Mahalanobis, KNN, ViM's residual, SHE, NNGuide). */
+    DISTANCE,
+    /** Feature position relative to the classes' decision boundaries (fDBD, NCI). */
+    BOUNDARY,
+    /** A fusion of members from other families. */
+    FUSION
+  }
 
   /** Fitted state a method needs beyond the head; each saves and loads its own part ({@link StateParts}). */
   public enum Need {
@@ -118,7 +143,9 @@ public enum Method {
     /** The KNN bank. */
     BANK(StateParts.BANK),
     /** NNGuide's bank of guides. */
-    GUIDES(StateParts.GUIDES);
+    GUIDES(StateParts.GUIDES),
+    /** A fusion's members' held-out ID scores, its p-values' reference. */
+    REFERENCES(StateParts.REFERENCES);
 
     private final StateParts.Part part;
 
@@ -149,13 +176,15 @@ public enum Method {
   }
 
   private final String key;
+  private final Family family;
   private final List<Param> params;
   private final Set<Need> needs;
   private final boolean usesPlan;
   private final Builder builder;
 
-  Method(String key, List<Param> params, Set<Need> needs, boolean usesPlan, Builder builder) {
+  Method(String key, Family family, List<Param> params, Set<Need> needs, boolean usesPlan, Builder builder) {
     this.key = key;
+    this.family = family;
     this.params = params;
     this.needs = needs;
     this.usesPlan = usesPlan;
@@ -187,6 +216,11 @@ public enum Method {
   /** The name in reports, score columns and saved detectors, e.g. {@code opnp_react}. */
   public String key() {
     return key;
+  }
+
+  /** What the method reads to tell ID from OOD. */
+  public Family family() {
+    return family;
   }
 
   /** The hyper-parameters, in the order labels show them. */
@@ -243,6 +277,10 @@ public enum Method {
     if (needs(Need.REACT_THRESHOLD)) {
       Check.argument(!Double.isNaN(options.reactThreshold()), "method %s needs MethodOptions.withReactThreshold(c), "
           + "c = a percentile of ID training activations", key);
+    }
+    if (needs(Need.REFERENCES)) {
+      Check.argument(options.fusionMembers() != null, "method %s needs MethodOptions.withFusion(members, references)",
+          key);
     }
     if (usesPlan) {
       LinearHead p = options.prunedHead();

@@ -27,6 +27,8 @@ public final class MethodOptions implements Serializable {
   private KnnBank knnBank;
   private TrainingSums.Result training;
   private GuideBank guides;
+  private java.util.List<OodMethod> fusionMembers;
+  private java.util.List<double[]> fusionReferences;
   private transient Fits fits;
 
   private MethodOptions() {}
@@ -48,6 +50,8 @@ public final class MethodOptions implements Serializable {
     o.knnBank = knnBank;
     o.training = training;
     o.guides = guides;
+    o.fusionMembers = fusionMembers;
+    o.fusionReferences = fusionReferences;
     o.fits = fits();
     return o;
   }
@@ -177,6 +181,22 @@ public final class MethodOptions implements Serializable {
   }
 
   /** NNGuide's bank. */
+  /** A fusion's built members and each one's held-out ID scores, in the same order. */
+  public MethodOptions withFusion(java.util.List<OodMethod> members, java.util.List<double[]> references) {
+    MethodOptions o = copy();
+    o.fusionMembers = java.util.List.copyOf(members);
+    o.fusionReferences = java.util.List.copyOf(references);
+    return o;
+  }
+
+  public java.util.List<OodMethod> fusionMembers() {
+    return fusionMembers;
+  }
+
+  public java.util.List<double[]> fusionReferences() {
+    return fusionReferences;
+  }
+
   public MethodOptions withGuides(GuideBank g) {
     Check.argument(g != null, "the guide bank must not be null");
     MethodOptions o = copy();

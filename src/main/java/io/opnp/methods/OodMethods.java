@@ -52,8 +52,10 @@ public final class OodMethods {
     for (OodMethod m : methods) {
       Check.argument(m.dim() == batch.dim(), "method %s reads features of dimension %s, not %s", m.name(), m.dim(),
           batch.dim());
-      if (m instanceof Knn knn) {
-        depth.merge(knn.bank(), knn.k(), Math::max);
+      for (OodMethod part : m instanceof Fusion f ? f.members() : List.of(m)) {
+        if (part instanceof Knn knn) {
+          depth.merge(knn.bank(), knn.k(), Math::max);
+        }
       }
     }
     depth.forEach((bank, k) -> batch.shared(new Knn.Depth(bank), () -> k));

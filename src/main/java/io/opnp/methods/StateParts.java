@@ -64,7 +64,7 @@ public final class StateParts {
   static final Part REACT = new Part() {
     @Override
     public void save(FittedState state, DetectorSpec spec, StateStore.Out out) {
-      double p = spec.value(Param.REACT_PERCENTILE);
+      double p = spec.reactPercentile();
       out.number("percentile", p);
       out.number("clip", state.reactThreshold(p));
     }
@@ -135,6 +135,30 @@ public final class StateParts {
       int m = (int) in.integer("size");
       int d = (int) in.integer("dim");
       into.guides(GuideBank.restore(in.array("guides", (long) m * d), m, d));
+    }
+  };
+
+  /** A fusion's members' held-out ID scores, sorted, in the members' order. */
+  static final Part REFERENCES = new Part() {
+    @Override
+    public void save(FittedState state, DetectorSpec spec, StateStore.Out out) {
+      out.integer("members", spec.members().size());
+      for (int i = 0; i < spec.members().size(); i++) {
+        double[] r = state.reference(spec.members().get(i).label());
+        java.util.Arrays.sort(r);
+        out.integer("member_" + i + "_size", r.length);
+        out.array("member_" + i, r);
+      }
+    }
+
+    @Override
+    public void load(StateStore.In in, DetectorSpec spec, FittedState.Builder into) {
+      long n = in.integer("members");
+      Check.argument(n == spec.members().size(), "%s reference score sets saved for %s members", n,
+          spec.members().size());
+      for (int i = 0; i < n; i++) {
+        into.reference(spec.members().get(i).label(), in.array("member_" + i, in.integer("member_" + i + "_size")));
+      }
     }
   };
 }

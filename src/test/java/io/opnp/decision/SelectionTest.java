@@ -212,4 +212,51 @@ class SelectionTest {
         message(() -> new Candidate(" ", "", new double[] {0.9}, new double[] {0.1})));
     assertThrows(NullPointerException.class, () -> Selection.select(List.of("a", "b"), one, null, "energy", PRUNING));
   }
+
+  @Test
+  void aRecommendedFusionJoinsTheRankingAtItsOwnRankWhileTheAuditAndVerdictStayTheLeaders() {
+    Candidate energy = c("energy", "", 0.80, 0.80, 0.80);
+    Candidate vim = c("vim", "", 0.99, 0.98, 0.70);
+    Candidate opnp = c("opnp", "p=90", 0.85, 0.84, 0.86);
+    Selection ranked = select(THREE, Criterion.MEAN, energy, vim, opnp);
+    Candidate fusion = c("fusion", "vim + opnp(p=90)", 0.90, 0.88, 0.85);
+    Selection s = ranked.recommending(fusion);
+    assertSame(fusion, s.chosen());
+    assertEquals(ChoiceRule.FUSION, s.rule());
+    assertEquals(ChoiceRule.BEST, ranked.rule());
+    assertEquals(List.of(vim, fusion, opnp, energy), s.ranking());
+    assertSame(vim, s.leader());
+    assertSame(vim, ranked.leader());
+    assertEquals(ranked.audit(), s.audit());
+    assertEquals(ranked.verdict(), s.verdict());
+    assertEquals("this selection already recommends a fusion: fusion(vim + opnp(p=90))",
+        message(() -> s.recommending(fusion)));
+    assertEquals("the fusion needs results on the 3 proxies [textures, places, inat]",
+        message(() -> ranked.recommending(c("fusion", "x", 0.9))));
+  }
+
+  @Test
+  void fusionMembersAreTheFirstOfEachNewFamilyDownTheRanking() {
+    Candidate vim = c("vim", "", 0.99);
+    Candidate knn = c("knn", "k=50", 0.98);
+    Candidate fdbd = c("fdbd", "", 0.97);
+    Candidate nci = c("nci", "", 0.96);
+    Candidate react = c("react", "p=90", 0.95);
+    Candidate gen = c("gen", "", 0.94);
+    java.util.Map<String, String> family = java.util.Map.of("vim", "distance", "knn", "distance", "fdbd", "boundary",
+        "nci", "boundary", "react", "shaping", "gen", "output");
+    List<Candidate> ranking = List.of(vim, knn, fdbd, nci, react, gen);
+    assertEquals(List.of(vim, fdbd, react), FusionMembers.leaders(ranking, family::get, 3));
+    assertEquals(List.of(vim, fdbd), FusionMembers.leaders(ranking, family::get, 2));
+    assertEquals(List.of(vim, fdbd, react, gen), FusionMembers.leaders(ranking, family::get, 9));
+    assertEquals("a fusion takes members from at least one family, got 0",
+        message(() -> FusionMembers.leaders(ranking, family::get, 0)));
+  }
+
+  @Test
+  void choiceRulesParseByNameAndRefuseOthersNamingTheKnownOnes() {
+    assertEquals(ChoiceRule.FUSION, ChoiceRule.parse(" Fusion "));
+    assertEquals(ChoiceRule.BEST, ChoiceRule.parse("best"));
+    assertEquals("unknown choice rule 'vote'; choose one of: fusion, best", message(() -> ChoiceRule.parse("vote")));
+  }
 }

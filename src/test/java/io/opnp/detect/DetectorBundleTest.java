@@ -225,9 +225,10 @@ class DetectorBundleTest {
       worst = Math.max(worst, Math.abs(onnx - torch) / Math.max(1, Math.abs(torch)));
       sameFlags += (torch < tau) == r.<Boolean>getAs("is_ood") ? 1 : 0;
     }
-    // Other kernels sum in other orders: scores differ in the last float32 bits of the features, not more.
+    // Other kernels sum in other orders: scores differ in the last float32 bits of the features, not more (the
+    // recommended fusion's scores are p-values, ranks among reference scores, which such differences seldom cross:
+    // that ONNX Runtime ran is shown by the provenance below, not by unequal scores).
     assertTrue(worst < 1e-4, "largest relative score difference ONNX Runtime vs libtorch " + worst);
-    assertTrue(worst > 0, "two engines cannot agree to every bit; was the ONNX file run at all?");
     assertTrue(sameFlags >= rows.size() - 1, sameFlags + " of " + rows.size() + " flags equal");
     JsonNode summary = new ObjectMapper().readTree(det.resolve("summary.json").toFile());
     assertTrue(summary.toString().contains("onnxruntime_version"), "provenance names ONNX Runtime: " + summary);

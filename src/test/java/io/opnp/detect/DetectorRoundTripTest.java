@@ -125,6 +125,83 @@ class DetectorRoundTripTest {
     }
   }
 
+  @Test
+  void aFusionSavesItsMembersAndTheirReferencesAndScoresTheSmallestPValueOfItsMembers() {
+    SparkSession spark = SparkTestSession.get();
+    Random r = new Random(31);
+    LinearHead head = new LinearHead(C, D, gaussian(C * D, r), gaussian(C, r));
+    double[] train = relu(gaussian(300 * D, r));
+    double[] logits = new double[300 * C];
+    head.logits(train, 300, logits);
+    int[] labels = new int[300];
+    for (int k = 0; k < 300; k++) {
+      labels[k] = k % C;
+    }
+    io.opnp.methods.TrainingSums.Result training = new io.opnp.methods.TrainingSums(C, D).add(train, logits, labels, 300)
+        .result();
+    KnnBank bank = KnnBank.of(train, 200, D);
+    Sensitivity sens = new Sensitivity(C, D, 300, 1, abs(gaussian(C * D, r)), abs(gaussian(D, r)), "m.pt", "abc");
+    PruningPercentages plan = new PruningPercentages(5, 10, 10, 0);
+    List<DetectorSpec> members = List.of(DetectorSpec.of("nci").with(io.opnp.methods.Param.NCI_ALPHA, 0.01),
+        DetectorSpec.of("opnp_react").withPlan(plan).with(io.opnp.methods.Param.REACT_PERCENTILE, 85),
+        DetectorSpec.of("knn").with(io.opnp.methods.Param.KNN_K, 10));
+    DetectorSpec fusion = DetectorSpec.fusion(members);
+    double[] test = relu(gaussian(60 * D, r));
+    // Each member's reference: its own scores on held-out ID features (here training-like rows).
+    io.opnp.methods.FittedState.Builder b = io.opnp.methods.FittedState.builder().training(training)
+        .react(new double[] {85}, new double[] {1.1}).bank(bank).sensitivity(sens);
+    io.opnp.methods.FittedState plain = b.build();
+    double[] heldOut = relu(gaussian(40 * D, r));
+    List<double[]> references = new java.util.ArrayList<>();
+    for (DetectorSpec m : members) {
+      double[] ref = score(m.build(head, plain, 1.0), heldOut);
+      references.add(ref);
+      b.reference(m.label(), ref);
+    }
+    io.opnp.methods.FittedState state = b.build();
+    InferenceConfig cfg = new InferenceConfig(io.opnp.cli.JobOptionsAccess.stage(TestData.demoModel()), "fc.weight",
+        "fc.bias", new Preprocess(1, 28, 28, null, null), 64, 1, 1.0, false, 0, io.opnp.model.Precision.AUTO);
+    double[] calibration = gaussian(100, r);
+    FalseAlarmEstimate far = FalseAlarmBootstrap.interval(calibration, 0.95, 200, 0.95, 1);
+    String dir = tmp.resolve("fusion").toString();
+    DetectorBundle.save(spark, dir, new DetectorBundle.Context(cfg), new DetectorBundle.Fitted(fusion, far, 0.95,
+        calibration, state, Map.of()));
+    assertTrue(Files.exists(tmp.resolve("fusion/sensitivity")), "a pruning member brings the sensitivity along");
+    Detector d = DetectorBundle.load(spark, dir);
+    assertEquals(fusion, d.spec());
+    assertEquals("fusion(nci(α=0.01) + opnp_react(wmax=5 wmin=10 omax=10, clip p=85) + knn(k=10))",
+        d.spec().label());
+    double[] loaded = score(d.scorer(head), test);
+    // By hand: each member's p-value (1 + #{ref <= s}) / (n + 1) counted directly, the smallest of them.
+    double[][] memberScores = new double[members.size()][];
+    for (int m = 0; m < members.size(); m++) {
+      memberScores[m] = score(members.get(m).build(head, plain, 1.0), test);
+    }
+    boolean eachMemberDecidesSomewhere = true;
+    for (int m = 0; m < members.size(); m++) {
+      boolean decides = false;
+      for (int i = 0; i < 60; i++) {
+        double smallest = Double.POSITIVE_INFINITY;
+        int which = -1;
+        for (int k = 0; k < members.size(); k++) {
+          int below = 0;
+          for (double x : references.get(k)) {
+            below += x <= memberScores[k][i] ? 1 : 0;
+          }
+          double p = (1.0 + below) / (references.get(k).length + 1.0);
+          if (p < smallest) {
+            smallest = p;
+            which = k;
+          }
+        }
+        assertEquals(smallest, loaded[i], 0.0, "input " + i);
+        decides |= which == m;
+      }
+      eachMemberDecidesSomewhere &= decides;
+    }
+    assertTrue(eachMemberDecidesSomewhere, "every member is the smallest p-value for some input: the test sees all");
+  }
+
   /** A vim detector and the inputs to score it with, built directly from the same state. */
   private record VimCase(LinearHead head, io.opnp.methods.TrainingSums.Result training, VimSubspace vim,
                          double meanResidual, double[] test) {

@@ -22,14 +22,14 @@ class ChoiceSpreadTest {
     assertTrue(md.contains("`--val-ood`"), md);
     assertTrue(md.contains("| knn(k=10) | 30.0 % | -1.00 … +0.40 | yes |"), md);
     assertTrue(md.contains("| energy | 0.0 % | -5.00 … -2.00 | no |"), md);
-    assertTrue(md.contains("| vim | 70.0 % | +0.00 … +0.00 | (chosen) |"), md);
+    assertTrue(md.contains("| vim | 70.0 % | +0.00 … +0.00 | (first) |"), md);
   }
 
   @Test
   void withoutATieTheShareOfResamplesIsGiven() {
     ChoiceSpread s = spread(false);
     assertTrue(s.tiedWithChosen().isEmpty());
-    assertTrue(s.markdown().startsWith("How sure the choice is: the validation data tells vim from the next 2 "
+    assertTrue(s.markdown().startsWith("How sure the ranking is of its first place: the validation data tells vim from the next 2 "
         + "configurations (paired bootstrap, 200 resamples of the validation rows); it ranked first in 70 % of the "
         + "resamples."), s.markdown());
   }

@@ -147,6 +147,68 @@ class EvaluateCliTest {
   }
 
   @Test
+  void theRecommendationFusesTheLeadersOfThreeFamiliesByTheirWorstProxyAndChooseBestTakesTheFirstRanked()
+      throws Exception {
+    JsonNode rec = metrics.get("recommendation");
+    assertEquals("fusion", rec.get("method").asText());
+    assertEquals("fusion", rec.get("choice_rule").asText());
+    // The members, recomputed from the ranking metrics.json shows: down the configurations by their worst proxy
+    // AUROC (then mean), the first of each new method family.
+    List<JsonNode> singles = new java.util.ArrayList<>();
+    rec.get("ranking").forEach(r -> {
+      if (!r.get("detector").asText().startsWith("fusion(")) {
+        singles.add(r);
+      }
+    });
+    java.util.function.ToDoubleFunction<JsonNode> worst = r -> {
+      double w = 1;
+      for (JsonNode p : r.get("proxies")) {
+        w = Math.min(w, p.get("auroc").asDouble());
+      }
+      return w;
+    };
+    singles.sort(java.util.Comparator.comparingDouble(worst).reversed()
+        .thenComparing(java.util.Comparator.comparingDouble((JsonNode r) -> r.get("criterion_auroc").asDouble())
+            .reversed()));
+    List<String> expected = new java.util.ArrayList<>();
+    Set<io.opnp.methods.Method.Family> families = new HashSet<>();
+    for (JsonNode r : singles) {
+      String label = r.get("detector").asText();
+      if (expected.size() < 3 && families.add(io.opnp.methods.Method.parse(label.split("\\(")[0]).family())) {
+        expected.add(label);
+      }
+    }
+    assertEquals("fusion(" + String.join(" + ", expected) + ")", rec.get("label").asText());
+    assertEquals(3, rec.get("parameters").get("members").size());
+    // The recommended detector's test figures are the fusion column's: one spec, scored once per row.
+    double fusionMean = 0;
+    int n = 0;
+    for (JsonNode r : metrics.get("results")) {
+      if (r.get("method").asText().equals("fusion")) {
+        fusionMean += r.get("auroc").asDouble();
+        n++;
+      }
+    }
+    assertEquals(2, n);
+    assertEquals(fusionMean / n, rec.get("test_average_auroc").asDouble(), 1e-12);
+
+    Path best = tmp.resolve("choose-best");
+    cli("evaluate", "--master", "local[2]", "--model", TestData.demoModel().toString(), "--sensitivity", sens.toString(),
+        "--train", "tr=idx:" + TestData.fashionTrainImages(), "--train-limit", "3000", "--limit", "800",
+        "--features", out.resolve("features").toString(), "--reuse-features", "--choose", "best",
+        "--val-id", "val-id=parquet:" + tmp.resolve("data/val-id"), "--val-ood", "val-ood=parquet:" + tmp.resolve("data/val-ood"),
+        "--id-test", "fm=idx:" + TestData.fashionTestImages(), "--ood", "mnist=parquet:" + tmp.resolve("data/mnist"),
+        "--ood", "noise=folder:" + tmp.resolve("data/noise"), "--output", best.toString());
+    JsonNode bestRec = new ObjectMapper().readTree(best.resolve("metrics.json").toFile()).get("recommendation");
+    assertEquals("best", bestRec.get("choice_rule").asText());
+    assertEquals(bestRec.get("ranking").get(0).get("detector").asText(), bestRec.get("label").asText());
+    assertTrue(bestRec.get("ranking").findValues("detector").stream().noneMatch(d -> d.asText().startsWith("fusion")),
+        "under --choose best the fusion is not ranked");
+    JsonNode detector = new ObjectMapper().readTree(best.resolve("detector/detector.json").toFile());
+    assertEquals(bestRec.get("method").asText(), detector.get("method").asText());
+  }
+
+  @Test
   void theOnePassSensitivityEqualsTheSensitivityJobs() {
     Sensitivity separate = SensitivityStore.load(spark, sens.toString());
     Sensitivity fused = SensitivityStore.load(spark, out.resolve("sensitivity").toString());

@@ -25,13 +25,14 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The typed recommendation renders metrics.json's "recommendation" exactly as the untyped map did:
- * the golden files under {@code recommendation/} were written by that code from these same outcomes.
+ * the golden files under {@code recommendation/} were written by that code from these same outcomes (one key,
+ * {@code choice_rule}, added since by hand where the rule of December 2026 puts it).
  */
 class RecommendationTest {
   private static final FalseAlarmEstimate FAR = new FalseAlarmEstimate(-1.25, 0.05, new Interval(0.03, 0.08, 0.95),
       2000);
   private static final EvaluateJob.Decision DECISION = new EvaluateJob.Decision(0.95, Criterion.MEAN, 2000,
-      EvaluateJob.SweepMode.GRID);
+      EvaluateJob.SweepMode.GRID, io.opnp.decision.ChoiceRule.BEST);
 
   /** Three proxies; react wins, pruning beats energy but not react, and the audit flips on two proxies. */
   private static DetectorSelection.Outcome threeProxies() {
@@ -42,7 +43,7 @@ class RecommendationTest {
         Criterion.MEAN, "energy", m -> m.startsWith("opnp"));
     DetectorSpec spec = DetectorSpec.of("react").with(Param.REACT_PERCENTILE, 90);
     return new DetectorSelection.Outcome(sel, spec, null, FAR, new double[40], List.of(), null, 0, null, 40, Map.of(),
-        List.of(spec), "grid", null);
+        List.of(spec), "grid", null, null);
   }
 
   /** One proxy, energy alone: no pruning detector, so best_pruning is null and its criterion NaN. */
@@ -51,7 +52,7 @@ class RecommendationTest {
         new Candidate("energy", "", new double[] {0.88}, new double[] {0.5})), Criterion.WORST, "energy",
         m -> m.startsWith("opnp"));
     return new DetectorSelection.Outcome(sel, DetectorSpec.of("energy"), null, FAR, new double[25], List.of(), null, 0,
-        null, 25, Map.of(), List.of(), "grid", null);
+        null, 25, Map.of(), List.of(), "grid", null, null);
   }
 
   private static List<Recommendation.TestFigures> figures() {
@@ -74,7 +75,7 @@ class RecommendationTest {
   }
 
   @Test
-  void jsonIsByteForByteWhatTheUntypedMapRendered() throws Exception {
+  void jsonIsByteForByteWhatTheUntypedMapRenderedWithTheChoiceRuleAdded() throws Exception {
     assertEquals(golden("three-proxies.json"), render(Recommendation.of(threeProxies(), DECISION, figures()).json()));
     assertEquals(golden("one-proxy-no-pruning.json"),
         render(Recommendation.of(oneProxyNoPruning(), DECISION, figures().subList(0, 1)).json()));
@@ -84,7 +85,8 @@ class RecommendationTest {
   void jsonKeysComeInTodaysOrderAndCarryTheFieldsValues() {
     Recommendation r = Recommendation.of(threeProxies(), DECISION, figures());
     Map<String, Object> j = r.json();
-    assertEquals(List.of("method", "label", "parameters", "criterion", "criterion_auroc", "proxies", "why",
+    assertEquals(List.of("method", "label", "parameters", "criterion", "criterion_auroc", "choice_rule", "proxies",
+        "why",
         "threshold", "ranking", "leave_one_out", "stable", "pruning", "test", "test_average_auroc"),
         new ArrayList<>(j.keySet()));
     assertEquals(r.method(), j.get("method"));
@@ -130,7 +132,8 @@ class RecommendationTest {
     Recommendation r = Recommendation.of(threeProxies(), DECISION, figures());
     Map<String, Object> json = r.json();
     Map<String, Object> summary = r.bundleSummary();
-    List<String> keys = List.of("criterion", "criterion_auroc", "proxies", "why", "stable", "pruning");
+    List<String> keys = List.of("criterion", "criterion_auroc", "choice_rule", "proxies",
+        "why", "stable", "pruning");
     assertEquals(keys, new ArrayList<>(summary.keySet()));
     for (String k : keys) {
       assertEquals(json.get(k), summary.get(k), k);

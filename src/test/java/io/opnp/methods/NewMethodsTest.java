@@ -295,7 +295,13 @@ class NewMethodsTest {
     double[] q = relu(gaussian(5 * d, RNG));
     List<String> built = new ArrayList<>();
     for (Method method : Method.values()) {
-      DetectorSpec spec = DetectorSpec.of(method);
+      DetectorSpec spec = method == Method.FUSION
+          ? DetectorSpec.fusion(List.of(DetectorSpec.of(Method.ENERGY), DetectorSpec.of(Method.MAHALANOBIS)))
+          : DetectorSpec.of(method);
+      if (method == Method.FUSION) {
+        state = state.toBuilder().reference("energy", new double[] {-1, 0, 1})
+            .reference("mahalanobis", new double[] {-3, -2, -1}).build();
+      }
       if (method.usesPlan()) {
         spec = spec.withPlan(new io.opnp.math.PruningPercentages(10, 10, 10, 10));
       }
