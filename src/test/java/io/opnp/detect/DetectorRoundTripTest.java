@@ -54,14 +54,7 @@ class DetectorRoundTripTest {
     Random r = new Random(11);
     LinearHead head = new LinearHead(C, D, gaussian(C * D, r), gaussian(C, r));
     double[] train = relu(gaussian(300 * D, r));
-    double[] logits = new double[300 * C];
-    head.logits(train, 300, logits);
-    int[] labels = new int[300];
-    for (int k = 0; k < 300; k++) {
-      labels[k] = k % C;
-    }
-    io.opnp.methods.TrainingSums.Result training = new io.opnp.methods.TrainingSums(C, D).add(train, logits, labels, 300)
-        .result();
+    io.opnp.methods.TrainingSums.Result training = sums(head, train, 300);
     FeatureStats stats = training.features();
     VimSubspace vim = VimSubspace.fit(head, stats, 0);
     double vimResidual = vim.residualNormSum(train, 300) / 300;
@@ -131,14 +124,7 @@ class DetectorRoundTripTest {
     Random r = new Random(31);
     LinearHead head = new LinearHead(C, D, gaussian(C * D, r), gaussian(C, r));
     double[] train = relu(gaussian(300 * D, r));
-    double[] logits = new double[300 * C];
-    head.logits(train, 300, logits);
-    int[] labels = new int[300];
-    for (int k = 0; k < 300; k++) {
-      labels[k] = k % C;
-    }
-    io.opnp.methods.TrainingSums.Result training = new io.opnp.methods.TrainingSums(C, D).add(train, logits, labels, 300)
-        .result();
+    io.opnp.methods.TrainingSums.Result training = sums(head, train, 300);
     KnnBank bank = KnnBank.of(train, 200, D);
     Sensitivity sens = new Sensitivity(C, D, 300, 1, abs(gaussian(C * D, r)), abs(gaussian(D, r)), "m.pt", "abc");
     PruningPercentages plan = new PruningPercentages(5, 10, 10, 0);
@@ -209,13 +195,7 @@ class DetectorRoundTripTest {
       Random r = new Random(23);
       LinearHead head = new LinearHead(C, D, gaussian(C * D, r), gaussian(C, r));
       double[] train = relu(gaussian(300 * D, r));
-      double[] logits = new double[300 * C];
-      head.logits(train, 300, logits);
-      int[] labels = new int[300];
-      for (int k = 0; k < 300; k++) {
-        labels[k] = k % C;
-      }
-      var training = new io.opnp.methods.TrainingSums(C, D).add(train, logits, labels, 300).result();
+      var training = sums(head, train, 300);
       VimSubspace vim = VimSubspace.fit(head, training.features(), 0);
       return new VimCase(head, training, vim, vim.residualNormSum(train, 300) / 300, relu(gaussian(50 * D, r)));
     }
@@ -296,6 +276,17 @@ class DetectorRoundTripTest {
     double[] out = new double[f.length / D];
     m.score(f, out.length, out);
     return out;
+  }
+
+  /** The training statistics of n rows labelled round-robin over the classes. */
+  private static io.opnp.methods.TrainingSums.Result sums(LinearHead head, double[] train, int n) {
+    double[] logits = new double[n * C];
+    head.logits(train, n, logits);
+    int[] labels = new int[n];
+    for (int k = 0; k < n; k++) {
+      labels[k] = k % C;
+    }
+    return new io.opnp.methods.TrainingSums(C, D).add(train, logits, labels, n).result();
   }
 
   private static double[] gaussian(int n, Random r) {
