@@ -43,6 +43,14 @@ public final class ChoiceUncertainty {
    * @param leader the index of the candidate chosen on the full data
    */
   public static Result of(double[][] id, double[][][] ood, Criterion criterion, int leader, int resamples, long seed) {
+    double[] equal = new double[ood.length == 0 ? 0 : ood[0].length];
+    java.util.Arrays.fill(equal, 1);
+    return of(id, ood, criterion, equal, leader, resamples, seed);
+  }
+
+  /** {@link #of(double[][], double[][][], Criterion, int, int, long)} with the proxies weighted in the criterion. */
+  public static Result of(double[][] id, double[][][] ood, Criterion criterion, double[] weights, int leader,
+                          int resamples, long seed) {
     int k = id.length;
     Check.argument(k > 0 && ood.length == k, "need the same candidates for ID (%s) and OOD (%s)", k, ood.length);
     Check.argument(leader >= 0 && leader < k, "leader %s is not one of %s candidates", leader, k);
@@ -75,7 +83,7 @@ public final class ChoiceUncertainty {
         for (int p = 0; p < proxies; p++) {
           aurocs[p] = sorted[c][p].auroc(wId, wOod[p]);
         }
-        crit[c] = criterion.of(aurocs);
+        crit[c] = criterion.of(aurocs, weights);
         if (crit[c] > crit[best]) {
           best = c;
         }

@@ -24,6 +24,27 @@ public enum Criterion {
     return this == MEAN ? Arrays.stream(aurocs).sum() / aurocs.length : Arrays.stream(aurocs).min().getAsDouble();
   }
 
+  /**
+   * The criterion with a weight per proxy: the weighted mean, or the minimum (every proxy counts for the worst case,
+   * whatever its weight). Equal weights give {@link #of(double[])} exactly.
+   */
+  public double of(double[] aurocs, double[] weights) {
+    Check.argument(weights != null && aurocs != null && weights.length == aurocs.length,
+        "%s weights for %s AUROCs", weights == null ? 0 : weights.length, aurocs == null ? 0 : aurocs.length);
+    if (this == WORST || Arrays.stream(weights).allMatch(w -> w == weights[0])) {
+      return of(aurocs);
+    }
+    double sum = 0;
+    double total = 0;
+    for (int i = 0; i < aurocs.length; i++) {
+      Check.argument(weights[i] > 0 && Double.isFinite(weights[i]), "proxy weight %s must be positive, got %s", i,
+          weights[i]);
+      sum += weights[i] * aurocs[i];
+      total += weights[i];
+    }
+    return sum / total;
+  }
+
   /** "mean AUROC" or "worst-case AUROC", for reports. */
   public String description() {
     return description;

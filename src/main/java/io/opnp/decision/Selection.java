@@ -20,12 +20,13 @@ import java.util.stream.IntStream;
  * compared rounded to 1e-12, so that summation order alone (0.91 + 0.90 + 0.89 vs 3 × 0.90) cannot
  * break a tie; real AUROC differences are far larger.
  */
-public record Selection(Criterion criterion, List<String> proxies, List<Candidate> ranking, Candidate chosen,
-    List<LeaveOneOut> audit, PruningVerdict verdict, ChoiceRule rule) {
+public record Selection(Criterion criterion, List<String> proxies, List<Double> weights, List<Candidate> ranking,
+    Candidate chosen, List<LeaveOneOut> audit, PruningVerdict verdict, ChoiceRule rule) {
   private static final int TABLE_ROWS = 20;
 
   public Selection {
     proxies = List.copyOf(proxies);
+    weights = List.copyOf(weights);
     ranking = List.copyOf(ranking);
     audit = List.copyOf(audit);
   }
@@ -36,6 +37,19 @@ public record Selection(Criterion criterion, List<String> proxies, List<Candidat
    */
   public static Selection select(List<String> proxies, List<Candidate> candidates, Criterion criterion,
       String baselineMethod, Predicate<String> isPruning) {
+    double[] equal = new double[proxies == null ? 0 : proxies.size()];
+    java.util.Arrays.fill(equal, 1);
+    return select(proxies, equal, candidates, criterion, baselineMethod, isPruning);
+  }
+
+  /**
+   * {@link #select(List, List, Criterion, String, Predicate)} with a weight per proxy in the mean criterion (e.g. the
+   * user's own OOD validation sets counting for more than the synthetic proxies).
+   */
+  public static Selection select(List<String> proxies, double[] weights, List<Candidate> candidates,
+      Criterion criterion, String baselineMethod, Predicate<String> isPruning) {
+    Check.argument(weights != null && proxies != null && weights.length == proxies.size(),
+        "%s proxy weights for the proxies %s", weights == null ? 0 : weights.length, proxies);
     Check.argument(proxies != null && !proxies.isEmpty(), "no validation proxies given");
     Check.argument(proxies.stream().allMatch(Objects::nonNull), "proxy names must not be null, got %s", proxies);
     Check.argument(new HashSet<>(proxies).size() == proxies.size(), "proxy names must be distinct, got %s", proxies);
@@ -50,18 +64,20 @@ public record Selection(Criterion criterion, List<String> proxies, List<Candidat
     Objects.requireNonNull(isPruning, "isPruning");
 
     int[] all = IntStream.range(0, proxies.size()).toArray();
-    List<Candidate> ranking = rank(candidates, criterion, all);
+    List<Candidate> ranking = rank(candidates, criterion, weights, all);
     Candidate chosen = ranking.get(0);
     List<LeaveOneOut> audit = new ArrayList<>();
     for (int i = 0; proxies.size() > 1 && i < proxies.size(); i++) {
       int leftOut = i;
-      Candidate without = rank(candidates, criterion, IntStream.of(all).filter(j -> j != leftOut).toArray()).get(0);
+      Candidate without = rank(candidates, criterion, weights, IntStream.of(all).filter(j -> j != leftOut).toArray())
+          .get(0);
       audit.add(new LeaveOneOut(proxies.get(i), without, without != chosen, without.auroc(i)));
     }
     Candidate bestPruning = ranking.stream().filter(c -> isPruning.test(c.method())).findFirst().orElse(null);
     Candidate baseline = ranking.stream().filter(c -> c.method().equals(baselineMethod)).findFirst().orElse(null);
-    PruningVerdict verdict = verdict(bestPruning, baseline, baselineMethod, criterion, proxies.size());
-    return new Selection(criterion, proxies, ranking, chosen, audit, verdict, ChoiceRule.BEST);
+    PruningVerdict verdict = verdict(bestPruning, baseline, baselineMethod, criterion, weights, proxies.size());
+    return new Selection(criterion, proxies, java.util.Arrays.stream(weights).boxed().toList(), ranking, chosen, audit,
+        verdict, ChoiceRule.BEST);
   }
 
   /**
@@ -75,8 +91,8 @@ public record Selection(Criterion criterion, List<String> proxies, List<Candidat
     Check.argument(rule == ChoiceRule.BEST, "this selection already recommends a fusion: %s", chosen.label());
     List<Candidate> all = new ArrayList<>(ranking);
     all.add(fusion);
-    return new Selection(criterion, proxies, rank(all, criterion, IntStream.range(0, proxies.size()).toArray()),
-        fusion, audit, verdict, ChoiceRule.FUSION);
+    return new Selection(criterion, proxies, weights, rank(all, criterion, weightArray(),
+        IntStream.range(0, proxies.size()).toArray()), fusion, audit, verdict, ChoiceRule.FUSION);
   }
 
   /** The configuration ranked first among those that are not the recommended fusion. */
@@ -89,9 +105,14 @@ public record Selection(Criterion criterion, List<String> proxies, List<Candidat
     return audit.stream().noneMatch(LeaveOneOut::changed);
   }
 
-  /** The criterion of a candidate over all proxies. */
+  /** The criterion of a candidate over all proxies, weighted. */
   public double criterionOf(Candidate c) {
-    return criterion.of(c.aurocs());
+    return criterion.of(c.aurocs(), weightArray());
+  }
+
+  /** The proxies' weights, in proxy order. */
+  public double[] weightArray() {
+    return weights.stream().mapToDouble(Double::doubleValue).toArray();
   }
 
   /**
@@ -117,13 +138,15 @@ public record Selection(Criterion criterion, List<String> proxies, List<Candidat
   }
 
   /** The candidates best first on the given proxies; List.sort is stable, so input order breaks exact ties. */
-  private static List<Candidate> rank(List<Candidate> candidates, Criterion criterion, int[] proxies) {
+  private static List<Candidate> rank(List<Candidate> candidates, Criterion criterion, double[] weights,
+                                      int[] proxies) {
     record Scored(Candidate candidate, long criterion, long meanAuroc, long meanFpr95) {}
     List<Scored> scored = new ArrayList<>();
     for (Candidate c : candidates) {
       double[] aurocs = IntStream.of(proxies).mapToDouble(c::auroc).toArray();
       double[] fpr95s = IntStream.of(proxies).mapToDouble(c::fpr95).toArray();
-      scored.add(new Scored(c, rounded(criterion.of(aurocs)), rounded(Criterion.MEAN.of(aurocs)),
+      double[] w = IntStream.of(proxies).mapToDouble(i -> weights[i]).toArray();
+      scored.add(new Scored(c, rounded(criterion.of(aurocs, w)), rounded(Criterion.MEAN.of(aurocs, w)),
           rounded(Criterion.MEAN.of(fpr95s))));
     }
     scored.sort(Comparator.comparingLong(Scored::criterion).reversed()
@@ -133,9 +156,9 @@ public record Selection(Criterion criterion, List<String> proxies, List<Candidat
   }
 
   private static PruningVerdict verdict(Candidate pruning, Candidate baseline, String baselineMethod,
-      Criterion criterion, int proxies) {
-    double p = pruning == null ? Double.NaN : criterion.of(pruning.aurocs());
-    double b = baseline == null ? Double.NaN : criterion.of(baseline.aurocs());
+      Criterion criterion, double[] weights, int proxies) {
+    double p = pruning == null ? Double.NaN : criterion.of(pruning.aurocs(), weights);
+    double b = baseline == null ? Double.NaN : criterion.of(baseline.aurocs(), weights);
     String over = proxies == 1 ? "on the one validation proxy" : "over the " + proxies + " validation proxies";
     String figure = (criterion == Criterion.MEAN ? "averages " : "has a worst-case AUROC of ") + percent(p) + " %"
         + (criterion == Criterion.MEAN ? " AUROC " : " ") + over;

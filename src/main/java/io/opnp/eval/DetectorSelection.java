@@ -120,6 +120,8 @@ final class DetectorSelection {
     }
     lastIds.put(CALIBRATE, FirstById.lastId(calibHalf, roles.valLimit()));
 
+    double[] weights = roles.proxyWeights();
+    java.util.function.ToDoubleFunction<double[]> criterion = a -> settings.criterion().of(a, weights);
     long sweepStart = System.nanoTime();
     long sweepRows = nIdSel + java.util.Arrays.stream(nOods).asLongStream().sum();
     double estimate = PlanSweep.estimatedSeconds(grid.size(), head, sweepRows);
@@ -129,8 +131,8 @@ final class DetectorSelection {
     LOG.info("plan sweep: {} over {} ({} plans in the grid, estimated {} s for all on {} rows)", sweepMode,
         head.classes() + "x" + head.dim(), grid.size(), String.format("%.0f", estimate), sweepRows);
     List<PlanSweep.Point> sweep = times.time("OPNP plan sweep", StageTimes.Where.DRIVER, () -> coordinate
-        ? PlanSweep.coordinate(sens, head, PlanSweep.axes(grid), idSel, nIdSel, oods, nOods, settings.criterion()::of)
-        : PlanSweep.run(sens, head, grid, idSel, nIdSel, oods, nOods, settings.criterion()::of));
+        ? PlanSweep.coordinate(sens, head, PlanSweep.axes(grid), idSel, nIdSel, oods, nOods, criterion)
+        : PlanSweep.run(sens, head, grid, idSel, nIdSel, oods, nOods, criterion));
     PlanSweep.Point plan = PlanSweep.best(sweep);
     double sweepSeconds = (System.nanoTime() - sweepStart) / 1e9;
     LOG.info("plan sweep: {} plans on {} ID + {} proxies of {} images in {} s; best {} ({} AUROC {})", sweep.size(),
@@ -180,7 +182,7 @@ final class DetectorSelection {
       int config = m;
       candidates.add(candidate(specs.get(m), k -> scores.get(k)[config], proxies));
     }
-    Selection ranked = Selection.select(proxies, candidates, settings.criterion(), Method.ENERGY.key(),
+    Selection ranked = Selection.select(proxies, weights, candidates, settings.criterion(), Method.ENERGY.key(),
         name -> Method.parse(name).usesPlan());
     Fused fused = fuse(ranked, candidates, specs, scores, proxies, fit);
     boolean fusion = settings.rule() == ChoiceRule.FUSION;
@@ -200,7 +202,7 @@ final class DetectorSelection {
     }
     LOG.info("recommended detector: {} ({} AUROC over {} proxies {}); threshold {} keeps {} % of ID, expected "
             + "false alarms {} % [{}, {}]; {}", selection.chosen().label(), settings.criterion(), proxies.size(),
-        String.format("%.4f", settings.criterion().of(selection.chosen().aurocs())), far.threshold(),
+        String.format("%.4f", selection.criterionOf(selection.chosen())), far.threshold(),
         100 * settings.keep(), String.format("%.2f", 100 * far.estimate()),
         String.format("%.2f", 100 * far.interval().lower()), String.format("%.2f", 100 * far.interval().upper()),
         Recommendation.pruningReason(selection));
@@ -234,7 +236,7 @@ final class DetectorSelection {
     // Members by their worst proxy: a member is there to cover what the others miss, so one that fails a kind of
     // proxy outright is a poor hedge however good its mean (measured: BENCHMARKS.md, "Choosing the detector").
     List<Candidate> byWorst = ranked.criterion() == ChoiceRule.MEMBER_CRITERION ? ranked.ranking()
-        : Selection.select(proxies, candidates, ChoiceRule.MEMBER_CRITERION, Method.ENERGY.key(),
+        : Selection.select(proxies, ranked.weightArray(), candidates, ChoiceRule.MEMBER_CRITERION, Method.ENERGY.key(),
             name -> Method.parse(name).usesPlan()).ranking();
     List<Candidate> lead = FusionMembers.leaders(byWorst, m -> Method.parse(m).family(), ChoiceRule.FAMILIES);
     if (lead.size() < 2) {  // the grid always holds energy and ReAct, two families
@@ -249,7 +251,7 @@ final class DetectorSelection {
     Fused partial = new Fused(spec, null, withReferences.build());
     Candidate c = candidate(spec, k -> fusedScores(partial, specs, scores, k), proxies);
     LOG.info("fusion of the leading families: {} ({} AUROC over the proxies {})", spec.label(),
-        ranked.criterion(), String.format("%.4f", ranked.criterion().of(c.aurocs())));
+        ranked.criterion(), String.format("%.4f", ranked.criterionOf(c)));
     return new Fused(spec, c, partial.fit());
   }
 
@@ -278,8 +280,8 @@ final class DetectorSelection {
         ood[c][p] = scores.get(proxies.get(p))[m];
       }
     }
-    var r = io.opnp.decision.ChoiceUncertainty.of(id, ood, settings.criterion(), 0, ChoiceSpread.RESAMPLES,
-        settings.seed());
+    var r = io.opnp.decision.ChoiceUncertainty.of(id, ood, settings.criterion(), ranked.weightArray(), 0,
+        ChoiceSpread.RESAMPLES, settings.seed());
     return ChoiceSpread.of(lead.stream().map(Candidate::label).toList(), r);
   }
 

@@ -46,7 +46,24 @@ public final class EvaluateJob {
    * @param proxies the validation OOD proxies' dataset names (made from valId, or given)
    */
   public record Roles(String train, String valId, List<String> proxies, String idTest, List<String> oods,
-                      int knnBankSize, int valLimit) {}
+                      int knnBankSize, int valLimit) {
+    /** How much the user's own validation OOD sets count against the proxies made from valId, each. */
+    public static final String WEIGHTING = "each of your own validation OOD sets (--val-ood) counts as much as all the "
+        + "proxies made from the held-out ID images together";
+
+    /**
+     * Each validation OOD set's weight in the mean criterion ({@link #WEIGHTING}): real OOD images are evidence
+     * about real OOD data, the proxies only a guess; a made proxy weighs 1.
+     */
+    public double[] proxyWeights() {
+      java.util.Set<String> made = new java.util.HashSet<>();
+      for (io.opnp.data.ValidationProxy p : io.opnp.data.ValidationProxy.values()) {
+        made.add(p.datasetName(valId));
+      }
+      long synthetic = proxies.stream().filter(made::contains).count();
+      return proxies.stream().mapToDouble(p -> made.contains(p) ? 1 : Math.max(1, synthetic)).toArray();
+    }
+  }
 
   /** What the choice of detector is to aim for. */
   public record Decision(double keep, io.opnp.decision.Criterion criterion, int bootstrapResamples, SweepMode sweep,

@@ -31,6 +31,7 @@ import org.apache.spark.sql.Row;
  * @param criterionAuroc the chosen configuration's criterion over all proxies
  * @param rule how the recommendation followed from the ranking
  * @param proxies the validation OOD proxies, in selection order
+ * @param proxyWeights each proxy's weight in the mean criterion, in proxy order
  * @param why one sentence on why this detector was chosen
  * @param ranking every configuration, best first
  * @param leaveOneOut the choice redone without each proxy
@@ -39,7 +40,8 @@ import org.apache.spark.sql.Row;
  * @param testAverageAuroc the mean AUROC over the OOD test sets, NaN when there is none
  */
 public record Recommendation(String method, String label, Map<String, Object> parameters, Criterion criterion,
-                             double criterionAuroc, io.opnp.decision.ChoiceRule rule, List<String> proxies, String why, ThresholdFigures threshold,
+                             double criterionAuroc, io.opnp.decision.ChoiceRule rule, List<String> proxies,
+                             List<Double> proxyWeights, String why, ThresholdFigures threshold,
                              List<Ranked> ranking, List<Audit> leaveOneOut, boolean stable, Pruning pruning,
                              List<TestFigures> test, double testAverageAuroc) {
   /** How inputs are flagged, as metrics.json states it. */
@@ -56,6 +58,8 @@ public record Recommendation(String method, String label, Map<String, Object> pa
     // Values may be null in a parameters map, so no Map.copyOf; the order is the spec's and is kept.
     parameters = Collections.unmodifiableMap(new LinkedHashMap<>(parameters));
     proxies = List.copyOf(proxies);
+    proxyWeights = List.copyOf(proxyWeights);
+    Check.argument(proxyWeights.size() == proxies.size(), "%s weights for the proxies %s", proxyWeights.size(), proxies);
     ranking = List.copyOf(ranking);
     leaveOneOut = List.copyOf(leaveOneOut);
     test = List.copyOf(test);
@@ -122,7 +126,7 @@ public record Recommendation(String method, String label, Map<String, Object> pa
       for (int p = 0; p < sel.proxies().size(); p++) {
         per.add(new ProxyFigures(sel.proxies().get(p), aurocs[p], fpr95s[p]));
       }
-      ranking.add(new Ranked(c.label(), sel.criterion().of(aurocs), per));
+      ranking.add(new Ranked(c.label(), sel.criterionOf(c), per));
     }
     List<Audit> audit = new ArrayList<>();
     for (LeaveOneOut l : sel.audit()) {
@@ -132,7 +136,7 @@ public record Recommendation(String method, String label, Map<String, Object> pa
     Pruning pruning = new Pruning(v.helps(), pruningReason(sel),
         v.bestPruning() == null ? null : v.bestPruning().label(), v.bestPruningCriterion(), v.baselineCriterion());
     return new Recommendation(chosen.chosen().method().key(), chosen.chosen().label(), chosen.chosen().parameters(),
-        sel.criterion(), sel.criterion().of(sel.chosen().aurocs()), sel.rule(), sel.proxies(), whyChosen(chosen), t,
+        sel.criterion(), sel.criterionOf(sel.chosen()), sel.rule(), sel.proxies(), sel.weights(), whyChosen(chosen), t,
         ranking,
         audit, sel.stable(), pruning, figures, averageAuroc(figures));
   }
@@ -150,6 +154,7 @@ public record Recommendation(String method, String label, Map<String, Object> pa
     r.put("criterion_auroc", criterionAuroc);
     r.put("choice_rule", rule.key());
     r.put("proxies", proxies);
+    r.put("proxy_weights", weightsJson());
     r.put("why", why);
     Map<String, Object> t = new LinkedHashMap<>();
     t.put("keep_id_share", threshold.keepIdShare());
@@ -216,10 +221,19 @@ public record Recommendation(String method, String label, Map<String, Object> pa
     s.put("criterion_auroc", criterionAuroc);
     s.put("choice_rule", rule.key());
     s.put("proxies", proxies);
+    s.put("proxy_weights", weightsJson());
     s.put("why", why);
     s.put("stable", stable);
     s.put("pruning", pruningJson());
     return s;
+  }
+
+  private Map<String, Object> weightsJson() {
+    Map<String, Object> w = new LinkedHashMap<>();
+    for (int i = 0; i < proxies.size(); i++) {
+      w.put(proxies.get(i), proxyWeights.get(i));
+    }
+    return w;
   }
 
   private String criterionKey() {
@@ -268,7 +282,7 @@ public record Recommendation(String method, String label, Map<String, Object> pa
 
   static String whyChosen(DetectorSelection.Outcome chosen) {
     Selection sel = chosen.selection();
-    String crit = sel.criterion() == io.opnp.decision.Criterion.MEAN ? "mean" : "worst-case";
+    String crit = (sel.criterion() == io.opnp.decision.Criterion.MEAN ? "mean" : "worst-case") + weighting(sel);
     String stability = sel.stable() ? "leaving any one proxy out would not change the choice"
         : "leaving some proxy out would change the choice (see the audit)";
     if (sel.rule() == io.opnp.decision.ChoiceRule.FUSION) {
@@ -281,15 +295,15 @@ public record Recommendation(String method, String label, Map<String, Object> pa
               + "the fusion's %s AUROC over the proxies %.2f %%, the first-ranked %s %.2f %% (%s); %s",
           chosen.chosen().members().size(), sel.proxies().size(), String.join(", ", sel.proxies()),
           String.join(", ", chosen.chosen().members().stream().map(m -> m.label() + " (" + m.method().family()
-              .name().toLowerCase(Locale.ROOT) + ")").toList()), crit, 100 * sel.criterion().of(sel.chosen().aurocs()),
-          leader.label(), 100 * sel.criterion().of(leader.aurocs()), sel.stable()
+              .name().toLowerCase(Locale.ROOT) + ")").toList()), crit, 100 * sel.criterionOf(sel.chosen()),
+          leader.label(), 100 * sel.criterionOf(leader), sel.stable()
               ? "leaving any one proxy out would not change the first-ranked configuration"
               : "leaving some proxy out would change the first-ranked configuration (see the audit)",
           pruningReason(sel));
     }
     return String.format(Locale.ROOT, "best %s AUROC over %d validation OOD proxies (%s) among %d configurations: "
             + "%.2f %%; %s; %s", crit, sel.proxies().size(), String.join(", ", sel.proxies()), sel.ranking().size(),
-        100 * sel.criterion().of(sel.chosen().aurocs()), stability, pruningReason(sel));
+        100 * sel.criterionOf(sel.chosen()), stability, pruningReason(sel));
   }
 
   static String markdown(DetectorSelection.Outcome chosen, EvaluateJob.Decision decision, EvaluateJob.Roles roles,
@@ -328,6 +342,20 @@ public record Recommendation(String method, String label, Map<String, Object> pa
     return sb.toString();
   }
 
+  /** How the proxies were weighted, when not alike: " (weighted: …)". */
+  private static String weighting(Selection sel) {
+    double[] w = sel.weightArray();
+    if (java.util.Arrays.stream(w).allMatch(x -> x == w[0]) || sel.criterion() != io.opnp.decision.Criterion.MEAN) {
+      return "";
+    }
+    List<String> parts = new ArrayList<>();
+    for (int i = 0; i < w.length; i++) {
+      parts.add(String.format(Locale.ROOT, "%s %s", sel.proxies().get(i), w[i] == Math.rint(w[i])
+          ? String.valueOf((long) w[i]) : String.valueOf(w[i])));
+    }
+    return " (weighted: " + EvaluateJob.Roles.WEIGHTING + "; " + String.join(", ", parts) + ")";
+  }
+
   /** The verdict on pruning, and why a pruning detector that beats energy may still not be the one recommended. */
   static String pruningReason(Selection sel) {
     if (sel.verdict().bestPruning() == null) {
@@ -340,7 +368,7 @@ public record Recommendation(String method, String label, Map<String, Object> pa
     }
     if (sel.verdict().helps() && !io.opnp.methods.Method.parse(sel.chosen().method()).usesPlan()) {
       r += String.format(Locale.ROOT, "; but %s is better still (%.2f %%), so it is recommended instead",
-          sel.chosen().label(), 100 * sel.criterion().of(sel.chosen().aurocs()));
+          sel.chosen().label(), 100 * sel.criterionOf(sel.chosen()));
     }
     return r;
   }

@@ -259,4 +259,28 @@ class SelectionTest {
     assertEquals(ChoiceRule.BEST, ChoiceRule.parse("best"));
     assertEquals("unknown choice rule 'vote'; choose one of: fusion, best", message(() -> ChoiceRule.parse("vote")));
   }
+
+  @Test
+  void aRealOodSetWeightedAsAllProxiesTogetherOverturnsARankingTheProxiesAloneWouldMake() {
+    List<String> four = List.of("real", "shuffle", "blur", "rotate");
+    Candidate proxyFavourite = c("vim", "", 0.70, 0.99, 0.99, 0.99);  // mean 91.75 unweighted, 84.5 weighted
+    Candidate realFavourite = c("nci", "", 0.95, 0.85, 0.85, 0.85);   // mean 87.5 unweighted, 90.0 weighted
+    Selection plain = Selection.select(four, List.of(proxyFavourite, realFavourite), Criterion.MEAN, "energy", PRUNING);
+    assertSame(proxyFavourite, plain.chosen());
+    double[] weights = {3, 1, 1, 1};
+    Selection weighted = Selection.select(four, weights, List.of(proxyFavourite, realFavourite), Criterion.MEAN,
+        "energy", PRUNING);
+    assertSame(realFavourite, weighted.chosen());
+    assertEquals((3 * 0.95 + 3 * 0.85) / 6, weighted.criterionOf(realFavourite), 1e-15);
+    assertEquals(List.of(3.0, 1.0, 1.0, 1.0), weighted.weights());
+    // Equal weights are the plain mean to the bit; the worst case ignores weights.
+    double[] a = {0.91, 0.83, 0.77};
+    assertEquals(Criterion.MEAN.of(a), Criterion.MEAN.of(a, new double[] {2, 2, 2}), 0.0);
+    assertEquals(0.77, Criterion.WORST.of(a, new double[] {9, 1, 1}), 0.0);
+    assertEquals("proxy weight 1 must be positive, got 0.0",
+        message(() -> Criterion.MEAN.of(a, new double[] {1, 0, 1})));
+    assertEquals("3 proxy weights for the proxies [textures, places]",
+        message(() -> Selection.select(List.of("textures", "places"), new double[] {1, 1, 1},
+            List.of(c("energy", "", 0.9, 0.9)), Criterion.MEAN, "energy", PRUNING)));
+  }
 }

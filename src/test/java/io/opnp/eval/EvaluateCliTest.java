@@ -390,12 +390,17 @@ class EvaluateCliTest {
     return f;
   }
 
+  /**
+   * The validation criterion: the weighted mean AUROC, the user's own OOD set (the first) counting as much as the
+   * made proxies (the others) together.
+   */
   private static double meanAuroc(LinearHead head, double[][] id, List<double[][]> oods) {
-    double sum = 0;
-    for (double[][] o : oods) {
+    double proxies = oods.size() - 1;
+    double sum = proxies * auroc(head, id, oods.get(0));
+    for (double[][] o : oods.subList(1, oods.size())) {
       sum += auroc(head, id, o);
     }
-    return sum / oods.size();
+    return sum / (2 * proxies);
   }
 
   private static double auroc(LinearHead head, double[][] id, double[][] ood) {

@@ -1,5 +1,6 @@
 package io.opnp.eval;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -25,8 +26,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The typed recommendation renders metrics.json's "recommendation" exactly as the untyped map did:
- * the golden files under {@code recommendation/} were written by that code from these same outcomes (one key,
- * {@code choice_rule}, added since by hand where the rule of December 2026 puts it).
+ * the golden files under {@code recommendation/} were written by that code from these same outcomes (two keys,
+ * {@code choice_rule} and {@code proxy_weights}, added since by hand where the code of December 2026 puts them).
  */
 class RecommendationTest {
   private static final FalseAlarmEstimate FAR = new FalseAlarmEstimate(-1.25, 0.05, new Interval(0.03, 0.08, 0.95),
@@ -75,7 +76,7 @@ class RecommendationTest {
   }
 
   @Test
-  void jsonIsByteForByteWhatTheUntypedMapRenderedWithTheChoiceRuleAdded() throws Exception {
+  void jsonIsByteForByteWhatTheUntypedMapRenderedWithTheChoiceRuleAndWeightsAdded() throws Exception {
     assertEquals(golden("three-proxies.json"), render(Recommendation.of(threeProxies(), DECISION, figures()).json()));
     assertEquals(golden("one-proxy-no-pruning.json"),
         render(Recommendation.of(oneProxyNoPruning(), DECISION, figures().subList(0, 1)).json()));
@@ -86,7 +87,7 @@ class RecommendationTest {
     Recommendation r = Recommendation.of(threeProxies(), DECISION, figures());
     Map<String, Object> j = r.json();
     assertEquals(List.of("method", "label", "parameters", "criterion", "criterion_auroc", "choice_rule", "proxies",
-        "why",
+        "proxy_weights", "why",
         "threshold", "ranking", "leave_one_out", "stable", "pruning", "test", "test_average_auroc"),
         new ArrayList<>(j.keySet()));
     assertEquals(r.method(), j.get("method"));
@@ -133,7 +134,7 @@ class RecommendationTest {
     Map<String, Object> json = r.json();
     Map<String, Object> summary = r.bundleSummary();
     List<String> keys = List.of("criterion", "criterion_auroc", "choice_rule", "proxies",
-        "why", "stable", "pruning");
+        "proxy_weights", "why", "stable", "pruning");
     assertEquals(keys, new ArrayList<>(summary.keySet()));
     for (String k : keys) {
       assertEquals(json.get(k), summary.get(k), k);
@@ -155,5 +156,15 @@ class RecommendationTest {
     assertThrows(UnsupportedOperationException.class, () -> r.ranking().clear());
     assertThrows(UnsupportedOperationException.class, () -> r.parameters().put("x", 1));
     assertThrows(UnsupportedOperationException.class, () -> r.test().clear());
+  }
+
+  @Test
+  void theUsersOwnOodSetsEachWeighAsMuchAsAllTheMadeProxiesTogether() {
+    EvaluateJob.Roles roles = new EvaluateJob.Roles("train", "val-id", List.of("my-ood", "val-id+shuffle",
+        "val-id+blur", "val-id+rotate", "other-ood"), "test", List.of("o"), 0, 100);
+    assertArrayEquals(new double[] {3, 1, 1, 1, 3}, roles.proxyWeights());
+    EvaluateJob.Roles onlyReal = new EvaluateJob.Roles("train", "val-id", List.of("my-ood"), "test", List.of("o"), 0,
+        100);
+    assertArrayEquals(new double[] {1}, onlyReal.proxyWeights());
   }
 }
