@@ -52,7 +52,17 @@ class OodMethodsTest {
         .withKnnBank(KnnBank.of(train, M, D))
         .with(io.opnp.methods.Param.KNN_K, 5)
         .withTraining(training)
-        .withGuides(GuideBank.of(train, M, head));
+        .withGuides(GuideBank.of(train, M, head))
+        // A fusion of two head-only methods, each referred to its own scores on the training rows.
+        .withFusion(java.util.List.of(OodMethods.create("energy", head, stats, MethodOptions.defaults()),
+            OodMethods.create("maxlogit", head, stats, MethodOptions.defaults())),
+            java.util.List.of(scores("energy", train), scores("maxlogit", train)));
+  }
+
+  private double[] scores(String method, double[] rows) {
+    double[] out = new double[M];
+    OodMethods.create(method, head, stats, MethodOptions.defaults()).score(rows, M, out);
+    return out;
   }
 
   @Test
@@ -67,7 +77,7 @@ class OodMethodsTest {
         assertTrue(Double.isFinite(v), name + " gave " + v);
       }
     }
-    assertEquals(26, OodMethods.NAMES.size());
+    assertEquals(27, OodMethods.NAMES.size());
   }
 
   @Test
@@ -107,7 +117,7 @@ class OodMethodsTest {
         () -> OodMethods.create("odin", head, stats, options));
     assertEquals("unknown OOD method odin; known: [msp, maxlogit, energy, react, dice, gen, ash_p, ash_b, ash_s, "
         + "scale, gradnorm, mahalanobis, rmds, fdbd, nci, mdspp, rmdspp, she, klm, vim, nnguide, knn, opnp, opnp_react, "
-        + "opnp_ash, opnp_scale]",
+        + "opnp_ash, opnp_scale, fusion]",
         e.getMessage());
   }
 
