@@ -16,25 +16,14 @@ public enum ChoiceRule {
    * The smallest conformal p-value of the leading configurations of the first {@link #FAMILIES} method families,
    * ranked by {@link #MEMBER_CRITERION}.
    */
-  FUSION("the fusion of the leading configurations of the method families best on their worst proxy"),
+  FUSION,
   /** The configuration ranked first by the criterion. */
-  BEST("the configuration ranked first");
+  BEST;
 
   /** How many method families a fusion takes its members from. */
   public static final int FAMILIES = 3;
   /** How a fusion's members are ranked: by their worst proxy, whatever criterion ranks the single configurations. */
   public static final Criterion MEMBER_CRITERION = Criterion.WORST;
-
-  private final String description;
-
-  ChoiceRule(String description) {
-    this.description = description;
-  }
-
-  /** What the rule recommends, for reports. */
-  public String description() {
-    return description;
-  }
 
   /** Its name as options and saved files write it: "fusion" or "best". */
   public String key() {

@@ -166,7 +166,6 @@ final class DetectorSelection {
     // The same rows as the sweep: the first valLimit by id of each side.
     byDataset.values().forEach(l -> l.sort(java.util.Comparator.comparing(Tuple3::_1)));
     byDataset.replaceAll((k, l) -> l.subList(0, Math.min(l.size(), roles.valLimit())));
-    List<Tuple3<String, String, double[]>> calib = byDataset.getOrDefault(CALIBRATE, List.of());
 
     // Each configuration's scores by side (the select half of val-id, each proxy, the calibrate half).
     Map<String, double[][]> scores = new HashMap<>();
@@ -190,7 +189,7 @@ final class DetectorSelection {
     int chosen = candidates.indexOf(ranked.chosen());
     ChoiceSpread spread = times.time("choice uncertainty (paired bootstrap)", StageTimes.Where.DRIVER,
         () -> spread(ranked, candidates, scores, proxies, settings));
-    double[] calibration = fusion ? fusedScores(fused, specs, scores, CALIBRATE) : column(calib, chosen);
+    double[] calibration = fusion ? fusedScores(fused, specs, scores, CALIBRATE) : scores.get(CALIBRATE)[chosen];
     FalseAlarmEstimate far = FalseAlarmBootstrap.interval(calibration, settings.keep(),
         settings.bootstrapResamples(), FalseAlarmBootstrap.DEFAULT_LEVEL, settings.seed());
     DetectorSpec bestOpnpReact = null;
