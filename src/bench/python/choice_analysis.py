@@ -19,10 +19,11 @@ import numpy as np
 import pyarrow.dataset as pads
 
 
-FAMILY = {m: "logit" for m in ("msp", "maxlogit", "energy", "gen", "klm")}
+FAMILY = {m: "logit" for m in ("msp", "maxlogit", "energy", "gen")}
 FAMILY.update({m: "shaping" for m in ("react", "dice", "ash_p", "ash_b", "ash_s", "scale", "opnp", "opnp_react",
                                       "opnp_ash", "opnp_scale")})
-FAMILY.update({m: "distance" for m in ("mahalanobis", "rmds", "mdspp", "rmdspp", "knn", "vim", "she", "nnguide")})
+FAMILY.update({m: "distance" for m in ("mahalanobis", "rmds", "mdspp", "rmdspp", "knn", "vim", "she", "nnguide",
+                                                                    "klm")})
 FAMILY.update({m: "boundary" for m in ("fdbd", "nci")})  # as io.opnp.methods.Method.Family
 
 

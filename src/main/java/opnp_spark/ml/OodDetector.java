@@ -76,6 +76,7 @@ public final class OodDetector extends Estimator<OodDetectorModel> implements Mo
   private final Param<String> proxies;
   private final Param<String> selectBy;
   private final Param<String> choose;
+  private final DoubleParam minClassCoverage;
   private final Param<String> sweep;
   private final DoubleParam keepId;
   private final IntParam knnBankSize;
@@ -103,8 +104,13 @@ public final class OodDetector extends Estimator<OodDetectorModel> implements Mo
         + "comma-separated among shuffle, permute, blur, rotate, lfnoise (empty: none, then oodIndicatorCol is needed)");
     selectBy = new Param<String>(this, "selectBy", "criterion over the proxies' AUROCs: mean or worst");
     choose = new Param<String>(this, "choose", "how the detector follows from the validation ranking: fusion (the "
-        + "smallest conformal p-value of the leading configurations of the three method families best on their worst "
-        + "proxy: a hedge against the proxies' bias) or best (the configuration ranked first)", ParamValidators.inArray(new String[] {"fusion", "best"}));
+        + "smallest conformal p-value of the leading configurations of the two method families best on their worst "
+        + "proxy: a hedge against the proxies' bias) or best (the configuration ranked first)",
+        ParamValidators.inArray(new String[] {"fusion", "best"}));
+    minClassCoverage = new DoubleParam(this, "minClassCoverage", "percent of the classifier's classes the training "
+        + "rows must hold for the methods fitted class by class (Mahalanobis, KNN, ViM and the other distances) to be "
+        + "recommended; they call images of missing classes out-of-distribution. 0 when the ID data is only the "
+        + "training rows' classes", ParamValidators.inRange(0, 100, true, true));
     sweep = new Param<String>(this, "sweep", "OPNP plan search: auto, grid or coordinate",
         ParamValidators.inArray(new String[] {"auto", "grid", "coordinate"}));
     keepId = new DoubleParam(this, "keepId", "percent of ID inputs the threshold keeps, in (50, 100)",
@@ -126,6 +132,7 @@ public final class OodDetector extends Estimator<OodDetectorModel> implements Mo
     setDefault(proxies, "shuffle,permute,blur,rotate,lfnoise");
     setDefault(selectBy, "mean");
     setDefault(choose, "fusion");
+    setDefault(minClassCoverage, 100 * io.opnp.decision.ClassCoverage.DEFAULT_MIN_SHARE);
     setDefault(sweep, "auto");
     setDefault(keepId, 95.0);
     setDefault(knnBankSize, 0);
@@ -168,6 +175,10 @@ public final class OodDetector extends Estimator<OodDetectorModel> implements Mo
 
   public Param<String> choose() {
     return choose;
+  }
+
+  public DoubleParam minClassCoverage() {
+    return minClassCoverage;
   }
 
   public Param<String> sweep() {
@@ -304,6 +315,11 @@ public final class OodDetector extends Estimator<OodDetectorModel> implements Mo
     return this;
   }
 
+  public OodDetector setMinClassCoverage(double value) {
+    set(minClassCoverage, value);
+    return this;
+  }
+
   public OodDetector setSweep(String value) {
     set(sweep, value);
     return this;
@@ -363,7 +379,7 @@ public final class OodDetector extends Estimator<OodDetectorModel> implements Mo
     }
     InferenceConfig cfg = inferenceConfig();
     EvaluateJob.Decision decision = new EvaluateJob.Decision((Double) $(keepId) / 100, criterion,
-        FalseAlarmBootstrap.DEFAULT_RESAMPLES, mode, rule);
+        FalseAlarmBootstrap.DEFAULT_RESAMPLES, mode, rule, (Double) $(minClassCoverage) / 100);
     return new Options(cfg, made, decision, workFolder(spark));
   }
 

@@ -73,10 +73,16 @@ final class EvaluateCommand implements Callable<Integer> {
   String selectBy;
 
   @Option(names = "--choose", defaultValue = "fusion", description = "how the recommendation follows from the "
-      + "validation ranking: fusion (the smallest conformal p-value of the leading configurations of the three "
-      + "method families best on their worst proxy: a hedge against the proxies' bias) or best (the configuration ranked first) "
-      + "(default: ${DEFAULT-VALUE})")
+      + "validation ranking: fusion (the smallest conformal p-value of the leading configurations of the two "
+      + "method families best on their worst proxy: a hedge against the proxies' bias) or best (the configuration "
+      + "ranked first) (default: ${DEFAULT-VALUE})")
   String choose;
+
+  @Option(names = "--min-class-coverage", defaultValue = "50", description = "percent of the classifier's classes "
+      + "the --train images must hold for the methods fitted class by class (Mahalanobis, KNN, ViM and the other "
+      + "distances) to be recommended; they call images of missing classes out-of-distribution. 0 when the ID data "
+      + "is only the training images' classes (default: ${DEFAULT-VALUE})")
+  double minClassCoverage;
 
   @Option(names = "--sweep", defaultValue = "auto", description = "OPNP plan search: grid (all 504 plans), "
       + "coordinate (one percentage at a time, about 60 plans), or auto: the grid unless it would take over "
@@ -150,8 +156,11 @@ final class EvaluateCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new BadInputException("--choose: " + e.getMessage(), e);
     }
+    if (!(minClassCoverage >= 0 && minClassCoverage <= 100)) {
+      throw new BadInputException("--min-class-coverage is a percentage in [0, 100], got " + minClassCoverage);
+    }
     EvaluateJob.Decision decision = new EvaluateJob.Decision(keepId / 100, criterion,
-        io.opnp.decision.FalseAlarmBootstrap.DEFAULT_RESAMPLES, sweepMode, rule);
+        io.opnp.decision.FalseAlarmBootstrap.DEFAULT_RESAMPLES, sweepMode, rule, minClassCoverage / 100);
     Set<String> names = new HashSet<>();
     for (DatasetSpec s : specs) {
       if (!names.add(s.name())) {

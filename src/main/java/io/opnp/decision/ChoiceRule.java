@@ -21,7 +21,7 @@ public enum ChoiceRule {
   BEST;
 
   /** How many method families a fusion takes its members from. */
-  public static final int FAMILIES = 3;
+  public static final int FAMILIES = 2;
   /** How a fusion's members are ranked: by their worst proxy, whatever criterion ranks the single configurations. */
   public static final Criterion MEMBER_CRITERION = Criterion.WORST;
 

@@ -6,6 +6,7 @@ import io.opnp.BadInputException;
 import io.opnp.data.ValidationSplit;
 import io.opnp.decision.Candidate;
 import io.opnp.decision.ChoiceRule;
+import io.opnp.decision.ClassCoverage;
 import io.opnp.decision.Criterion;
 import io.opnp.decision.FalseAlarmBootstrap;
 import io.opnp.decision.FalseAlarmEstimate;
@@ -53,7 +54,46 @@ final class DetectorSelection {
   record Outcome(Selection selection, DetectorSpec chosen, OodMethod chosenMethod, FalseAlarmEstimate threshold,
                  double[] calibrationScores, List<PlanSweep.Point> sweep, PlanSweep.Point plan, double sweepSeconds,
                  DetectorSpec bestOpnpReact, int selectionIdCount, Map<String, Integer> proxyCounts,
-                 List<DetectorSpec> specs, String sweepMode, ChoiceSpread spread, Fused fusion) {}
+                 List<DetectorSpec> specs, String sweepMode, ChoiceSpread spread, Fused fusion,
+                 Eligibility eligibility) {}
+
+  /**
+   * Which configurations the recommendation may take: all, unless the training rows hold too few of the classifier's
+   * classes for the class-fitted methods.
+   *
+   * @param leftOut the methods left out of the ranking, in table order (empty when none)
+   */
+  record Eligibility(ClassCoverage coverage, List<String> leftOut) {
+    static Eligibility of(ClassCoverage coverage, List<DetectorSpec> specs) {
+      List<String> out = coverage.allowsClassFits() ? List.of() : specs.stream().map(DetectorSpec::method)
+          .filter(m -> m.family().fitsTrainingClasses()).distinct().map(Method::key).toList();
+      return new Eligibility(coverage, out);
+    }
+
+    boolean admits(Candidate c) {
+      return !leftOut.contains(c.method());
+    }
+
+    /** metrics.json's "class_coverage". */
+    Map<String, Object> json() {
+      Map<String, Object> m = new java.util.LinkedHashMap<>();
+      m.put("training_classes", coverage.covered());
+      m.put("classifier_classes", coverage.classes());
+      m.put("share", coverage.share());
+      m.put("min_share", coverage.minShare());
+      m.put("left_out_of_recommendation", leftOut);
+      return m;
+    }
+
+    /** Why methods were left out, for the recommendation's "why"; empty when none was. */
+    String reason() {
+      return leftOut.isEmpty() ? "" : String.format(java.util.Locale.ROOT, "the training images hold %d of the "
+              + "classifier's %d classes (%.1f %%, under %.0f %%), so the methods fitted class by class (%s) were not "
+              + "ranked: they call images of the other classes out-of-distribution (--min-class-coverage)",
+          coverage.covered(), coverage.classes(), 100 * coverage.share(), 100 * coverage.minShare(),
+          String.join(", ", leftOut));
+    }
+  }
 
   /**
    * The fusion of the leading configurations of the method families best on their worst proxy, whether recommended or not.
@@ -64,7 +104,7 @@ final class DetectorSelection {
 
   /** The knobs: target share of ID kept, criterion, resamples, how the recommendation follows from the ranking. */
   record Settings(double keep, Criterion criterion, int bootstrapResamples, long seed, EvaluateJob.SweepMode sweep,
-                  ChoiceRule rule) {}
+                  ChoiceRule rule, double minClassCoverage) {}
 
   /** Above this estimate the automatic mode searches plans by coordinates instead of the whole grid. */
   static final double AUTO_GRID_SECONDS = 120;
@@ -181,9 +221,20 @@ final class DetectorSelection {
       int config = m;
       candidates.add(candidate(specs.get(m), k -> scores.get(k)[config], proxies));
     }
-    Selection ranked = Selection.select(proxies, weights, candidates, settings.criterion(), Method.ENERGY.key(),
+    Eligibility eligibility = Eligibility.of(
+        ClassCoverage.of(fit.stats().classCounts(), settings.minClassCoverage()), specs);
+    if (!eligibility.leftOut().isEmpty()) {
+      ClassCoverage cov = eligibility.coverage();
+      LOG.warn("the training rows hold {} of the classifier's {} classes ({} %, under {} %): {} are left out of the "
+              + "recommendation, as they would call images of the other classes out-of-distribution; give training "
+              + "images of every class, or --min-class-coverage 0 when the ID data is only these classes",
+          cov.covered(), cov.classes(), String.format("%.1f", 100 * cov.share()),
+          String.format("%.0f", 100 * cov.minShare()), eligibility.leftOut());
+    }
+    List<Candidate> eligible = candidates.stream().filter(eligibility::admits).toList();
+    Selection ranked = Selection.select(proxies, weights, eligible, settings.criterion(), Method.ENERGY.key(),
         name -> Method.parse(name).usesPlan());
-    Fused fused = fuse(ranked, candidates, specs, scores, proxies, fit);
+    Fused fused = fuse(ranked, eligible, candidates, specs, scores, proxies, fit);
     boolean fusion = settings.rule() == ChoiceRule.FUSION;
     Selection selection = fusion ? ranked.recommending(fused.candidate()) : ranked;
     int chosen = candidates.indexOf(ranked.chosen());
@@ -208,7 +259,7 @@ final class DetectorSelection {
     DetectorSpec chosenSpec = fusion ? fused.spec() : specs.get(chosen);
     OodMethod chosenMethod = fusion ? fused.spec().build(head, fused.fit(), sens.temperature()) : methods.get(chosen);
     return new Outcome(selection, chosenSpec, chosenMethod, far, calibration, sweep, plan, sweepSeconds,
-        bestOpnpReact, nIdSel, proxyCounts, specs, sweepMode, spread, fused);
+        bestOpnpReact, nIdSel, proxyCounts, specs, sweepMode, spread, fused, eligibility);
   }
 
   /** A configuration's AUROC and FPR95 on each proxy against the select half of val-id. */
@@ -230,12 +281,13 @@ final class DetectorSelection {
    * ranking by {@link ChoiceRule#MEMBER_CRITERION}, its members' p-values referred to their scores on the select half of val-id; scored on the proxies from
    * the members' scores, as {@link Fusion} scores.
    */
-  private static Fused fuse(Selection ranked, List<Candidate> candidates, List<DetectorSpec> specs,
-                            Map<String, double[][]> scores, List<String> proxies, FittedState fit) {
+  private static Fused fuse(Selection ranked, List<Candidate> eligible, List<Candidate> candidates,
+                            List<DetectorSpec> specs, Map<String, double[][]> scores, List<String> proxies,
+                            FittedState fit) {
     // Members by their worst proxy: a member is there to cover what the others miss, so one that fails a kind of
     // proxy outright is a poor hedge however good its mean (measured: BENCHMARKS.md, "Choosing the detector").
     List<Candidate> byWorst = ranked.criterion() == ChoiceRule.MEMBER_CRITERION ? ranked.ranking()
-        : Selection.select(proxies, ranked.weightArray(), candidates, ChoiceRule.MEMBER_CRITERION, Method.ENERGY.key(),
+        : Selection.select(proxies, ranked.weightArray(), eligible, ChoiceRule.MEMBER_CRITERION, Method.ENERGY.key(),
             name -> Method.parse(name).usesPlan()).ranking();
     List<Candidate> lead = FusionMembers.leaders(byWorst, m -> Method.parse(m).family(), ChoiceRule.FAMILIES);
     if (lead.size() < 2) {  // the grid always holds energy and ReAct, two families

@@ -67,10 +67,10 @@ public final class EvaluateJob {
 
   /** What the choice of detector is to aim for. */
   public record Decision(double keep, io.opnp.decision.Criterion criterion, int bootstrapResamples, SweepMode sweep,
-                         io.opnp.decision.ChoiceRule rule) {
+                         io.opnp.decision.ChoiceRule rule, double minClassCoverage) {
     public static Decision defaults() {
       return new Decision(0.95, io.opnp.decision.Criterion.MEAN, io.opnp.decision.FalseAlarmBootstrap.DEFAULT_RESAMPLES,
-          SweepMode.AUTO, io.opnp.decision.ChoiceRule.FUSION);
+          SweepMode.AUTO, io.opnp.decision.ChoiceRule.FUSION, io.opnp.decision.ClassCoverage.DEFAULT_MIN_SHARE);
     }
   }
 
@@ -234,6 +234,7 @@ public final class EvaluateJob {
     Recommendation recommendation = Recommendation.of(chosen, decision, figures);
     OodReport report = metrics.withExtra("recommendation", recommendation.json())
         .withExtra("choice_uncertainty", chosen.spread().json())
+        .withExtra("class_coverage", chosen.eligibility().json())
         .withExtra("stage_seconds", times.json());
     Outputs.create(conf, out.path("metrics.json"), report.json());
     Outputs.create(conf, out.path("report.md"), Recommendation.markdown(chosen, decision, roles, figures)
@@ -269,7 +270,7 @@ public final class EvaluateJob {
     // 2. The detector, chosen on validation data only.
     DetectorSelection.Outcome chosen = DetectorSelection.run(jsc, cache, sens, head, fit, roles, grid,
         new DetectorSelection.Settings(decision.keep(), decision.criterion(), decision.bootstrapResamples(), 20231127L,
-            decision.sweep(), decision.rule()), times);
+            decision.sweep(), decision.rule(), decision.minClassCoverage()), times);
     return new Choice(chosen.fusion().fit(), chosen);  // the state with the fusion's references
   }
 

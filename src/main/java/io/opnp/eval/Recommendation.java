@@ -281,6 +281,12 @@ public record Recommendation(String method, String label, Map<String, Object> pa
   }
 
   static String whyChosen(DetectorSelection.Outcome chosen) {
+    String coverage = chosen.eligibility() == null ? "" : chosen.eligibility().reason();
+    String why = whyRanked(chosen);
+    return coverage.isEmpty() ? why : why + "; " + coverage;
+  }
+
+  private static String whyRanked(DetectorSelection.Outcome chosen) {
     Selection sel = chosen.selection();
     String crit = (sel.criterion() == io.opnp.decision.Criterion.MEAN ? "mean" : "worst-case") + weighting(sel);
     String stability = sel.stable() ? "leaving any one proxy out would not change the choice"

@@ -76,7 +76,7 @@ public enum Method {
   SHE("she", Family.DISTANCE, List.of(), EnumSet.of(Need.PATTERNS), false,
       (name, head, stats, o) -> new She(head, o.training().correct())),
   /** −min_k KL(softmax ‖ class template) (Hendrycks et al., ICML 2022). */
-  KLM("klm", Family.OUTPUT, List.of(), EnumSet.of(Need.TEMPLATES), false,
+  KLM("klm", Family.DISTANCE, List.of(), EnumSet.of(Need.TEMPLATES), false,
       (name, head, stats, o) -> new KlMatching(head, o.training().softmax())),
   /** Energy minus α‖x^{P⊥}‖ (Wang et al., CVPR 2022). */
   VIM("vim", Family.DISTANCE, List.of(), EnumSet.of(Need.STATS, Need.VIM), false,
@@ -113,17 +113,35 @@ public enum Method {
    */
   public enum Family {
     /** The logits or softmax outputs only. */
-    OUTPUT,
+    OUTPUT(false),
     /** Energy after shaping the features or pruning the head (ReAct, DICE, ASH, SCALE, OPNP). */
-    SHAPING,
+    SHAPING(false),
     /** The size of the last layer's gradient. */
-    GRADIENT,
-    /** Distances or densities in feature space (Mahalanobis, KNN, ViM's residual, SHE, NNGuide). */
-    DISTANCE,
+    GRADIENT(false),
+    /**
+     * Distances or densities relative to where the training classes lie (Mahalanobis, KNN, ViM's residual, SHE,
+     * NNGuide, KL matching's class templates).
+     */
+    DISTANCE(true),
     /** Feature position relative to the classes' decision boundaries (fDBD, NCI). */
-    BOUNDARY,
+    BOUNDARY(false),
     /** A fusion of members from other families. */
-    FUSION
+    FUSION(false);
+
+    private final boolean fitsTrainingClasses;
+
+    Family(boolean fitsTrainingClasses) {
+      this.fitsTrainingClasses = fitsTrainingClasses;
+    }
+
+    /**
+     * Whether the family's fit describes each training class (its mean, its features, its templates, the subspace
+     * they span): images of a class the training rows lack then look out-of-distribution to it, so it is fit for
+     * recommending only when the training rows cover the classifier's classes.
+     */
+    public boolean fitsTrainingClasses() {
+      return fitsTrainingClasses;
+    }
   }
 
   /** Fitted state a method needs beyond the head; each saves and loads its own part ({@link StateParts}). */

@@ -1,6 +1,7 @@
 package io.opnp.eval;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -147,7 +148,7 @@ class EvaluateCliTest {
   }
 
   @Test
-  void theRecommendationFusesTheLeadersOfThreeFamiliesByTheirWorstProxyAndChooseBestTakesTheFirstRanked()
+  void theRecommendationFusesTheLeadersOfTwoFamiliesByTheirWorstProxyAndChooseBestTakesTheFirstRanked()
       throws Exception {
     JsonNode rec = metrics.get("recommendation");
     assertEquals("fusion", rec.get("method").asText());
@@ -174,12 +175,12 @@ class EvaluateCliTest {
     Set<io.opnp.methods.Method.Family> families = new HashSet<>();
     for (JsonNode r : singles) {
       String label = r.get("detector").asText();
-      if (expected.size() < 3 && families.add(io.opnp.methods.Method.parse(label.split("\\(")[0]).family())) {
+      if (expected.size() < io.opnp.decision.ChoiceRule.FAMILIES && families.add(io.opnp.methods.Method.parse(label.split("\\(")[0]).family())) {
         expected.add(label);
       }
     }
     assertEquals("fusion(" + String.join(" + ", expected) + ")", rec.get("label").asText());
-    assertEquals(3, rec.get("parameters").get("members").size());
+    assertEquals(2, rec.get("parameters").get("members").size());
     // The recommended detector's test figures are the fusion column's: one spec, scored once per row.
     double fusionMean = 0;
     int n = 0;
@@ -206,6 +207,55 @@ class EvaluateCliTest {
         "under --choose best the fusion is not ranked");
     JsonNode detector = new ObjectMapper().readTree(best.resolve("detector/detector.json").toFile());
     assertEquals(bestRec.get("method").asText(), detector.get("method").asText());
+  }
+
+  @Test
+  void trainingImagesOfFewClassesLeaveTheClassFittedMethodsOutOfTheRecommendation() throws Exception {
+    // Training images of 3 of the demo classifier's 10 classes: a distance to them calls the other 7 classes OOD.
+    Path train3 = tmp.resolve("train-3-classes");
+    spark.read().parquet(tmp.resolve("data/val-id").toString()).where("label < 3").write()
+        .parquet(train3.toString());
+    Path few = tmp.resolve("few-classes");
+    String[] common = {"--master", "local[2]", "--model", TestData.demoModel().toString(), "--sensitivity",
+        sens.toString(), "--train", "tr3=parquet:" + train3, "--limit", "400",
+        "--val-id", "val-id=parquet:" + tmp.resolve("data/val-id"), "--val-ood", "val-ood=parquet:"
+        + tmp.resolve("data/val-ood"), "--id-test", "fm=idx:" + TestData.fashionTestImages(),
+        "--ood", "mnist=parquet:" + tmp.resolve("data/mnist"), "--features", few.resolve("features").toString()};
+    cli(concat("evaluate", common, "--output", few.toString()));
+    JsonNode m = new ObjectMapper().readTree(few.resolve("metrics.json").toFile());
+    JsonNode cov = m.get("class_coverage");
+    assertEquals(3, cov.get("training_classes").asInt());
+    assertEquals(10, cov.get("classifier_classes").asInt());
+    List<String> leftOut = new java.util.ArrayList<>();
+    cov.get("left_out_of_recommendation").forEach(x -> leftOut.add(x.asText()));
+    List<String> distance = java.util.Arrays.stream(io.opnp.methods.Method.values())
+        .filter(x -> x.family().fitsTrainingClasses()).map(io.opnp.methods.Method::key).toList();
+    assertEquals(distance, leftOut);
+    assertTrue(leftOut.containsAll(List.of("mahalanobis", "knn", "vim", "klm")), leftOut.toString());
+    JsonNode rec = m.get("recommendation");
+    rec.get("ranking").forEach(r -> {
+      for (String part : r.get("detector").asText().replace("fusion(", "").split(" \\+ ")) {
+        assertFalse(leftOut.contains(part.split("\\(")[0]), "ranked although left out: " + part);
+      }
+    });
+    assertTrue(rec.get("why").asText().contains("3 of the classifier's 10 classes"), rec.get("why").asText());
+    // Still scored on the test sets: left out of the choice only.
+    assertTrue(m.findValues("method").stream().anyMatch(x -> x.asText().equals("mahalanobis")));
+
+    // --min-class-coverage 0: the user's ID data is only these classes, and the distances compete again.
+    Path all = tmp.resolve("few-classes-allowed");
+    cli(concat("evaluate", common, "--reuse-features", "--min-class-coverage", "0", "--output", all.toString()));
+    JsonNode m0 = new ObjectMapper().readTree(all.resolve("metrics.json").toFile());
+    assertEquals(0, m0.get("class_coverage").get("left_out_of_recommendation").size());
+    assertTrue(m0.get("recommendation").get("ranking").findValues("detector").stream()
+        .anyMatch(d -> d.asText().startsWith("mahalanobis")));
+  }
+
+  private static String[] concat(String first, String[] middle, String... last) {
+    List<String> a = new java.util.ArrayList<>(List.of(first));
+    a.addAll(List.of(middle));
+    a.addAll(List.of(last));
+    return a.toArray(new String[0]);
   }
 
   @Test

@@ -33,7 +33,7 @@ class RecommendationTest {
   private static final FalseAlarmEstimate FAR = new FalseAlarmEstimate(-1.25, 0.05, new Interval(0.03, 0.08, 0.95),
       2000);
   private static final EvaluateJob.Decision DECISION = new EvaluateJob.Decision(0.95, Criterion.MEAN, 2000,
-      EvaluateJob.SweepMode.GRID, io.opnp.decision.ChoiceRule.BEST);
+      EvaluateJob.SweepMode.GRID, io.opnp.decision.ChoiceRule.BEST, 0.5);
 
   /** Three proxies; react wins, pruning beats energy but not react, and the audit flips on two proxies. */
   private static DetectorSelection.Outcome threeProxies() {
@@ -44,7 +44,7 @@ class RecommendationTest {
         Criterion.MEAN, "energy", m -> m.startsWith("opnp"));
     DetectorSpec spec = DetectorSpec.of("react").with(Param.REACT_PERCENTILE, 90);
     return new DetectorSelection.Outcome(sel, spec, null, FAR, new double[40], List.of(), null, 0, null, 40, Map.of(),
-        List.of(spec), "grid", null, null);
+        List.of(spec), "grid", null, null, null);
   }
 
   /** One proxy, energy alone: no pruning detector, so best_pruning is null and its criterion NaN. */
@@ -53,7 +53,7 @@ class RecommendationTest {
         new Candidate("energy", "", new double[] {0.88}, new double[] {0.5})), Criterion.WORST, "energy",
         m -> m.startsWith("opnp"));
     return new DetectorSelection.Outcome(sel, DetectorSpec.of("energy"), null, FAR, new double[25], List.of(), null, 0,
-        null, 25, Map.of(), List.of(), "grid", null, null);
+        null, 25, Map.of(), List.of(), "grid", null, null, null);
   }
 
   private static List<Recommendation.TestFigures> figures() {
