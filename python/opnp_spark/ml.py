@@ -28,7 +28,7 @@ class OodDetector(_OpnpEstimator, JavaMLReadable["OodDetector"], JavaMLWritable)
 
     batchSize: Param = Param(Params._dummy(), 'batchSize', 'images per model call', typeConverter=TypeConverters.toInt)
     biasParam: Param = Param(Params._dummy(), 'biasParam', "name of the last linear layer's bias parameter", typeConverter=TypeConverters.toString)
-    choose: Param = Param(Params._dummy(), 'choose', "how the detector follows from the validation ranking: fusion (the smallest conformal p-value of the leading configurations of the three method families best on their worst proxy: a hedge against the proxies' bias) or best (the configuration ranked first)", typeConverter=TypeConverters.toString)
+    choose: Param = Param(Params._dummy(), 'choose', "how the detector follows from the validation ranking: fusion (the smallest conformal p-value of the leading configurations of the two method families best on their worst proxy: a hedge against the proxies' bias) or best (the configuration ranked first)", typeConverter=TypeConverters.toString)
     decodeThreads: Param = Param(Params._dummy(), 'decodeThreads', 'image-decode threads per executor JVM (0: one per core)', typeConverter=TypeConverters.toInt)
     featuresCol: Param = Param(Params._dummy(), 'featuresCol', "optional array column of the model's features (its last layer's input) for each row: set with logitsCol to fit from a feature cache without running the model (the model file still gives the head); no proxies are made then, so mark OOD validation rows (oodIndicatorCol)", typeConverter=TypeConverters.toString)
     idCol: Param = Param(Params._dummy(), 'idCol', 'optional column identifying each image in error messages', typeConverter=TypeConverters.toString)
@@ -40,6 +40,7 @@ class OodDetector(_OpnpEstimator, JavaMLReadable["OodDetector"], JavaMLWritable)
     logitsCol: Param = Param(Params._dummy(), 'logitsCol', "optional array column of the model's logits, with featuresCol", typeConverter=TypeConverters.toString)
     maxImagePixels: Param = Param(Params._dummy(), 'maxImagePixels', 'refuse images whose header announces more pixels than this, before decoding them (decompression bombs)', typeConverter=TypeConverters.toInt)
     mean: Param = Param(Params._dummy(), 'mean', 'per-channel mean subtracted after scaling pixels to [0,1] (empty: none)', typeConverter=TypeConverters.toListFloat)
+    minClassCoverage: Param = Param(Params._dummy(), 'minClassCoverage', "percent of the classifier's classes the training rows must hold for the methods fitted class by class (Mahalanobis, KNN, ViM and the other distances) to be recommended; they call images of missing classes out-of-distribution. 0 when the ID data is only the training rows' classes", typeConverter=TypeConverters.toFloat)
     modelPath: Param = Param(Params._dummy(), 'modelPath', 'TorchScript (.pt, run on libtorch) or ONNX (.onnx, run on ONNX Runtime) file whose forward returns (features [N,D], logits [N,C])', typeConverter=TypeConverters.toString)
     oodIndicatorCol: Param = Param(Params._dummy(), 'oodIndicatorCol', "optional boolean column: true for the user's own validation OOD images (never test data); they count beside the proxies", typeConverter=TypeConverters.toString)
     precision: Param = Param(Params._dummy(), 'precision', "model input type: auto (the model's own), fp32, fp16 or bf16", typeConverter=TypeConverters.toString)
@@ -59,12 +60,12 @@ class OodDetector(_OpnpEstimator, JavaMLReadable["OodDetector"], JavaMLWritable)
     workDir: Param = Param(Params._dummy(), 'workDir', 'folder every executor can read (HDFS, S3, DBFS; a local one in local mode) for the feature cache and the detector during fit, removed when fit returns; unset: the checkpoint folder, or a temporary folder in local mode', typeConverter=TypeConverters.toString)
 
     @keyword_only
-    def __init__(self, *, batchSize=None, biasParam=None, choose=None, decodeThreads=None, featuresCol=None, idCol=None, imageCol=None, inputShape=None, keepId=None, knnBankSize=None, labelCol=None, logitsCol=None, maxImagePixels=None, mean=None, modelPath=None, oodIndicatorCol=None, precision=None, proxies=None, resampling=None, resizeShorter=None, seed=None, selectBy=None, std=None, sweep=None, temperature=None, torchThreads=None, valLimit=None, validationFraction=None, validationIndicatorCol=None, weightParam=None, workDir=None):
+    def __init__(self, *, batchSize=None, biasParam=None, choose=None, decodeThreads=None, featuresCol=None, idCol=None, imageCol=None, inputShape=None, keepId=None, knnBankSize=None, labelCol=None, logitsCol=None, maxImagePixels=None, mean=None, minClassCoverage=None, modelPath=None, oodIndicatorCol=None, precision=None, proxies=None, resampling=None, resizeShorter=None, seed=None, selectBy=None, std=None, sweep=None, temperature=None, torchThreads=None, valLimit=None, validationFraction=None, validationIndicatorCol=None, weightParam=None, workDir=None):
         super().__init__()
         self._set(**self._input_kwargs)
 
     @keyword_only
-    def setParams(self, *, batchSize=None, biasParam=None, choose=None, decodeThreads=None, featuresCol=None, idCol=None, imageCol=None, inputShape=None, keepId=None, knnBankSize=None, labelCol=None, logitsCol=None, maxImagePixels=None, mean=None, modelPath=None, oodIndicatorCol=None, precision=None, proxies=None, resampling=None, resizeShorter=None, seed=None, selectBy=None, std=None, sweep=None, temperature=None, torchThreads=None, valLimit=None, validationFraction=None, validationIndicatorCol=None, weightParam=None, workDir=None) -> "OodDetector":
+    def setParams(self, *, batchSize=None, biasParam=None, choose=None, decodeThreads=None, featuresCol=None, idCol=None, imageCol=None, inputShape=None, keepId=None, knnBankSize=None, labelCol=None, logitsCol=None, maxImagePixels=None, mean=None, minClassCoverage=None, modelPath=None, oodIndicatorCol=None, precision=None, proxies=None, resampling=None, resizeShorter=None, seed=None, selectBy=None, std=None, sweep=None, temperature=None, torchThreads=None, valLimit=None, validationFraction=None, validationIndicatorCol=None, weightParam=None, workDir=None) -> "OodDetector":
         """Sets the given Params of this OodDetector."""
         return self._set(**self._input_kwargs)
 
@@ -88,7 +89,7 @@ class OodDetector(_OpnpEstimator, JavaMLReadable["OodDetector"], JavaMLWritable)
         return self.getOrDefault(self.biasParam)
 
     def setChoose(self, value: str) -> "OodDetector":
-        """Sets :py:attr:`choose`: how the detector follows from the validation ranking: fusion (the smallest conformal p-value of the leading configurations of the three method families best on their worst proxy: a hedge against the proxies' bias) or best (the configuration ranked first)"""
+        """Sets :py:attr:`choose`: how the detector follows from the validation ranking: fusion (the smallest conformal p-value of the leading configurations of the two method families best on their worst proxy: a hedge against the proxies' bias) or best (the configuration ranked first)"""
         return self._set(choose=value)
 
     def getChoose(self) -> str:
@@ -182,6 +183,14 @@ class OodDetector(_OpnpEstimator, JavaMLReadable["OodDetector"], JavaMLWritable)
     def getMean(self) -> List[float]:
         """The value of :py:attr:`mean` or its default."""
         return self.getOrDefault(self.mean)
+
+    def setMinClassCoverage(self, value: float) -> "OodDetector":
+        """Sets :py:attr:`minClassCoverage`: percent of the classifier's classes the training rows must hold for the methods fitted class by class (Mahalanobis, KNN, ViM and the other distances) to be recommended; they call images of missing classes out-of-distribution. 0 when the ID data is only the training rows' classes"""
+        return self._set(minClassCoverage=value)
+
+    def getMinClassCoverage(self) -> float:
+        """The value of :py:attr:`minClassCoverage` or its default."""
+        return self.getOrDefault(self.minClassCoverage)
 
     def setModelPath(self, value: str) -> "OodDetector":
         """Sets :py:attr:`modelPath`: TorchScript (.pt, run on libtorch) or ONNX (.onnx, run on ONNX Runtime) file whose forward returns (features [N,D], logits [N,C])"""
