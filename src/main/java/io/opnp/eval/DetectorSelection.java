@@ -89,7 +89,8 @@ final class DetectorSelection {
     String reason() {
       return leftOut.isEmpty() ? "" : String.format(java.util.Locale.ROOT, "the training images hold %d of the "
               + "classifier's %d classes (%.1f %%, under %.0f %%), so the methods fitted class by class (%s) were not "
-              + "ranked: they call images of the other classes out-of-distribution (--min-class-coverage)",
+              + "ranked: they call images of the other classes out-of-distribution (--min-class-coverage, "
+              + "minClassCoverage in the ML API)",
           coverage.covered(), coverage.classes(), 100 * coverage.share(), 100 * coverage.minShare(),
           String.join(", ", leftOut));
     }
@@ -224,12 +225,8 @@ final class DetectorSelection {
     Eligibility eligibility = Eligibility.of(
         ClassCoverage.of(fit.stats().classCounts(), settings.minClassCoverage()), specs);
     if (!eligibility.leftOut().isEmpty()) {
-      ClassCoverage cov = eligibility.coverage();
-      LOG.warn("the training rows hold {} of the classifier's {} classes ({} %, under {} %): {} are left out of the "
-              + "recommendation, as they would call images of the other classes out-of-distribution; give training "
-              + "images of every class, or --min-class-coverage 0 when the ID data is only these classes",
-          cov.covered(), cov.classes(), String.format("%.1f", 100 * cov.share()),
-          String.format("%.0f", 100 * cov.minShare()), eligibility.leftOut());
+      LOG.warn("{}; give training images of every class, or a minimum coverage of 0 when the ID data is only these "
+          + "classes", eligibility.reason());
     }
     List<Candidate> eligible = candidates.stream().filter(eligibility::admits).toList();
     Selection ranked = Selection.select(proxies, weights, eligible, settings.criterion(), Method.ENERGY.key(),
