@@ -5,6 +5,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Validation OOD proxies made from held-out ID images, never from a test set: each destroys a
@@ -71,11 +73,33 @@ public enum ValidationProxy {
     return String.join(",", proxies.stream().map(ValidationProxy::key).toList());
   }
 
-  /** The image's seed: from its id alone (String.hashCode is specified), mixed so neighbours differ. */
+  /**
+   * The image's seed: from its id alone (String.hashCode is specified), mixed so neighbours differ. Only the id's
+   * {@link #portable} part counts, so the same images are held out and made into the same proxies wherever the data is
+   * stored: the figures of a run can be rerun from another clone, machine or bucket.
+   */
   public static long seed(String id) {
-    long z = id.hashCode() * 0x9E3779B97F4A7C15L;
+    long z = portable(id).hashCode() * 0x9E3779B97F4A7C15L;
     z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
     return z ^ (z >>> 31);
+  }
+
+  /** A URI's scheme and its separator ("file:/", "hdfs://", "s3a://", ...). */
+  private static final Pattern SCHEME = Pattern.compile("[A-Za-z][A-Za-z0-9+.-]*:/");
+
+  /**
+   * An id without the location of its dataset: a URI in it (a folder dataset's id is its file's absolute URI, a proxy's
+   * its source's behind the proxy's name) keeps only its last two path segments, the class folder and the file; an id
+   * without a URI (a Parquet column's) is kept whole.
+   */
+  public static String portable(String id) {
+    Matcher m = SCHEME.matcher(id);
+    if (!m.find()) {
+      return id;
+    }
+    int last = id.lastIndexOf('/');
+    int before = last > m.end() ? id.lastIndexOf('/', last - 1) : -1;
+    return before >= m.end() - 1 ? id.substring(0, m.start()) + id.substring(before + 1) : id;
   }
 
   /** Transforms one image in place: {@code c} planes of {@code h × w} floats from {@code offset}. */

@@ -153,6 +153,44 @@ class ValidationProxyTest {
     assertTrue(Math.abs(selection - 5000) < 200, selection + " of 10000 in the selection half");
   }
 
+  @Test
+  void anIdKeepsOnlyItsClassFolderAndFileOfALocation() {
+    assertEquals("000/a.JPEG", ValidationProxy.portable("file:/work/shared/imagenet/000/a.JPEG"));
+    assertEquals("000/a.JPEG", ValidationProxy.portable("hdfs://namenode:8020/data/imagenet/000/a.JPEG"));
+    assertEquals("blur/000/a.JPEG", ValidationProxy.portable("blur/s3a://bucket/imagenet/000/a.JPEG"));
+    assertEquals("val-id/56922", ValidationProxy.portable("val-id/56922"));
+    assertEquals("shuffle/val-id/56922", ValidationProxy.portable("shuffle/val-id/56922"));
+    assertEquals("file:/a.png", ValidationProxy.portable("file:/a.png"));
+    assertEquals("0/a.png", ValidationProxy.portable("file:/0/a.png"));
+  }
+
+  @Test
+  void theSplitAndTheProxiesAreTheSameWhereverAFolderDatasetIsStored(@org.junit.jupiter.api.io.TempDir
+                                                                     java.nio.file.Path tmp) throws Exception {
+    java.nio.file.Path near = tmp.resolve("val");
+    java.nio.file.Path far = tmp.resolve("elsewhere/deeper/copy-of-val");
+    for (java.nio.file.Path root : List.of(near, far)) {
+      for (int c = 0; c < 3; c++) {
+        java.nio.file.Path dir = java.nio.file.Files.createDirectories(root.resolve(String.format("%03d", c)));
+        for (int i = 0; i < 40; i++) {
+          java.nio.file.Files.write(dir.resolve("img-" + i + ".png"), new byte[] {1});
+        }
+      }
+    }
+    var conf = new org.apache.hadoop.conf.Configuration();
+    List<FolderListing.Image> a = FolderListing.list(near.toString(), conf, "val").images();
+    List<FolderListing.Image> b = FolderListing.list(far.toString(), conf, "val").images();
+    assertEquals(120, a.size());
+    int selection = 0;
+    for (int i = 0; i < a.size(); i++) {
+      assertFalse(a.get(i).id().equals(b.get(i).id()), "the ids name the two locations");
+      assertEquals(ValidationSplit.forSelection(a.get(i).id()), ValidationSplit.forSelection(b.get(i).id()));
+      assertEquals(ValidationProxy.seed("rotate/" + a.get(i).id()), ValidationProxy.seed("rotate/" + b.get(i).id()));
+      selection += ValidationSplit.forSelection(a.get(i).id()) ? 1 : 0;
+    }
+    assertTrue(selection > 35 && selection < 85, selection + " of 120 in the selection half");
+  }
+
   private static double mean(float[] a) {
     double s = 0;
     for (float v : a) {
