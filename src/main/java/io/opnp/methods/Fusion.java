@@ -6,9 +6,7 @@ import java.util.List;
 
 /**
  * Several detectors fused by their conformal p-values: each member's score becomes the share of held-out ID scores
- * at or below it, {@code (1 + #{ref ≤ s}) / (n + 1)}, continued below the lowest of them by an exponential tail so
- * that inputs more unusual than every held-out score still rank ({@link ConformalPValues#rankingPValue}), and the
- * fused score is the smallest of them (higher = more ID).
+ * at or below it, {@code (1 + #{ref ≤ s}) / (n + 1)}, and the fused score is the smallest of them (higher = more ID).
  * An input is as unusual as its most surprised member says: a detector that misses a kind of OOD data is covered
  * by one that sees it, at the price of the members' false alarms adding up (the threshold, set on held-out ID
  * scores of the fused score like any method's, accounts for that). Min rather than Fisher's or the mean: the
@@ -90,7 +88,7 @@ public final class Fusion implements OodMethod {
   /** out[i] = min(out[i], p-value of s[i]); a NaN (a member that cannot score the input) stays NaN: never quietly ID. */
   private static void fold(ConformalPValues p, double[] s, int n, double[] out) {
     for (int i = 0; i < n; i++) {
-      double v = p.rankingPValue(s[i]);
+      double v = p.pValue(s[i]);
       out[i] = Double.isNaN(v) || Double.isNaN(out[i]) ? Double.NaN : Math.min(out[i], v);
     }
   }

@@ -35,29 +35,6 @@ class ConformalPValuesTest {
   }
 
   @Test
-  void theRankingPValueKeepsFallingBelowTheLowestCalibrationScoreByTheFittedTail() {
-    // 100 scores 0, 1, …, 99: the lowest k = max(5, 5 % of 100) = 5 lie 0, 1, 2, 3, 4 above the lowest: β = 2.
-    double[] calibration = new double[100];
-    for (int i = 0; i < 100; i++) {
-      calibration[i] = 99 - i;
-    }
-    ConformalPValues p = new ConformalPValues(calibration);
-    for (double q : new double[] {0, 0.5, 3, 42.25, 99, 150}) {
-      assertEquals(p.pValue(q), p.rankingPValue(q), "at or above the lowest score, the p-value itself: " + q);
-    }
-    assertEquals(1.0 / 101, p.pValue(-10));
-    assertEquals(Math.exp(-1) / 101, p.rankingPValue(-2), 1e-15);
-    assertEquals(Math.exp(-5) / 101, p.rankingPValue(-10), 1e-15);
-    assertTrue(p.rankingPValue(-20) < p.rankingPValue(-10), "the farther below, the smaller");
-    assertTrue(Double.isNaN(p.rankingPValue(Double.NaN)));
-    // The lowest scores all equal: no scale to continue by, the step p-value.
-    ConformalPValues flat = new ConformalPValues(new double[] {1, 1, 1, 1, 1, 1, 2, 3});
-    assertEquals(1.0 / 9, flat.rankingPValue(-100));
-    // Fewer scores than the tail's minimum: all of them set the scale (0, 1, 2: β = 1).
-    assertEquals(Math.exp(-3) / 4, new ConformalPValues(new double[] {2, 0, 1}).rankingPValue(-3), 1e-15);
-  }
-
-  @Test
   void pValuesOfFreshIdScoresAreUniform() {
     // n + 1 = 100 makes P(p ≤ α) exactly α for α a multiple of 0.01 (continuous scores, exchangeable)
     Random random = new Random(11);
