@@ -107,11 +107,12 @@ def transform(v):
 
 
 def class_images(root):
-    """(path, label) of the images in root's class folders, labels by the folders' sorted order; the folder names."""
-    folders = sorted(f for f in os.listdir(root) if os.path.isdir(os.path.join(root, f)) and not f.startswith((".", "_")))
-    files = [(os.path.join(root, f, n), k) for k, f in enumerate(folders) for n in sorted(os.listdir(os.path.join(root, f)))
-             if n.lower().endswith((".jpg", ".jpeg", ".png")) and not n.startswith((".", "_"))]
-    return files, folders
+    """(path, label) of the images in root's class folders (as images() lists them), labels by the folders' sorted
+    order; the folder names."""
+    listed = images(root, 0)
+    folders = sorted({p.split("/")[0] for p, _ in listed})
+    index = {f: k for k, f in enumerate(folders)}
+    return [(os.path.join(root, p), index[p.split("/")[0]]) for p, _ in listed], folders
 
 
 def retrain_head(model, v, root, batch):

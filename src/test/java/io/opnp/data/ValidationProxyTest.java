@@ -8,10 +8,14 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.opnp.BadInputException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import org.apache.hadoop.conf.Configuration;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class ValidationProxyTest {
   private static final int C = 3;
@@ -165,19 +169,18 @@ class ValidationProxyTest {
   }
 
   @Test
-  void theSplitAndTheProxiesAreTheSameWhereverAFolderDatasetIsStored(@org.junit.jupiter.api.io.TempDir
-                                                                     java.nio.file.Path tmp) throws Exception {
-    java.nio.file.Path near = tmp.resolve("val");
-    java.nio.file.Path far = tmp.resolve("elsewhere/deeper/copy-of-val");
-    for (java.nio.file.Path root : List.of(near, far)) {
+  void theSplitAndTheProxiesAreTheSameWhereverAFolderDatasetIsStored(@TempDir Path tmp) throws Exception {
+    Path near = tmp.resolve("val");
+    Path far = tmp.resolve("elsewhere/deeper/copy-of-val");
+    for (Path root : List.of(near, far)) {
       for (int c = 0; c < 3; c++) {
-        java.nio.file.Path dir = java.nio.file.Files.createDirectories(root.resolve(String.format("%03d", c)));
+        Path dir = Files.createDirectories(root.resolve(String.format("%03d", c)));
         for (int i = 0; i < 40; i++) {
-          java.nio.file.Files.write(dir.resolve("img-" + i + ".png"), new byte[] {1});
+          Files.write(dir.resolve("img-" + i + ".png"), new byte[] {1});
         }
       }
     }
-    var conf = new org.apache.hadoop.conf.Configuration();
+    Configuration conf = new Configuration();
     List<FolderListing.Image> a = FolderListing.list(near.toString(), conf, "val").images();
     List<FolderListing.Image> b = FolderListing.list(far.toString(), conf, "val").images();
     assertEquals(120, a.size());
