@@ -101,7 +101,33 @@ final class DetectorSelection {
    *
    * @param fit the fitted state with the members' held-out ID scores (their p-values' reference) added
    */
-  record Fused(DetectorSpec spec, Candidate candidate, FittedState fit) {}
+  /**
+   * @param choices per member, the family leader it stands for (itself, or its method at the defaults)
+   */
+  record Fused(DetectorSpec spec, Candidate candidate, FittedState fit, List<FusionMembers.Choice> choices) {
+    Fused {
+      choices = List.copyOf(choices);
+    }
+
+    /** metrics.json's "fusion_members": per member, the family leader it stands for and whether at the defaults. */
+    List<Map<String, Object>> json() {
+      return choices.stream().map(ch -> {
+        Map<String, Object> m = new java.util.LinkedHashMap<>();
+        m.put("member", ch.member().label());
+        m.put("family_leader", ch.leader().label());
+        m.put("at_defaults_in_its_place", ch.atDefaults());
+        return m;
+      }).toList();
+    }
+
+    /** The members put at their defaults, for the recommendation's "why"; empty when none was. */
+    String defaultsReason() {
+      List<String> moved = choices.stream().filter(FusionMembers.Choice::atDefaults).map(ch -> ch.member().label()
+          + " in place of " + ch.leader().label()).toList();
+      return moved.isEmpty() ? "" : String.join(", ", moved) + ": the validation data cannot tell the two apart, "
+          + "so the method's defaults stand";
+    }
+  }
 
   /** The knobs: target share of ID kept, criterion, resamples, how the recommendation follows from the ranking. */
   record Settings(double keep, Criterion criterion, int bootstrapResamples, long seed, EvaluateJob.SweepMode sweep,
@@ -231,7 +257,7 @@ final class DetectorSelection {
     List<Candidate> eligible = candidates.stream().filter(eligibility::admits).toList();
     Selection ranked = Selection.select(proxies, weights, eligible, settings.criterion(), Method.ENERGY.key(),
         name -> Method.parse(name).usesPlan());
-    Fused fused = fuse(ranked, eligible, candidates, specs, scores, proxies, fit);
+    Fused fused = fuse(ranked, eligible, candidates, specs, scores, proxies, fit, head.classes(), settings.seed());
     boolean fusion = settings.rule() == ChoiceRule.FUSION;
     Selection selection = fusion ? ranked.recommending(fused.candidate()) : ranked;
     int chosen = candidates.indexOf(ranked.chosen());
@@ -280,7 +306,7 @@ final class DetectorSelection {
    */
   private static Fused fuse(Selection ranked, List<Candidate> eligible, List<Candidate> candidates,
                             List<DetectorSpec> specs, Map<String, double[][]> scores, List<String> proxies,
-                            FittedState fit) {
+                            FittedState fit, int classes, long seed) {
     // Members by their worst proxy: a member is there to cover what the others miss, so one that fails a kind of
     // proxy outright is a poor hedge however good its mean (measured: BENCHMARKS.md, "Choosing the detector").
     List<Candidate> byWorst = ranked.criterion() == ChoiceRule.MEMBER_CRITERION ? ranked.ranking()
@@ -290,17 +316,50 @@ final class DetectorSelection {
     if (lead.size() < 2) {  // the grid always holds energy and ReAct, two families
       throw new IllegalStateException("the validation ranking holds one method family only: " + lead);
     }
-    List<DetectorSpec> members = lead.stream().map(c -> specs.get(candidates.indexOf(c))).toList();
+    java.util.function.Function<Candidate, DetectorSpec> specOf = c -> specs.get(candidates.indexOf(c));
+    List<FusionMembers.Choice> choices = FusionMembers.defaultsUnlessToldApart(lead,
+        c -> eligible.stream().filter(o -> specOf.apply(o).effective(classes)
+            .equals(specOf.apply(c).atDefaults().effective(classes))).findFirst(),
+        (leader, atDefaults) -> !tied(List.of(leader, atDefaults), candidates, scores, proxies, ranked.weightArray(),
+            seed));
+    choices.stream().filter(FusionMembers.Choice::atDefaults).forEach(ch -> LOG.info("fusion member {} at its "
+        + "method's defaults in place of {}: the validation data cannot tell the two apart", ch.member().label(),
+        ch.leader().label()));
+    List<DetectorSpec> members = choices.stream().map(ch -> specOf.apply(ch.member())).toList();
     DetectorSpec spec = DetectorSpec.fusion(members);
     FittedState.Builder withReferences = fit.toBuilder();
     for (DetectorSpec m : members) {
       withReferences.reference(m.label(), scores.get(SELECT)[specs.indexOf(m)]);
     }
-    Fused partial = new Fused(spec, null, withReferences.build());
+    Fused partial = new Fused(spec, null, withReferences.build(), choices);
     Candidate c = candidate(spec, k -> fusedScores(partial, specs, scores, k), proxies);
     LOG.info("fusion of the leading families: {} ({} AUROC over the proxies {})", spec.label(),
         ranked.criterion(), String.format("%.4f", ranked.criterionOf(c)));
-    return new Fused(spec, c, partial.fit());
+    return new Fused(spec, c, partial.fit(), choices);
+  }
+
+  /**
+   * Whether the paired bootstrap cannot tell the second configuration's {@link ChoiceRule#MEMBER_CRITERION} from the
+   * first's.
+   */
+  private static boolean tied(List<Candidate> two, List<Candidate> candidates, Map<String, double[][]> scores,
+                              List<String> proxies, double[] weights, long seed) {
+    var r = io.opnp.decision.ChoiceUncertainty.of(idScores(two, candidates, scores), oodScores(two, candidates,
+        scores, proxies), ChoiceRule.MEMBER_CRITERION, weights, 0, ChoiceSpread.RESAMPLES, seed);
+    return r.tied()[1];
+  }
+
+  /** Per configuration, its scores of the select half of val-id. */
+  private static double[][] idScores(List<Candidate> configs, List<Candidate> candidates,
+                                     Map<String, double[][]> scores) {
+    return configs.stream().map(c -> scores.get(SELECT)[candidates.indexOf(c)]).toArray(double[][]::new);
+  }
+
+  /** Per configuration and proxy, its scores of that proxy's rows. */
+  private static double[][][] oodScores(List<Candidate> configs, List<Candidate> candidates,
+                                        Map<String, double[][]> scores, List<String> proxies) {
+    return configs.stream().map(c -> proxies.stream().map(p -> scores.get(p)[candidates.indexOf(c)])
+        .toArray(double[][]::new)).toArray(double[][][]::new);
   }
 
   /** The fusion's scores on one side, from its members' scores there. */
@@ -319,17 +378,8 @@ final class DetectorSelection {
   private static ChoiceSpread spread(Selection ranked, List<Candidate> candidates, Map<String, double[][]> scores,
                                      List<String> proxies, Settings settings) {
     List<Candidate> lead = ranked.ranking().subList(0, Math.min(ChoiceSpread.SHORTLIST, ranked.ranking().size()));
-    double[][] id = new double[lead.size()][];
-    double[][][] ood = new double[lead.size()][proxies.size()][];
-    for (int c = 0; c < lead.size(); c++) {
-      int m = candidates.indexOf(lead.get(c));
-      id[c] = scores.get(SELECT)[m];
-      for (int p = 0; p < proxies.size(); p++) {
-        ood[c][p] = scores.get(proxies.get(p))[m];
-      }
-    }
-    var r = io.opnp.decision.ChoiceUncertainty.of(id, ood, settings.criterion(), ranked.weightArray(), 0,
-        ChoiceSpread.RESAMPLES, settings.seed());
+    var r = io.opnp.decision.ChoiceUncertainty.of(idScores(lead, candidates, scores), oodScores(lead, candidates,
+        scores, proxies), settings.criterion(), ranked.weightArray(), 0, ChoiceSpread.RESAMPLES, settings.seed());
     return ChoiceSpread.of(lead.stream().map(Candidate::label).toList(), r);
   }
 

@@ -234,6 +234,7 @@ public final class EvaluateJob {
     Recommendation recommendation = Recommendation.of(chosen, decision, figures);
     OodReport report = metrics.withExtra("recommendation", recommendation.json())
         .withExtra("choice_uncertainty", chosen.spread().json())
+        .withExtra("fusion_members", chosen.fusion().json())
         .withExtra("class_coverage", chosen.eligibility().json())
         .withExtra("stage_seconds", times.json());
     Outputs.create(conf, out.path("metrics.json"), report.json());

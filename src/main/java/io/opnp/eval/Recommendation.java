@@ -282,8 +282,10 @@ public record Recommendation(String method, String label, Map<String, Object> pa
 
   static String whyChosen(DetectorSelection.Outcome chosen) {
     String coverage = chosen.eligibility() == null ? "" : chosen.eligibility().reason();
-    String why = whyRanked(chosen);
-    return coverage.isEmpty() ? why : why + "; " + coverage;
+    String defaults = chosen.selection().rule() == io.opnp.decision.ChoiceRule.FUSION
+        ? chosen.fusion().defaultsReason() : "";
+    return java.util.stream.Stream.of(whyRanked(chosen), defaults, coverage).filter(s -> !s.isEmpty())
+        .collect(java.util.stream.Collectors.joining("; "));
   }
 
   private static String whyRanked(DetectorSelection.Outcome chosen) {
@@ -294,7 +296,8 @@ public record Recommendation(String method, String label, Map<String, Object> pa
     if (sel.rule() == io.opnp.decision.ChoiceRule.FUSION) {
       Candidate leader = sel.leader();
       return String.format(Locale.ROOT, "the smallest conformal p-value of the leading configurations of the %d "
-              + "method families best on their worst proxy among %d validation OOD proxies (%s), %s: the proxies are a "
+              + "method families best on their worst proxy among %d validation OOD proxies (%s), %s, each at its method's "
+              + "defaults unless the validation data tells the leading setting apart from them: the proxies are a "
               + "guess at the OOD data to come, and on real models they favour one family more than real OOD data "
               + "does, so the recommendation hedges across families (--choose best takes the first-ranked "
               + "configuration alone); "

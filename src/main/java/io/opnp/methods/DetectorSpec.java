@@ -109,6 +109,20 @@ public record DetectorSpec(Method method, Map<Param, Double> values, PruningPerc
     return new DetectorSpec(method, values, p, members);
   }
 
+  /** This configuration with every parameter at the papers' default, the same method and plan (not for a fusion). */
+  public DetectorSpec atDefaults() {
+    Check.argument(method != Method.FUSION, "a fusion has no defaults of its own: %s", label());
+    return new DetectorSpec(method, null, plan);
+  }
+
+  /**
+   * The configuration as it scores on a head of {@code classes} classes: GEN's M at most the class count (every
+   * M &ge; C takes all C classes), so that two specs that score alike compare equal.
+   */
+  public DetectorSpec effective(int classes) {
+    return method.params().contains(Param.GEN_M) && value(Param.GEN_M) > classes ? with(Param.GEN_M, classes) : this;
+  }
+
   /** The value of one of this method's parameters. */
   public double value(Param p) {
     Double v = values.get(p);
@@ -264,10 +278,8 @@ public record DetectorSpec(Method method, Map<Param, Double> values, PruningPerc
         specs = next;
       }
       for (DetectorSpec s : specs) {
-        DetectorSpec same = m.params().contains(Param.GEN_M) && s.value(Param.GEN_M) > classes
-            ? s.with(Param.GEN_M, classes) : s;
         if ((!m.needs(Method.Need.BANK) || bank.scaledK((int) s.value(Param.KNN_K)) <= bank.size())
-            && effective.add(same)) {
+            && effective.add(s.effective(classes))) {
           out.add(s);
         }
       }

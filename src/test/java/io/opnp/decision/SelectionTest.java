@@ -254,6 +254,27 @@ class SelectionTest {
   }
 
   @Test
+  void aFusionMemberFallsBackToItsMethodsDefaultsOnlyWhereTheDataCannotTellThemApart() {
+    Candidate gen001 = c("gen", "γ=0.01", 0.96);
+    Candidate genDefault = c("gen", "γ=0.1", 0.95);
+    Candidate nci = c("nci", "α=1e-4", 0.97);  // at its defaults already
+    Candidate react85 = c("react", "p=85", 0.94);
+    Candidate react90 = c("react", "p=90", 0.80);
+    java.util.Map<Candidate, Candidate> defaults = java.util.Map.of(gen001, genDefault, genDefault, genDefault,
+        nci, nci, react85, react90);
+    // "Told apart" here: more than 5 points between the two; the real test is the paired bootstrap.
+    java.util.function.BiPredicate<Candidate, Candidate> apart = (a, b) -> Math.abs(a.auroc(0) - b.auroc(0)) > 0.05;
+    List<FusionMembers.Choice> out = FusionMembers.defaultsUnlessToldApart(List.of(nci, gen001, react85),
+        l -> java.util.Optional.ofNullable(defaults.get(l)), apart);
+    assertEquals(List.of(new FusionMembers.Choice(nci, nci), new FusionMembers.Choice(gen001, genDefault),
+        new FusionMembers.Choice(react85, react85)), out);
+    assertEquals(List.of(false, true, false), out.stream().map(FusionMembers.Choice::atDefaults).toList());
+    // No default configuration among the candidates (e.g. left out of the grid): the leader stays.
+    assertEquals(List.of(new FusionMembers.Choice(gen001, gen001)),
+        FusionMembers.defaultsUnlessToldApart(List.of(gen001), l -> java.util.Optional.empty(), apart));
+  }
+
+  @Test
   void choiceRulesParseByNameAndRefuseOthersNamingTheKnownOnes() {
     assertEquals(ChoiceRule.FUSION, ChoiceRule.parse(" Fusion "));
     assertEquals(ChoiceRule.BEST, ChoiceRule.parse("best"));

@@ -179,7 +179,18 @@ class EvaluateCliTest {
         expected.add(label);
       }
     }
-    assertEquals("fusion(" + String.join(" + ", expected) + ")", rec.get("label").asText());
+    // Each member is its family's leader, or that leader's method at the defaults where the bootstrap tied them.
+    JsonNode members = metrics.get("fusion_members");
+    List<String> actual = new java.util.ArrayList<>();
+    for (int i = 0; i < members.size(); i++) {
+      JsonNode m = members.get(i);
+      assertEquals(expected.get(i), m.get("family_leader").asText());
+      String member = m.get("member").asText();
+      assertEquals(!member.equals(expected.get(i)), m.get("at_defaults_in_its_place").asBoolean(), member);
+      assertEquals(expected.get(i).split("\\(")[0], member.split("\\(")[0]);
+      actual.add(member);
+    }
+    assertEquals("fusion(" + String.join(" + ", actual) + ")", rec.get("label").asText());
     assertEquals(2, rec.get("parameters").get("members").size());
     // The recommended detector's test figures are the fusion column's: one spec, scored once per row.
     double fusionMean = 0;

@@ -1,6 +1,7 @@
 package io.opnp.methods;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.opnp.math.LinearHead;
@@ -62,6 +63,22 @@ class NewMethodsTest {
       }
     }
     return f;
+  }
+
+  @Test
+  void aConfigurationAtItsDefaultsKeepsMethodAndPlanAndCompareEqualToItsEffectiveTwin() {
+    io.opnp.math.PruningPercentages plan = new io.opnp.math.PruningPercentages(0, 10, 0, 5);
+    DetectorSpec react = DetectorSpec.of(Method.OPNP_REACT).withPlan(plan).with(Param.REACT_PERCENTILE, 85);
+    assertEquals(DetectorSpec.of(Method.OPNP_REACT).withPlan(plan), react.atDefaults());
+    assertEquals(90.0, react.atDefaults().value(Param.REACT_PERCENTILE));
+    // GEN's default M = 100 takes every class of a 10-class head, as M = 10 does: the grid keeps one of the two.
+    DetectorSpec gen = DetectorSpec.of(Method.GEN).with(Param.GEN_GAMMA, 0.01).with(Param.GEN_M, 10);
+    assertEquals(gen.atDefaults().with(Param.GEN_M, 10), gen.atDefaults().effective(10));
+    assertEquals(gen.atDefaults(), gen.atDefaults().effective(1000));
+    assertEquals(gen, gen.effective(10));
+    assertEquals("a fusion has no defaults of its own: fusion(energy + react(clip p=90))", assertThrows(
+        IllegalArgumentException.class, () -> DetectorSpec.fusion(List.of(DetectorSpec.of("energy"),
+            DetectorSpec.of("react"))).atDefaults()).getMessage());
   }
 
   @Test
