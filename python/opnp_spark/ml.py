@@ -21,7 +21,8 @@ class OodDetector(_OpnpEstimator, JavaMLReadable["OodDetector"], JavaMLWritable)
     """The detector as an Estimator: fit makes the decision `opnp evaluate` makes (one model pass for the feature
     cache and the sensitivity, OOD proxies from held-out rows, OPNP's plan sweep, every method over its grid,
     the choice, the threshold with its bootstrap interval) from one DataFrame of in-distribution images.
-    Held-out rows: `validationIndicatorCol` (boolean), else `validationFraction` of the rows by a hash of `idCol`.
+    Held-out rows: `validationIndicatorCol` (boolean), else `validationFraction` of the rows by a hash of `idCol`
+    (of a path's class folder and file only, so the same rows are held out wherever the data is stored).
     """
 
     _java_class = "opnp_spark.ml.OodDetector"

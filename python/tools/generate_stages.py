@@ -18,7 +18,8 @@ STAGES = [
      "The detector as an Estimator: fit makes the decision `opnp evaluate` makes (one model pass for the feature\n"
      "    cache and the sensitivity, OOD proxies from held-out rows, OPNP's plan sweep, every method over its grid,\n"
      "    the choice, the threshold with its bootstrap interval) from one DataFrame of in-distribution images.\n"
-     "    Held-out rows: `validationIndicatorCol` (boolean), else `validationFraction` of the rows by a hash of `idCol`.",
+     "    Held-out rows: `validationIndicatorCol` (boolean), else `validationFraction` of the rows by a hash of `idCol`\n"
+     "    (of a path's class folder and file only, so the same rows are held out wherever the data is stored).",
      "OodDetectorModel"),
     ("OodDetectorModel", "model",
      "A fitted detector: transform adds ood_score (higher = more in-distribution), ood_pvalue, is_ood and\n"

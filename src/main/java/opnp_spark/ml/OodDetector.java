@@ -456,15 +456,27 @@ public final class OodDetector extends Estimator<OodDetectorModel> implements Mo
         .setParent(this);
   }
 
-  /** Whether a row is held out: the indicator column, else a hash of its id against validationFraction. */
+  /**
+   * Whether a row is held out: the indicator column, else a hash of its id against validationFraction. Only the id's
+   * portable part is hashed ({@link ValidationProxy#portable}: a path keeps its class folder and file), so the same
+   * images are held out wherever the data is stored, as evaluate holds them out.
+   */
   Column heldOut(Dataset<Row> all) {
     if (isDefined(validationIndicatorCol)) {
       return functions.coalesce(functions.col($(validationIndicatorCol)), functions.lit(false));
     }
     long buckets = 1_000_000L;
-    Column bucket = functions.pmod(functions.xxhash64(functions.col($(idCol())).cast("string"),
-        functions.lit((Long) $(seed))), functions.lit(buckets));
+    Column portable = functions.udf(
+        (org.apache.spark.sql.api.java.UDF1<String, String>) OodDetector::portableId,
+        org.apache.spark.sql.types.DataTypes.StringType)
+        .apply(functions.col($(idCol())).cast("string"));
+    Column bucket = functions.pmod(functions.xxhash64(portable, functions.lit((Long) $(seed))),
+        functions.lit(buckets));
     return bucket.lt(functions.lit(Math.round((Double) $(validationFraction) * buckets)));
+  }
+
+  private static String portableId(String id) {
+    return id == null ? null : ValidationProxy.portable(id);
   }
 
   private Dataset<Row> role(Dataset<Row> rows, String name) {

@@ -250,4 +250,24 @@ class OodDetectorTest {
         .collectAsList();
     assertTrue(!new java.util.HashSet<>(a).equals(new java.util.HashSet<>(c)), "the seed must change the split");
   }
+
+  @Test
+  void theHeldOutImagesAreTheSameWhereverTheFolderIsStored() {
+    List<String> files = new java.util.ArrayList<>();
+    for (int i = 0; i < 400; i++) {
+      files.add("class" + (i % 7) + "/img" + i + ".png");
+    }
+    OodDetector split = new OodDetector().setValidationFraction(0.3).setSeed(11);
+    java.util.function.Function<String, java.util.Set<String>> heldAt = root -> {
+      Dataset<Row> ids = spark.createDataset(files.stream().map(f -> root + f).toList(),
+          org.apache.spark.sql.Encoders.STRING()).toDF("id");
+      return new java.util.TreeSet<>(ids.where(split.heldOut(ids)).select("id").as(
+          org.apache.spark.sql.Encoders.STRING()).collectAsList().stream().map(id -> id.substring(root.length()))
+          .toList());
+    };
+    java.util.Set<String> local = heldAt.apply("file:/home/me/data/train/");
+    assertEquals(local, heldAt.apply("dbfs:/mnt/team/imagenet/train/"));
+    assertEquals(local, heldAt.apply("s3a://bucket/a/b/c/"));
+    assertEquals(0.3, local.size() / 400.0, 4 * Math.sqrt(0.3 * 0.7 / 400), local.size() + " of 400 held out");
+  }
 }
