@@ -105,6 +105,19 @@ public record Selection(Criterion criterion, List<String> proxies, List<Double> 
     return audit.stream().noneMatch(LeaveOneOut::changed);
   }
 
+  /**
+   * The ranking's candidates ranked again by {@code by} over the given proxies only (indices into {@link #proxies}),
+   * the same tie-breaks as the ranking.
+   */
+  public List<Candidate> rankingOn(Criterion by, int[] proxyIndices) {
+    Check.argument(proxyIndices != null && proxyIndices.length > 0, "rank on at least one proxy");
+    for (int i : proxyIndices) {
+      Check.argument(i >= 0 && i < proxies.size(), "proxy index %s is not one of the %s proxies %s", i,
+          proxies.size(), proxies);
+    }
+    return rank(ranking, by, weightArray(), proxyIndices);
+  }
+
   /** The criterion of a candidate over all proxies, weighted. */
   public double criterionOf(Candidate c) {
     return criterion.of(c.aurocs(), weightArray());

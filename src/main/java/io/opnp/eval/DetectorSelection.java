@@ -103,21 +103,30 @@ final class DetectorSelection {
    */
   /**
    * @param choices per member, the family leader it stands for (itself, or its method at the defaults)
+   * @param memberSets the validation OOD sets the members were ranked on: the user's own when given, else the proxies
    */
-  record Fused(DetectorSpec spec, Candidate candidate, FittedState fit, List<FusionMembers.Choice> choices) {
+  record Fused(DetectorSpec spec, Candidate candidate, FittedState fit, List<FusionMembers.Choice> choices,
+               List<String> memberSets) {
     Fused {
       choices = List.copyOf(choices);
+      memberSets = List.copyOf(memberSets);
     }
 
-    /** metrics.json's "fusion_members": per member, the family leader it stands for and whether at the defaults. */
-    List<Map<String, Object>> json() {
-      return choices.stream().map(ch -> {
+    /**
+     * metrics.json's "fusion_members": the sets the members were ranked on and, per member, the family leader it
+     * stands for and whether it is that leader's method at the defaults.
+     */
+    Map<String, Object> json() {
+      Map<String, Object> out = new java.util.LinkedHashMap<>();
+      out.put("ranked_on_worst_of", memberSets);
+      out.put("members", choices.stream().map(ch -> {
         Map<String, Object> m = new java.util.LinkedHashMap<>();
         m.put("member", ch.member().label());
         m.put("family_leader", ch.leader().label());
         m.put("at_defaults_in_its_place", ch.atDefaults());
         return m;
-      }).toList();
+      }).toList());
+      return out;
     }
 
     /** The members put at their defaults, for the recommendation's "why"; empty when none was. */
@@ -257,7 +266,11 @@ final class DetectorSelection {
     List<Candidate> eligible = candidates.stream().filter(eligibility::admits).toList();
     Selection ranked = Selection.select(proxies, weights, eligible, settings.criterion(), Method.ENERGY.key(),
         name -> Method.parse(name).usesPlan());
-    Fused fused = fuse(ranked, eligible, candidates, specs, scores, proxies, fit, head.classes(), settings.seed());
+    // The members' criterion reads the user's own OOD sets when there are any: evidence, where proxies are a guess.
+    boolean[] real = roles.realOod();
+    int[] memberSets = java.util.stream.IntStream.range(0, real.length).filter(i -> real[i]).toArray();
+    Fused fused = fuse(ranked, eligible, candidates, specs, scores, fit, head.classes(), settings.seed(),
+        memberSets.length > 0 ? memberSets : java.util.stream.IntStream.range(0, real.length).toArray());
     boolean fusion = settings.rule() == ChoiceRule.FUSION;
     Selection selection = fusion ? ranked.recommending(fused.candidate()) : ranked;
     int chosen = candidates.indexOf(ranked.chosen());
@@ -305,13 +318,13 @@ final class DetectorSelection {
    * the members' scores, as {@link Fusion} scores.
    */
   private static Fused fuse(Selection ranked, List<Candidate> eligible, List<Candidate> candidates,
-                            List<DetectorSpec> specs, Map<String, double[][]> scores, List<String> proxies,
-                            FittedState fit, int classes, long seed) {
-    // Members by their worst proxy: a member is there to cover what the others miss, so one that fails a kind of
-    // proxy outright is a poor hedge however good its mean (measured: BENCHMARKS.md, "Choosing the detector").
-    List<Candidate> byWorst = ranked.criterion() == ChoiceRule.MEMBER_CRITERION ? ranked.ranking()
-        : Selection.select(proxies, ranked.weightArray(), eligible, ChoiceRule.MEMBER_CRITERION, Method.ENERGY.key(),
-            name -> Method.parse(name).usesPlan()).ranking();
+                            List<DetectorSpec> specs, Map<String, double[][]> scores, FittedState fit, int classes,
+                            long seed, int[] memberSets) {
+    // Members by their worst validation OOD set: a member is there to cover what the others miss, so one that fails a
+    // kind of OOD data outright is a poor hedge however good its mean (measured: BENCHMARKS.md, "Choosing the
+    // detector"). The sets are the user's own when given, else the proxies.
+    List<String> proxies = ranked.proxies();
+    List<Candidate> byWorst = ranked.rankingOn(ChoiceRule.MEMBER_CRITERION, memberSets);
     List<Candidate> lead = FusionMembers.leaders(byWorst, m -> Method.parse(m).family(), ChoiceRule.FAMILIES);
     if (lead.size() < 2) {  // the grid always holds energy and ReAct, two families
       throw new IllegalStateException("the validation ranking holds one method family only: " + lead);
@@ -320,8 +333,8 @@ final class DetectorSelection {
     List<FusionMembers.Choice> choices = FusionMembers.defaultsUnlessToldApart(lead,
         c -> eligible.stream().filter(o -> specOf.apply(o).effective(classes)
             .equals(specOf.apply(c).atDefaults().effective(classes))).findFirst(),
-        (leader, atDefaults) -> !tied(List.of(leader, atDefaults), candidates, scores, proxies, ranked.weightArray(),
-            seed));
+        (leader, atDefaults) -> !tied(List.of(leader, atDefaults), candidates, scores,
+            java.util.stream.IntStream.of(memberSets).mapToObj(proxies::get).toList(), seed));
     choices.stream().filter(FusionMembers.Choice::atDefaults).forEach(ch -> LOG.info("fusion member {} at its "
         + "method's defaults in place of {}: the validation data cannot tell the two apart", ch.member().label(),
         ch.leader().label()));
@@ -331,21 +344,22 @@ final class DetectorSelection {
     for (DetectorSpec m : members) {
       withReferences.reference(m.label(), scores.get(SELECT)[specs.indexOf(m)]);
     }
-    Fused partial = new Fused(spec, null, withReferences.build(), choices);
+    List<String> sets = java.util.stream.IntStream.of(memberSets).mapToObj(proxies::get).toList();
+    Fused partial = new Fused(spec, null, withReferences.build(), choices, sets);
     Candidate c = candidate(spec, k -> fusedScores(partial, specs, scores, k), proxies);
     LOG.info("fusion of the leading families: {} ({} AUROC over the proxies {})", spec.label(),
         ranked.criterion(), String.format("%.4f", ranked.criterionOf(c)));
-    return new Fused(spec, c, partial.fit(), choices);
+    return new Fused(spec, c, partial.fit(), choices, sets);
   }
 
   /**
-   * Whether the paired bootstrap cannot tell the second configuration's {@link ChoiceRule#MEMBER_CRITERION} from the
-   * first's.
+   * Whether the paired bootstrap cannot tell the second configuration's {@link ChoiceRule#MEMBER_CRITERION} over the
+   * given validation OOD sets from the first's.
    */
   private static boolean tied(List<Candidate> two, List<Candidate> candidates, Map<String, double[][]> scores,
-                              List<String> proxies, double[] weights, long seed) {
+                              List<String> sets, long seed) {
     var r = io.opnp.decision.ChoiceUncertainty.of(idScores(two, candidates, scores), oodScores(two, candidates,
-        scores, proxies), ChoiceRule.MEMBER_CRITERION, weights, 0, ChoiceSpread.RESAMPLES, seed);
+        scores, sets), ChoiceRule.MEMBER_CRITERION, 0, ChoiceSpread.RESAMPLES, seed);
     return r.tied()[1];
   }
 

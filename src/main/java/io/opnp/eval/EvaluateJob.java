@@ -18,6 +18,7 @@ import io.opnp.methods.Method;
 import io.opnp.methods.Param;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.IntStream;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -56,12 +57,22 @@ public final class EvaluateJob {
      * about real OOD data, the proxies only a guess; a made proxy weighs 1.
      */
     public double[] proxyWeights() {
+      boolean[] real = realOod();
+      long synthetic = IntStream.range(0, real.length).filter(i -> !real[i]).count();
+      return IntStream.range(0, real.length).mapToDouble(i -> real[i] ? Math.max(1, synthetic) : 1).toArray();
+    }
+
+    /** Per validation OOD set, in proxy order: whether it is the user's own (--val-ood), not a proxy made here. */
+    public boolean[] realOod() {
       java.util.Set<String> made = new java.util.HashSet<>();
       for (io.opnp.data.ValidationProxy p : io.opnp.data.ValidationProxy.values()) {
         made.add(p.datasetName(valId));
       }
-      long synthetic = proxies.stream().filter(made::contains).count();
-      return proxies.stream().mapToDouble(p -> made.contains(p) ? 1 : Math.max(1, synthetic)).toArray();
+      boolean[] real = new boolean[proxies.size()];
+      for (int i = 0; i < real.length; i++) {
+        real[i] = !made.contains(proxies.get(i));
+      }
+      return real;
     }
   }
 

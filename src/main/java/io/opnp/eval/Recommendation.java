@@ -295,14 +295,19 @@ public record Recommendation(String method, String label, Map<String, Object> pa
         : "leaving some proxy out would change the choice (see the audit)";
     if (sel.rule() == io.opnp.decision.ChoiceRule.FUSION) {
       Candidate leader = sel.leader();
+      List<String> sets = chosen.fusion().memberSets();
+      String on = sets.equals(sel.proxies()) ? String.format(Locale.ROOT, "best on their worst proxy among %d "
+          + "validation OOD proxies (%s)", sel.proxies().size(), String.join(", ", sel.proxies()))
+          : String.format(Locale.ROOT, "best on their worst OOD validation set of your own (%s; the %d proxies "
+          + "count in the ranking only)", String.join(", ", sets), sel.proxies().size() - sets.size());
       return String.format(Locale.ROOT, "the smallest conformal p-value of the leading configurations of the %d "
-              + "method families best on their worst proxy among %d validation OOD proxies (%s), %s, each at its method's "
+              + "method families %s, %s, each at its method's "
               + "defaults unless the validation data tells the leading setting apart from them: the proxies are a "
               + "guess at the OOD data to come, and on real models they favour one family more than real OOD data "
               + "does, so the recommendation hedges across families (--choose best takes the first-ranked "
               + "configuration alone); "
               + "the fusion's %s AUROC over the proxies %.2f %%, the first-ranked %s %.2f %% (%s); %s",
-          chosen.chosen().members().size(), sel.proxies().size(), String.join(", ", sel.proxies()),
+          chosen.chosen().members().size(), on,
           String.join(", ", chosen.chosen().members().stream().map(m -> m.label() + " (" + m.method().family()
               .name().toLowerCase(Locale.ROOT) + ")").toList()), crit, 100 * sel.criterionOf(sel.chosen()),
           leader.label(), 100 * sel.criterionOf(leader), sel.stable()

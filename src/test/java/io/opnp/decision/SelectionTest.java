@@ -254,6 +254,21 @@ class SelectionTest {
   }
 
   @Test
+  void rankingAgainOnSomeProxiesReadsOnlyTheirAurocs() {
+    List<String> sets = List.of("rotate", "blur", "real");
+    Candidate vim = c("vim", "", 0.82, 0.99, 0.976);
+    Candidate knn = c("knn", "k=10", 0.81, 0.99, 0.988);
+    Candidate energy = c("energy", "", 0.76, 0.98, 0.984);
+    Selection s = Selection.select(sets, new double[] {1, 1, 2}, List.of(energy, knn, vim), Criterion.MEAN, "energy",
+        PRUNING);
+    assertEquals(List.of(vim, knn, energy), s.rankingOn(Criterion.WORST, new int[] {0, 1, 2}));
+    assertEquals(List.of(knn, energy, vim), s.rankingOn(Criterion.WORST, new int[] {2}));
+    assertEquals("proxy index 3 is not one of the 3 proxies [rotate, blur, real]",
+        message(() -> s.rankingOn(Criterion.WORST, new int[] {3})));
+    assertEquals("rank on at least one proxy", message(() -> s.rankingOn(Criterion.WORST, new int[0])));
+  }
+
+  @Test
   void aFusionMemberFallsBackToItsMethodsDefaultsOnlyWhereTheDataCannotTellThemApart() {
     Candidate gen001 = c("gen", "γ=0.01", 0.96);
     Candidate genDefault = c("gen", "γ=0.1", 0.95);

@@ -153,8 +153,12 @@ class EvaluateCliTest {
     JsonNode rec = metrics.get("recommendation");
     assertEquals("fusion", rec.get("method").asText());
     assertEquals("fusion", rec.get("choice_rule").asText());
-    // The members, recomputed from the ranking metrics.json shows: down the configurations by their worst proxy
-    // AUROC (then mean), the first of each new method family.
+    // The members, recomputed from the ranking metrics.json shows: down the configurations by their worst AUROC on
+    // the user's own OOD sets (here val-ood; the proxies only when none is given), then the mean, the first of each
+    // new method family.
+    JsonNode rankedOn = metrics.get("fusion_members").get("ranked_on_worst_of");
+    assertEquals(1, rankedOn.size());
+    assertEquals("val-ood", rankedOn.get(0).asText());
     List<JsonNode> singles = new java.util.ArrayList<>();
     rec.get("ranking").forEach(r -> {
       if (!r.get("detector").asText().startsWith("fusion(")) {
@@ -163,8 +167,8 @@ class EvaluateCliTest {
     });
     java.util.function.ToDoubleFunction<JsonNode> worst = r -> {
       double w = 1;
-      for (JsonNode p : r.get("proxies")) {
-        w = Math.min(w, p.get("auroc").asDouble());
+      for (JsonNode set : rankedOn) {
+        w = Math.min(w, r.get("proxies").get(set.asText()).get("auroc").asDouble());
       }
       return w;
     };
@@ -180,7 +184,7 @@ class EvaluateCliTest {
       }
     }
     // Each member is its family's leader, or that leader's method at the defaults where the bootstrap tied them.
-    JsonNode members = metrics.get("fusion_members");
+    JsonNode members = metrics.get("fusion_members").get("members");
     List<String> actual = new java.util.ArrayList<>();
     for (int i = 0; i < members.size(); i++) {
       JsonNode m = members.get(i);

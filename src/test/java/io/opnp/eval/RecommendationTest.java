@@ -166,5 +166,7 @@ class RecommendationTest {
     EvaluateJob.Roles onlyReal = new EvaluateJob.Roles("train", "val-id", List.of("my-ood"), "test", List.of("o"), 0,
         100);
     assertArrayEquals(new double[] {1}, onlyReal.proxyWeights());
+    assertArrayEquals(new boolean[] {true, false, false, false, true}, roles.realOod());
+    assertArrayEquals(new boolean[] {true}, onlyReal.realOod());
   }
 }
