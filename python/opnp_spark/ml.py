@@ -29,7 +29,7 @@ class OodDetector(_OpnpEstimator, JavaMLReadable["OodDetector"], JavaMLWritable)
 
     batchSize: Param = Param(Params._dummy(), 'batchSize', 'images per model call', typeConverter=TypeConverters.toInt)
     biasParam: Param = Param(Params._dummy(), 'biasParam', "name of the last linear layer's bias parameter", typeConverter=TypeConverters.toString)
-    choose: Param = Param(Params._dummy(), 'choose', "how the detector follows from the validation ranking: fusion (the smallest conformal p-value of the leading configurations of the two method families best on their worst proxy: a hedge against the proxies' bias) or best (the configuration ranked first)", typeConverter=TypeConverters.toString)
+    choose: Param = Param(Params._dummy(), 'choose', "how the detector follows from the validation ranking: fusion (the harmonic mean of the conformal p-values of the leading configurations of the two method families best on their worst validation OOD set: a hedge against the proxies' bias) or best (the configuration ranked first)", typeConverter=TypeConverters.toString)
     decodeThreads: Param = Param(Params._dummy(), 'decodeThreads', 'image-decode threads per executor JVM (0: one per core)', typeConverter=TypeConverters.toInt)
     featuresCol: Param = Param(Params._dummy(), 'featuresCol', "optional array column of the model's features (its last layer's input) for each row: set with logitsCol to fit from a feature cache without running the model (the model file still gives the head); no proxies are made then, so mark OOD validation rows (oodIndicatorCol)", typeConverter=TypeConverters.toString)
     idCol: Param = Param(Params._dummy(), 'idCol', 'optional column identifying each image in error messages', typeConverter=TypeConverters.toString)
@@ -90,7 +90,7 @@ class OodDetector(_OpnpEstimator, JavaMLReadable["OodDetector"], JavaMLWritable)
         return self.getOrDefault(self.biasParam)
 
     def setChoose(self, value: str) -> "OodDetector":
-        """Sets :py:attr:`choose`: how the detector follows from the validation ranking: fusion (the smallest conformal p-value of the leading configurations of the two method families best on their worst proxy: a hedge against the proxies' bias) or best (the configuration ranked first)"""
+        """Sets :py:attr:`choose`: how the detector follows from the validation ranking: fusion (the harmonic mean of the conformal p-values of the leading configurations of the two method families best on their worst validation OOD set: a hedge against the proxies' bias) or best (the configuration ranked first)"""
         return self._set(choose=value)
 
     def getChoose(self) -> str:

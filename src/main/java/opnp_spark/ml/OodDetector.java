@@ -104,8 +104,8 @@ public final class OodDetector extends Estimator<OodDetectorModel> implements Mo
         + "comma-separated among shuffle, permute, blur, rotate, lfnoise (empty: none, then oodIndicatorCol is needed)");
     selectBy = new Param<String>(this, "selectBy", "criterion over the proxies' AUROCs: mean or worst");
     choose = new Param<String>(this, "choose", "how the detector follows from the validation ranking: fusion (the "
-        + "smallest conformal p-value of the leading configurations of the two method families best on their worst "
-        + "proxy: a hedge against the proxies' bias) or best (the configuration ranked first)",
+        + "harmonic mean of the conformal p-values of the leading configurations of the two method families best on "
+        + "their worst validation OOD set: a hedge against the proxies' bias) or best (the configuration ranked first)",
         ParamValidators.inArray(new String[] {"fusion", "best"}));
     minClassCoverage = new DoubleParam(this, "minClassCoverage", "percent of the classifier's classes the training "
         + "rows must hold for the methods fitted class by class (Mahalanobis, KNN, ViM and the other distances) to be "

@@ -73,8 +73,8 @@ final class EvaluateCommand implements Callable<Integer> {
   String selectBy;
 
   @Option(names = "--choose", defaultValue = "fusion", description = "how the recommendation follows from the "
-      + "validation ranking: fusion (the smallest conformal p-value of the leading configurations of the two "
-      + "method families best on their worst proxy: a hedge against the proxies' bias) or best (the configuration "
+      + "validation ranking: fusion (the harmonic mean of the conformal p-values of the leading configurations "
+      + "of the two method families best on their worst validation OOD set: a hedge against the proxies' bias) or best (the configuration "
       + "ranked first) (default: ${DEFAULT-VALUE})")
   String choose;
 

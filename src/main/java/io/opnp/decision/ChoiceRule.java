@@ -13,8 +13,8 @@ import java.util.stream.Collectors;
  */
 public enum ChoiceRule {
   /**
-   * The smallest conformal p-value of the leading configurations of the first {@link #FAMILIES} method families,
-   * ranked by {@link #MEMBER_CRITERION}.
+   * The harmonic mean of the conformal p-values of the leading configurations of the first {@link #FAMILIES} method
+   * families, ranked by {@link #MEMBER_CRITERION}.
    */
   FUSION,
   /** The configuration ranked first by the criterion. */

@@ -384,7 +384,7 @@ final class DetectorSelection {
       member.add(scores.get(key)[specs.indexOf(m)]);
       references.add(f.fit().reference(m.label()));
     }
-    return Fusion.combine(member, references);
+    return Fusion.combine(member, references, f.spec().combination());
   }
 
 

@@ -300,8 +300,8 @@ public record Recommendation(String method, String label, Map<String, Object> pa
           + "validation OOD proxies (%s)", sel.proxies().size(), String.join(", ", sel.proxies()))
           : String.format(Locale.ROOT, "best on their worst OOD validation set of your own (%s; the %d proxies "
           + "count in the ranking only)", String.join(", ", sets), sel.proxies().size() - sets.size());
-      return String.format(Locale.ROOT, "the smallest conformal p-value of the leading configurations of the %d "
-              + "method families %s, %s, each at its method's "
+      return String.format(Locale.ROOT, "the harmonic mean of the conformal p-values of the leading configurations "
+              + "of the %d method families %s, %s, each at its method's "
               + "defaults unless the validation data tells the leading setting apart from them: the proxies are a "
               + "guess at the OOD data to come, and on real models they favour one family more than real OOD data "
               + "does, so the recommendation hedges across families (--choose best takes the first-ranked "

@@ -19,11 +19,19 @@ import java.util.function.Function;
  * {@code evaluate} and when a saved detector is loaded ({@link #build}), so both score alike.
  */
 public record DetectorSpec(Method method, Map<Param, Double> values, PruningPercentages plan,
-                           List<DetectorSpec> members) implements Serializable {
+                           List<DetectorSpec> members, Fusion.Combination combination) implements Serializable {
   /** A configuration of a method that is not a fusion. */
   public DetectorSpec(Method method, Map<Param, Double> values, PruningPercentages plan) {
     this(method, values, plan, List.of());
   }
+
+  /** A configuration; a fusion's members combine by {@link #COMBINATION}. */
+  public DetectorSpec(Method method, Map<Param, Double> values, PruningPercentages plan, List<DetectorSpec> members) {
+    this(method, values, plan, members, method == Method.FUSION ? COMBINATION : null);
+  }
+
+  /** How the fusions evaluate makes combine their members. */
+  public static final Fusion.Combination COMBINATION = Fusion.Combination.HARMONIC;
 
   public DetectorSpec {
     Check.argument(method != null, "a detector needs a method; known: %s", Method.NAMES);
@@ -54,14 +62,22 @@ public record DetectorSpec(Method method, Map<Param, Double> values, PruningPerc
         }
       }
       Check.argument(react.size() <= 1, "fusion members clip at one ReAct percentile at most, got %s", react);
+      Check.argument(combination != null, "a fusion needs a combination of its members' p-values");
     } else {
       Check.argument(members.isEmpty(), "method %s has no members (only %s does)", method.key(), Method.FUSION.key());
+      Check.argument(combination == null, "method %s combines no members (only %s does)", method.key(),
+          Method.FUSION.key());
     }
   }
 
   /** The fusion of {@code members} ({@link Fusion}). */
   public static DetectorSpec fusion(List<DetectorSpec> members) {
-    return new DetectorSpec(Method.FUSION, null, null, members);
+    return fusion(members, COMBINATION);
+  }
+
+  /** The fusion of {@code members}, combined as given (a saved detector's own). */
+  public static DetectorSpec fusion(List<DetectorSpec> members, Fusion.Combination combination) {
+    return new DetectorSpec(Method.FUSION, null, null, members, combination);
   }
 
   /** The fitted state this configuration needs: its method's, and for a fusion its members' too. */
@@ -102,11 +118,11 @@ public record DetectorSpec(Method method, Map<Param, Double> values, PruningPerc
     EnumMap<Param, Double> v = new EnumMap<>(Param.class);
     v.putAll(values);
     v.put(p, value);
-    return new DetectorSpec(method, v, plan, members);
+    return new DetectorSpec(method, v, plan, members, combination);
   }
 
   public DetectorSpec withPlan(PruningPercentages p) {
-    return new DetectorSpec(method, values, p, members);
+    return new DetectorSpec(method, values, p, members, combination);
   }
 
   /** This configuration with every parameter at the papers' default, the same method and plan (not for a fusion). */
@@ -141,6 +157,7 @@ public record DetectorSpec(Method method, Map<Param, Double> values, PruningPerc
       out.put("rho_o_min", plan.rhoOMin());
     }
     if (!members.isEmpty()) {
+      out.put("combination", combination.key());
       List<Map<String, Object>> ms = new java.util.ArrayList<>();
       for (DetectorSpec m : members) {
         Map<String, Object> e = new LinkedHashMap<>();
@@ -175,7 +192,10 @@ public record DetectorSpec(Method method, Map<Param, Double> values, PruningPerc
       Map<String, Object> m = (Map<String, Object>) o;
       members.add(fromSaved(Method.parse((String) m.get("method")), (Map<String, Object>) m.get("parameters")));
     }
-    return fusion(members);
+    // Fusions saved before the combination was recorded took the minimum, and their threshold was set for it.
+    Object c = saved.get("combination");
+    Check.argument(c == null || c instanceof String, "a fusion's combination must be a name, got %s", c);
+    return fusion(members, c == null ? Fusion.Combination.MIN : Fusion.Combination.parse((String) c));
   }
 
   /** The spec {@link #parameters()} describes; {@code saved} gives a saved value by key, or null when absent. */
@@ -228,7 +248,7 @@ public record DetectorSpec(Method method, Map<Param, Double> values, PruningPerc
     if (method == Method.FUSION) {
       List<OodMethod> built = members.stream().map(m -> m.build(head, state, temperature)).toList();
       return method.build(head, state.stats(),
-          o.withFusion(built, members.stream().map(m -> state.reference(m.label())).toList()));
+          o.withFusion(built, members.stream().map(m -> state.reference(m.label())).toList(), combination));
     }
     for (Map.Entry<Param, Double> e : values.entrySet()) {
       o = o.with(e.getKey(), e.getValue());

@@ -101,11 +101,11 @@ public enum Method {
   OPNP_SCALE("opnp_scale", Family.SHAPING, List.of(Param.SCALE_PERCENTILE), EnumSet.noneOf(Need.class), true,
       (name, head, stats, o) -> new HeadMethod(name, scale(o), o.prunedHead(), LogitScore.energy(o.temperature()))),
   /**
-   * The smallest conformal p-value of several member detectors ({@link Fusion}); its members are a
+   * The harmonic mean of several member detectors' conformal p-values ({@link Fusion}); its members are a
    * {@link DetectorSpec}'s, evaluate fuses the leading configurations of different methods.
    */
   FUSION("fusion", Family.FUSION, List.of(), EnumSet.of(Need.REFERENCES), false,
-      (name, head, stats, o) -> new Fusion(o.fusionMembers(), o.fusionReferences()));
+      (name, head, stats, o) -> new Fusion(o.fusionMembers(), o.fusionReferences(), o.fusionCombination()));
 
   /**
    * What a method reads to tell ID from OOD. Methods of one family tend to fail on the same OOD data, so a fusion

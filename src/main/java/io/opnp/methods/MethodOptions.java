@@ -29,6 +29,7 @@ public final class MethodOptions implements Serializable {
   private GuideBank guides;
   private java.util.List<OodMethod> fusionMembers;
   private java.util.List<double[]> fusionReferences;
+  private Fusion.Combination fusionCombination;
   private transient Fits fits;
 
   private MethodOptions() {}
@@ -52,6 +53,7 @@ public final class MethodOptions implements Serializable {
     o.guides = guides;
     o.fusionMembers = fusionMembers;
     o.fusionReferences = fusionReferences;
+    o.fusionCombination = fusionCombination;
     o.fits = fits();
     return o;
   }
@@ -181,12 +183,18 @@ public final class MethodOptions implements Serializable {
   }
 
   /** NNGuide's bank. */
-  /** A fusion's built members and each one's held-out ID scores, in the same order. */
-  public MethodOptions withFusion(java.util.List<OodMethod> members, java.util.List<double[]> references) {
+  /** A fusion's built members, each one's held-out ID scores in the same order, and how their p-values combine. */
+  public MethodOptions withFusion(java.util.List<OodMethod> members, java.util.List<double[]> references,
+                                  Fusion.Combination combination) {
     MethodOptions o = copy();
     o.fusionMembers = java.util.List.copyOf(members);
     o.fusionReferences = java.util.List.copyOf(references);
+    o.fusionCombination = combination;
     return o;
+  }
+
+  public Fusion.Combination fusionCombination() {
+    return fusionCombination;
   }
 
   public java.util.List<OodMethod> fusionMembers() {

@@ -119,7 +119,7 @@ class DetectorRoundTripTest {
   }
 
   @Test
-  void aFusionSavesItsMembersAndTheirReferencesAndScoresTheSmallestPValueOfItsMembers() {
+  void aFusionSavesItsMembersTheirReferencesAndItsCombinationAndScoresItsMembersPValuesCombined() {
     SparkSession spark = SparkTestSession.get();
     Random r = new Random(31);
     LinearHead head = new LinearHead(C, D, gaussian(C * D, r), gaussian(C, r));
@@ -131,7 +131,6 @@ class DetectorRoundTripTest {
     List<DetectorSpec> members = List.of(DetectorSpec.of("nci").with(io.opnp.methods.Param.NCI_ALPHA, 0.01),
         DetectorSpec.of("opnp_react").withPlan(plan).with(io.opnp.methods.Param.REACT_PERCENTILE, 85),
         DetectorSpec.of("knn").with(io.opnp.methods.Param.KNN_K, 10));
-    DetectorSpec fusion = DetectorSpec.fusion(members);
     double[] test = relu(gaussian(60 * D, r));
     // Each member's reference: its own scores on held-out ID features (here training-like rows).
     io.opnp.methods.FittedState.Builder b = io.opnp.methods.FittedState.builder().training(training)
@@ -149,25 +148,29 @@ class DetectorRoundTripTest {
         "fc.bias", new Preprocess(1, 28, 28, null, null), 64, 1, 1.0, false, 0, io.opnp.model.Precision.AUTO);
     double[] calibration = gaussian(100, r);
     FalseAlarmEstimate far = FalseAlarmBootstrap.interval(calibration, 0.95, 200, 0.95, 1);
-    String dir = tmp.resolve("fusion").toString();
-    DetectorBundle.save(spark, dir, new DetectorBundle.Context(cfg), new DetectorBundle.Fitted(fusion, far, 0.95,
-        calibration, state, Map.of()));
-    assertTrue(Files.exists(tmp.resolve("fusion/sensitivity")), "a pruning member brings the sensitivity along");
-    Detector d = DetectorBundle.load(spark, dir);
-    assertEquals(fusion, d.spec());
-    assertEquals("fusion(nci(α=0.01) + opnp_react(wmax=5 wmin=10 omax=10, clip p=85) + knn(k=10))",
-        d.spec().label());
-    double[] loaded = score(d.scorer(head), test);
-    // By hand: each member's p-value (1 + #{ref <= s}) / (n + 1) counted directly, the smallest of them.
     double[][] memberScores = new double[members.size()][];
     for (int m = 0; m < members.size(); m++) {
       memberScores[m] = score(members.get(m).build(head, plain, 1.0), test);
     }
-    boolean eachMemberDecidesSomewhere = true;
-    for (int m = 0; m < members.size(); m++) {
-      boolean decides = false;
+    for (io.opnp.methods.Fusion.Combination c : io.opnp.methods.Fusion.Combination.values()) {
+      DetectorSpec fusion = DetectorSpec.fusion(members, c);
+      String dir = tmp.resolve("fusion-" + c.key()).toString();
+      DetectorBundle.save(spark, dir, new DetectorBundle.Context(cfg), new DetectorBundle.Fitted(fusion, far, 0.95,
+          calibration, state, Map.of()));
+      assertTrue(Files.exists(tmp.resolve("fusion-" + c.key() + "/sensitivity")),
+          "a pruning member brings the sensitivity along");
+      Detector d = DetectorBundle.load(spark, dir);
+      assertEquals(fusion, d.spec());
+      assertEquals(c, d.spec().combination());
+      assertEquals("fusion(nci(α=0.01) + opnp_react(wmax=5 wmin=10 omax=10, clip p=85) + knn(k=10))",
+          d.spec().label());
+      double[] loaded = score(d.scorer(head), test);
+      // By hand: each member's p-value (1 + #{ref <= s}) / (n + 1) counted directly; the smallest of them, or their
+      // harmonic mean K / sum(1/p) summed in member order.
+      boolean[] decides = new boolean[members.size()];
       for (int i = 0; i < 60; i++) {
         double smallest = Double.POSITIVE_INFINITY;
+        double inverses = 0;
         int which = -1;
         for (int k = 0; k < members.size(); k++) {
           int below = 0;
@@ -175,17 +178,20 @@ class DetectorRoundTripTest {
             below += x <= memberScores[k][i] ? 1 : 0;
           }
           double p = (1.0 + below) / (references.get(k).length + 1.0);
+          inverses += 1 / p;
           if (p < smallest) {
             smallest = p;
             which = k;
           }
         }
-        assertEquals(smallest, loaded[i], 0.0, "input " + i);
-        decides |= which == m;
+        double expected = c == io.opnp.methods.Fusion.Combination.MIN ? smallest : members.size() / inverses;
+        assertEquals(expected, loaded[i], 0.0, c + ", input " + i);
+        decides[which] = true;
       }
-      eachMemberDecidesSomewhere &= decides;
+      for (int m = 0; m < members.size(); m++) {
+        assertTrue(decides[m], "every member is the smallest p-value for some input: the test sees all");
+      }
     }
-    assertTrue(eachMemberDecidesSomewhere, "every member is the smallest p-value for some input: the test sees all");
   }
 
   /** A vim detector and the inputs to score it with, built directly from the same state. */

@@ -64,10 +64,14 @@ class FusionTest {
     double[] x = rows(30, r, 2);
     OodMethod fused = DetectorSpec.fusion(members).build(head, b.build(), 1);
     double[] got = score(fused, x);
-    double[] combined = Fusion.combine(members.stream().map(m -> score(m.build(head, fit, 1), x)).toList(), refs);
+    List<double[]> memberScores = members.stream().map(m -> score(m.build(head, fit, 1), x)).toList();
+    double[] combined = Fusion.combine(memberScores, refs, DetectorSpec.COMBINATION);
     assertArrayEquals(combined, got);
+    double[] smallest = Fusion.combine(memberScores, refs, Fusion.Combination.MIN);
     for (int i = 0; i < 30; i++) {
       assertTrue(got[i] >= 1.0 / 51 && got[i] <= 1, "a p-value: " + got[i]);
+      // The harmonic mean lies between the smallest p-value and K times it.
+      assertTrue(got[i] >= smallest[i] && got[i] <= members.size() * smallest[i], got[i] + " vs " + smallest[i]);
     }
   }
 
@@ -81,8 +85,16 @@ class FusionTest {
     assertTrue(f.usesPlan());
     assertEquals(95.0, f.reactPercentile());
     Map<String, Object> saved = f.parameters();
-    assertEquals(List.of("members"), List.copyOf(saved.keySet()));
+    assertEquals(List.of("combination", "members"), List.copyOf(saved.keySet()));
+    assertEquals("harmonic", saved.get("combination"));
     assertEquals(f, DetectorSpec.fromSaved(Method.FUSION, saved));
+    // A fusion saved before the combination was recorded took the minimum, and its threshold was set for it.
+    Map<String, Object> before = new java.util.LinkedHashMap<>(saved);
+    before.remove("combination");
+    assertEquals(DetectorSpec.fusion(p.members, Fusion.Combination.MIN), DetectorSpec.fromSaved(Method.FUSION, before));
+    before.put("combination", "fisher");
+    assertEquals("unknown fusion combination 'fisher'; known: [min, harmonic]",
+        message(() -> DetectorSpec.fromSaved(Method.FUSION, before)));
     assertEquals(p.members.get(1), DetectorSpec.fromSaved(Method.OPNP_REACT,
         ((List<Map<String, Object>>) saved.get("members")).get(1).get("parameters") instanceof Map<?, ?> m
             ? cast(m) : null));
@@ -103,6 +115,10 @@ class FusionTest {
         message(() -> DetectorSpec.fusion(List.of(two, react95))));
     assertEquals("method energy has no members (only fusion does)",
         message(() -> new DetectorSpec(Method.ENERGY, null, null, List.of(energy, react90))));
+    assertEquals("method energy combines no members (only fusion does)",
+        message(() -> new DetectorSpec(Method.ENERGY, null, null, List.of(), Fusion.Combination.MIN)));
+    assertEquals("a fusion needs a combination of its members' p-values",
+        message(() -> DetectorSpec.fusion(List.of(energy, react90), null)));
     assertEquals("a fusion's parameters need the list of its members, got null",
         message(() -> DetectorSpec.fromSaved(Method.FUSION, Map.of())));
     LinearHead head = new LinearHead(C, D, new double[C * D], new double[C]);

@@ -56,7 +56,7 @@ class OodMethodsTest {
         // A fusion of two head-only methods, each referred to its own scores on the training rows.
         .withFusion(java.util.List.of(OodMethods.create("energy", head, stats, MethodOptions.defaults()),
             OodMethods.create("maxlogit", head, stats, MethodOptions.defaults())),
-            java.util.List.of(scores("energy", train), scores("maxlogit", train)));
+            java.util.List.of(scores("energy", train), scores("maxlogit", train)), DetectorSpec.COMBINATION);
   }
 
   private double[] scores(String method, double[] rows) {
