@@ -97,11 +97,10 @@ final class DetectorSelection {
   }
 
   /**
-   * The fusion of the leading configurations of the method families best on their worst proxy, whether recommended or not.
+   * The fusion of the leading configurations of the method families best on their worst validation OOD set, whether
+   * recommended or not.
    *
    * @param fit the fitted state with the members' held-out ID scores (their p-values' reference) added
-   */
-  /**
    * @param choices per member, the family leader it stands for (itself, or its method at the defaults)
    * @param memberSets the validation OOD sets the members were ranked on: the user's own when given, else the proxies
    */
@@ -313,9 +312,10 @@ final class DetectorSelection {
   }
 
   /**
-   * The fusion of the leading configuration of each of the first {@link ChoiceRule#FAMILIES} families of the
-   * ranking by {@link ChoiceRule#MEMBER_CRITERION}, its members' p-values referred to their scores on the select half of val-id; scored on the proxies from
-   * the members' scores, as {@link Fusion} scores.
+   * The fusion of the leading configuration of each of the first {@link ChoiceRule#FAMILIES} families, ranked by
+   * {@link ChoiceRule#MEMBER_CRITERION} over {@code memberSets}, each at its method's defaults unless the data tells
+   * them apart; its members' p-values referred to their scores on the select half of val-id; scored on the proxies
+   * from the members' scores, as {@link Fusion} scores.
    */
   private static Fused fuse(Selection ranked, List<Candidate> eligible, List<Candidate> candidates,
                             List<DetectorSpec> specs, Map<String, double[][]> scores, FittedState fit, int classes,
@@ -323,7 +323,7 @@ final class DetectorSelection {
     // Members by their worst validation OOD set: a member is there to cover what the others miss, so one that fails a
     // kind of OOD data outright is a poor hedge however good its mean (measured: BENCHMARKS.md, "Choosing the
     // detector"). The sets are the user's own when given, else the proxies.
-    List<String> proxies = ranked.proxies();
+    List<String> sets = java.util.stream.IntStream.of(memberSets).mapToObj(ranked.proxies()::get).toList();
     List<Candidate> byWorst = ranked.rankingOn(ChoiceRule.MEMBER_CRITERION, memberSets);
     List<Candidate> lead = FusionMembers.leaders(byWorst, m -> Method.parse(m).family(), ChoiceRule.FAMILIES);
     if (lead.size() < 2) {  // the grid always holds energy and ReAct, two families
@@ -333,8 +333,7 @@ final class DetectorSelection {
     List<FusionMembers.Choice> choices = FusionMembers.defaultsUnlessToldApart(lead,
         c -> eligible.stream().filter(o -> specOf.apply(o).effective(classes)
             .equals(specOf.apply(c).atDefaults().effective(classes))).findFirst(),
-        (leader, atDefaults) -> !tied(List.of(leader, atDefaults), candidates, scores,
-            java.util.stream.IntStream.of(memberSets).mapToObj(proxies::get).toList(), seed));
+        (leader, atDefaults) -> !tied(List.of(leader, atDefaults), candidates, scores, sets, seed));
     choices.stream().filter(FusionMembers.Choice::atDefaults).forEach(ch -> LOG.info("fusion member {} at its "
         + "method's defaults in place of {}: the validation data cannot tell the two apart", ch.member().label(),
         ch.leader().label()));
@@ -344,9 +343,8 @@ final class DetectorSelection {
     for (DetectorSpec m : members) {
       withReferences.reference(m.label(), scores.get(SELECT)[specs.indexOf(m)]);
     }
-    List<String> sets = java.util.stream.IntStream.of(memberSets).mapToObj(proxies::get).toList();
     Fused partial = new Fused(spec, null, withReferences.build(), choices, sets);
-    Candidate c = candidate(spec, k -> fusedScores(partial, specs, scores, k), proxies);
+    Candidate c = candidate(spec, k -> fusedScores(partial, specs, scores, k), ranked.proxies());
     LOG.info("fusion of the leading families: {} ({} AUROC over the proxies {})", spec.label(),
         ranked.criterion(), String.format("%.4f", ranked.criterionOf(c)));
     return new Fused(spec, c, partial.fit(), choices, sets);
