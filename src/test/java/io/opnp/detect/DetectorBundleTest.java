@@ -217,18 +217,30 @@ class DetectorBundleTest {
     double tau = bundle.get("threshold").get("threshold").asDouble();
     List<Row> rows = spark.read().parquet(det.resolve("scores").toString()).collectAsList();
     assertEquals(1200, rows.size());
-    double worst = 0;
+    List<Double> unequal = new java.util.ArrayList<>();
     int sameFlags = 0;
     for (Row r : rows) {
       double torch = expected.get(r.<String>getAs("id"));
       double onnx = r.getAs("ood_score");
-      worst = Math.max(worst, Math.abs(onnx - torch) / Math.max(1, Math.abs(torch)));
+      double relative = Math.abs(onnx - torch) / Math.max(1, Math.abs(torch));
+      if (relative >= 1e-4) {
+        unequal.add(relative);
+      }
       sameFlags += (torch < tau) == r.<Boolean>getAs("is_ood") ? 1 : 0;
     }
-    // Other kernels sum in other orders: scores differ in the last float32 bits of the features, not more (the
-    // recommended fusion's scores are p-values, ranks among reference scores, which such differences seldom cross:
-    // that ONNX Runtime ran is shown by the provenance below, not by unequal scores).
-    assertTrue(worst < 1e-4, "largest relative score difference ONNX Runtime vs libtorch " + worst);
+    // Other kernels sum in other orders: the features differ in their last float32 bits, not more. The recommended
+    // fusion's score is the harmonic mean of its K members' p-values, ranks among n reference scores each: such a
+    // difference moves it only where a member's score lies within float32 noise of one of its reference scores, and
+    // then by one rank, at most K / (n + 1) — a few rows in a thousand at most; every other row agrees to 1e-4. That
+    // ONNX Runtime ran is shown by the provenance below, not by unequal scores.
+    assertEquals("fusion", bundle.get("method").asText());
+    int members = bundle.get("parameters").get("members").size();
+    long references = Files.size(out.resolve("detector/state/references/member_0.f64")) / Double.BYTES;
+    double oneRank = members / (references + 1.0);
+    assertTrue(unequal.size() <= rows.size() / 400, unequal.size() + " of " + rows.size()
+        + " scores differ by 1e-4 or more (relative) between ONNX Runtime and libtorch: " + unequal);
+    assertTrue(unequal.stream().allMatch(d -> d <= oneRank + 1e-12), "one rank's step (" + oneRank + ") at most: "
+        + unequal);
     assertTrue(sameFlags >= rows.size() - 1, sameFlags + " of " + rows.size() + " flags equal");
     JsonNode summary = new ObjectMapper().readTree(det.resolve("summary.json").toFile());
     assertTrue(summary.toString().contains("onnxruntime_version"), "provenance names ONNX Runtime: " + summary);
