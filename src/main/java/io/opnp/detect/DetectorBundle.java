@@ -11,6 +11,7 @@ import io.opnp.io.Outputs;
 import io.opnp.io.SensitivityStore;
 import io.opnp.methods.DetectorSpec;
 import io.opnp.methods.FittedState;
+import io.opnp.methods.Fusion;
 import io.opnp.methods.Method;
 import io.opnp.methods.StateStore;
 import io.opnp.spark.InferenceConfig;
@@ -84,7 +85,9 @@ public final class DetectorBundle {
       SensitivityStore.save(spark, d.state().sensitivity(), dir + "/sensitivity", false);
     }
     DecisionRule rule = d.rule();
-    DetectorFile file = new DetectorFile(FORMAT, method.key(), d.spec().label(), d.spec().parameters(),
+    boolean combined = d.spec().combination() != null && d.spec().combination() != Fusion.Combination.MIN;
+    DetectorFile file = new DetectorFile(combined ? DetectorFile.FORMAT_COMBINED_FUSION : FORMAT, method.key(),
+        d.spec().label(), d.spec().parameters(),
         d.temperature(),
         new DetectorFile.Threshold(d.keep(), rule.threshold(), DetectorFile.RULE, rule.expectedRate(),
             List.of(rule.expectedInterval().lower(), rule.expectedInterval().upper())),
@@ -139,9 +142,11 @@ public final class DetectorBundle {
     try {
       return switch (format) {
         case 1 -> Format1Bundle.load(spark, dir, root);
-        case FORMAT -> loadFormat2(spark, dir, DetectorFile.mapper().readValue(text, DetectorFile.class));
+        case FORMAT, DetectorFile.FORMAT_COMBINED_FUSION -> loadFormat2(spark, dir,
+            DetectorFile.mapper().readValue(text, DetectorFile.class));
         default -> throw new BadInputException(file + " has format " + root.path("format") + "; this version reads "
-            + "formats 1 and " + FORMAT + ": write it again with this version's opnp evaluate");
+            + "formats 1 to " + DetectorFile.FORMAT_COMBINED_FUSION + ": write it again with this version's opnp "
+            + "evaluate");
       };
     } catch (IOException | NullPointerException | IllegalArgumentException e) {
       throw new BadInputException(file + " is incomplete or malformed (" + e.getMessage() + "); write it again with "

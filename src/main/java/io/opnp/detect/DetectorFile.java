@@ -26,6 +26,12 @@ record DetectorFile(int format, String method, String label, Map<String, Object>
                     Map<String, Object> selection, Map<String, Map<String, Number>> state,
                     double[] calibrationScores) {
   static final int FORMAT = 2;
+  /**
+   * Format 2's layout holding a fusion that combines its members by other than the minimum: the versions that read
+   * formats 1 and 2 only would score it by the minimum against a threshold set for another score, so they must
+   * refuse it, and do, by its format.
+   */
+  static final int FORMAT_COMBINED_FUSION = 3;
   static final String RULE = "is_ood = ood_score < threshold; ood_pvalue = (1 + #{calibration <= score}) / (n + 1)";
 
   DetectorFile {

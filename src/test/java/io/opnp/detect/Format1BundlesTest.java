@@ -142,9 +142,9 @@ class Format1BundlesTest {
     Fixture f = Fixture.read();
     Path dir = f.copy("energy", tmp.resolve("future"));
     Path file = dir.resolve(DetectorBundle.FILE);
-    Files.writeString(file, Files.readString(file).replace("\"format\" : 1", "\"format\" : 3"));
+    Files.writeString(file, Files.readString(file).replace("\"format\" : 1", "\"format\" : 4"));
     BadInputException e = assertThrows(BadInputException.class, () -> DetectorBundle.load(spark, dir.toString()));
-    assertTrue(e.getMessage().contains("has format 3; this version reads formats 1 and 2"), e.getMessage());
+    assertTrue(e.getMessage().contains("has format 4; this version reads formats 1 to 3"), e.getMessage());
   }
 
   private static <T> Iterable<T> iterable(java.util.Iterator<T> it) {
