@@ -27,8 +27,9 @@ public final class Fusion implements OodMethod {
     /** The smallest p-value (Bonferroni), what fusions saved before the harmonic mean use. */
     MIN,
     /**
-     * The harmonic mean of the p-values: measured against the minimum on seven real set-ups, 0.08–0.30 point of mean
-     * test AUROC better on each (BENCHMARKS.md, "Choosing the detector on real models, part 4").
+     * The harmonic mean of the p-values: measured against the minimum with the same members on nine real set-ups,
+     * better on seven (by 0.05–0.46 point of mean test AUROC), 0.02 and 0.11 worse on two (BENCHMARKS.md, "Choosing
+     * the detector on real models, part 4").
      */
     HARMONIC;
 
